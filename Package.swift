@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Module graph (imports point down only):
+///   sciencefs (CLI) → SciencefsFuse → SciencefsCore → SciencefsStore
+///                                   ↘ AgaveBackend → SciencefsCore (Backend protocol), SciencefsHTTP → CCurl
+///   AgaveEmulator is a stand-alone HTTP server used by the demo and the tests.
+let package = Package(
+    name: "sciencefs",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sciencefs", targets: ["sciencefs"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+    ],
+    targets: [
+        .systemLibrary(name: "CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        .target(name: "SciencefsStore", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "SciencefsCore", dependencies: [
+            "SciencefsStore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "SciencefsHTTP", dependencies: [
+            "CCurl",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "AgaveBackend", dependencies: [
+            "SciencefsCore", "SciencefsHTTP",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "SciencefsFuse", dependencies: [
+            "CFuse", "SciencefsCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "AgaveEmulator", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "sciencefs", dependencies: [
+            "SciencefsCore", "SciencefsStore", "SciencefsFuse", "SciencefsHTTP", "AgaveBackend", "AgaveEmulator",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+
+        .testTarget(name: "CoreTests", dependencies: ["SciencefsCore", "SciencefsStore"]),
+        .testTarget(name: "StoreTests", dependencies: ["SciencefsStore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "AgaveBackendTests", dependencies: ["AgaveBackend", "AgaveEmulator", "SciencefsHTTP", "SciencefsCore"]),
+        .testTarget(name: "MountTests", dependencies: ["sciencefs", "AgaveEmulator"]),
+        .testTarget(name: "FidelityTests", dependencies: ["AgaveEmulator"], exclude: ["agavepy_fidelity.py"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

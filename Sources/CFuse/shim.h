@@ -1,0 +1,30 @@
+#ifndef SCIENCEFS_CFUSE_SHIM_H
+#define SCIENCEFS_CFUSE_SHIM_H
+/* libfuse 3 low-level API for Swift. FUSE_USE_VERSION must precede the include.
+ * Swift cannot call macros, so the few we need are wrapped in static inline functions. */
+#define FUSE_USE_VERSION 35
+#include <fuse_lowlevel.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <fcntl.h>
+
+static inline struct fuse_args sciencefs_fuse_args_init(int argc, char **argv) {
+    struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+    return args;
+}
+
+static inline int sciencefs_fuse_session_loop_mt(struct fuse_session *se, int clone_fd, unsigned int max_idle) {
+    struct fuse_loop_config *config = fuse_loop_cfg_create();
+    if (config == NULL) return -1;
+    fuse_loop_cfg_set_clone_fd(config, clone_fd);
+    fuse_loop_cfg_set_max_threads(config, 16);
+    fuse_loop_cfg_set_idle_threads(config, max_idle);
+    int rc = fuse_session_loop_mt(se, config);
+    fuse_loop_cfg_destroy(config);
+    return rc;
+}
+
+#endif
