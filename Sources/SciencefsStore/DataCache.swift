@@ -1,0 +1,290 @@
+import Foundation
+
+/// A disk cache of byte ranges read from remote files, capped in size, evicting least-recently-used whole objects,
+/// and surviving restarts.
+///
+/// Each object — one (source, path) at one `version` the caller derives (e.g. "size-mtime") — is one sparse file in
+/// `directory`, named by its id. Which ranges are present is kept as merged extents in memory and written through
+/// to the store's SQLite database in batches (every few MiB, every couple of seconds, when a handle closes, and on
+/// `flush()`). Bytes are always written before their extent is recorded, so a crash can forget cached bytes but
+/// never claim bytes that were not written.
+///
+/// Thread-safety: all methods may be called from any thread; file I/O runs outside the cache's lock. Open one
+/// `DataCache` per directory at a time (the mount's): a second instance would not see the first one's unflushed
+/// extents and may evict under it.
+public final class DataCache: @unchecked Sendable {
+    /// The directory holding the sparse files (mode 0700).
+    public let directory: URL
+    public let capacityBytes: UInt64
+
+    private let index: CacheIndex
+    private let lock = NSLock()
+    private var entries: [CacheKey: CacheEntry] = [:]
+    private var dirtyEntries: [Int64: CacheEntry] = [:]
+    private var usedBytes: UInt64 = 0
+    private var hits: UInt64 = 0
+    private var misses: UInt64 = 0
+    private var lastStamp: Double = 0
+    private var bytesSinceFlush: UInt64 = 0
+    private var lastFlush: Double = 0
+
+    /// Extents are written to SQLite once this many new bytes are cached...
+    static let flushBytes: UInt64 = 8 << 20
+    /// ...or this many seconds after the last write-out, whichever comes first.
+    static let flushInterval: Double = 2
+
+    /// Opens the cache in `directory` (created with mode 0700), indexing it in `store`'s database. Files the index
+    /// does not know are deleted; recorded extents beyond a file's actual length are dropped; if the cache holds more
+    /// than `capacityBytes` (the cap was lowered), the least recently used objects are evicted.
+    public init(directory: URL, capacityBytes: UInt64, store: MetadataStore) throws {
+        try SecureDirectory.prepare(directory)
+        self.directory = directory
+        self.capacityBytes = capacityBytes
+        self.index = CacheIndex(database: store.database)
+        lastFlush = Self.now()
+        try load()
+    }
+
+    /// Opens the cache in the store's `data/` subdirectory.
+    public convenience init(store: MetadataStore, capacityBytes: UInt64) throws {
+        try self.init(directory: store.directory.appendingPathComponent("data", isDirectory: true),
+                      capacityBytes: capacityBytes, store: store)
+    }
+
+    deinit {
+        try? flush()
+    }
+
+    /// Opens the cached object for (source, path) at `version`, creating it if needed, and marks it used. Bytes
+    /// cached for a different version of the same file are discarded first.
+    public func object(source: String, path: String, version: String) throws -> CachedObject {
+        let key = CacheKey(source: source, path: path)
+        lock.lock()
+        defer { lock.unlock() }
+        let stamp = nextStamp()
+        let entry: CacheEntry
+        if let existing = entries[key], existing.version == version {
+            existing.lastUsed = stamp
+            try index.touch(id: existing.id, lastUsed: stamp)
+            entry = existing
+        } else {
+            if let stale = entries[key] { try discard([stale]) }
+            let id = try index.insertObject(source: source, path: path, version: version, lastUsed: stamp)
+            entry = CacheEntry(id: id, key: key, version: version, extents: ExtentSet(), lastUsed: stamp)
+            entries[key] = entry
+        }
+        let fd = try Self.openFile(fileURL(entry))
+        return CachedObject(cache: self, entry: entry, descriptor: fd)
+    }
+
+    /// Discards the cached bytes of `path` and of any object below it (a deleted file or directory).
+    public func remove(source: String, path: String) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try discard(entries.values.filter {
+            $0.key.source == source && StorePath.isSelfOrDescendant($0.key.path, of: path)
+        })
+    }
+
+    /// Moves the cached objects at and below `from` to `to` (a rename), replacing whatever was cached there.
+    /// The bytes stay where they are: files are named by object id, not by path.
+    public func renameObject(source: String, from: String, to: String) throws {
+        if from == to { return }
+        lock.lock()
+        defer { lock.unlock() }
+        let replaced = entries.values.filter {
+            $0.key.source == source && StorePath.isSelfOrDescendant($0.key.path, of: to)
+                && !StorePath.isSelfOrDescendant($0.key.path, of: from)
+        }
+        let moving = entries.values.filter {
+            $0.key.source == source && StorePath.isSelfOrDescendant($0.key.path, of: from)
+        }
+        let moves = moving.map { (id: $0.id, path: StorePath.rebase($0.key.path, from: from, to: to)) }
+        try index.apply(deleting: replaced.map(\.id), renaming: moves)
+        forget(replaced)
+        for entry in moving { entries.removeValue(forKey: entry.key) }
+        for (entry, move) in zip(moving, moves) {
+            entry.key.path = move.path
+            entries[entry.key] = entry
+        }
+    }
+
+    /// Bytes present (sum of extents), the cap, and cache lookups since this instance was opened: a hit is a
+    /// `cachedLength` call that found bytes at its offset, a miss one that did not.
+    public var usage: (bytes: UInt64, capacity: UInt64, hits: UInt64, misses: UInt64) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (usedBytes, capacityBytes, hits, misses)
+    }
+
+    /// Writes every pending extent change to SQLite now.
+    public func flush() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try flushLocked()
+    }
+
+    // MARK: - Used by CachedObject
+
+    func cachedLength(_ entry: CacheEntry, at offset: UInt64, max: UInt64) -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        let length = entry.extents.runLength(at: offset, max: max)
+        if length > 0 { hits += 1 } else { misses += 1 }
+        return length
+    }
+
+    func isComplete(_ entry: CacheEntry, size: UInt64) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return !entry.discarded && entry.extents.covers(size: size)
+    }
+
+    /// Reserves the entry against eviction for a write of `length` bytes. False when the entry is gone, or when the
+    /// object would outgrow the whole cache (its bytes are then simply not cached).
+    func beginWrite(_ entry: CacheEntry, length: UInt64) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !entry.discarded, entry.extents.byteCount + length <= capacityBytes else { return false }
+        entry.pendingWrites += 1
+        return true
+    }
+
+    /// Releases a reservation whose write failed.
+    func abandonWrite(_ entry: CacheEntry) {
+        lock.lock()
+        defer { lock.unlock() }
+        entry.pendingWrites -= 1
+    }
+
+    /// Records `[start, end)` as present after its bytes were written, evicts other objects if the cache is now
+    /// over its cap, and writes extents out when a batch is due. Returns false if the entry was discarded meanwhile.
+    func finishWrite(_ entry: CacheEntry, start: UInt64, end: UInt64) throws -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        entry.pendingWrites -= 1
+        guard !entry.discarded else { return false }
+        let added = entry.extents.insert(start: start, end: end)
+        usedBytes += added
+        bytesSinceFlush += added
+        entry.lastUsed = nextStamp()
+        markDirty(entry)
+        if usedBytes > capacityBytes { try evict(sparing: entry) }
+        if bytesSinceFlush >= Self.flushBytes || entry.lastUsed - lastFlush >= Self.flushInterval {
+            try flushLocked()
+        }
+        return true
+    }
+
+    /// A handle closed: make its extents durable now rather than at the next batch.
+    func handleClosed(_ entry: CacheEntry) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard entry.dirty, !entry.discarded else { return }
+        // On failure the entry stays dirty and is retried by the next flush.
+        if (try? index.saveExtents([(entry.id, entry.lastUsed, entry.extents.extents)])) != nil {
+            entry.dirty = false
+            dirtyEntries.removeValue(forKey: entry.id)
+        }
+    }
+
+    func fileURL(_ entry: CacheEntry) -> URL {
+        directory.appendingPathComponent(entry.fileName, isDirectory: false)
+    }
+
+    // MARK: - Internals (lock held)
+
+    private func load() throws {
+        let stored = try index.loadAll()
+        var known = Set<String>()
+        var missing: [Int64] = []
+        for object in stored {
+            let entry = CacheEntry(id: object.id, key: CacheKey(source: object.source, path: object.path),
+                                   version: object.version, extents: ExtentSet(ranges: object.extents),
+                                   lastUsed: object.lastUsed)
+            var info = stat()
+            guard stat(fileURL(entry).path, &info) == 0 else {
+                missing.append(entry.id)
+                continue
+            }
+            // The file may be shorter than recorded if it was tampered with; never claim bytes that aren't there.
+            if let last = entry.extents.extents.last, last.end > UInt64(max(0, info.st_size)) {
+                entry.extents.truncate(to: UInt64(max(0, info.st_size)))
+                markDirty(entry)
+            }
+            known.insert(entry.fileName)
+            entries[entry.key] = entry
+            usedBytes += entry.extents.byteCount
+            lastStamp = max(lastStamp, entry.lastUsed)
+        }
+        try index.apply(deleting: missing)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] where !known.contains(name) {
+            unlink(directory.appendingPathComponent(name).path)
+        }
+        if usedBytes > capacityBytes { try evict(sparing: nil) }
+        try flushLocked()
+    }
+
+    /// Evicts least-recently-used objects until usage fits the cap. Never evicts `sparing`, an object with a write
+    /// in flight, or an empty object (it frees nothing).
+    private func evict(sparing: CacheEntry?) throws {
+        let candidates = entries.values
+            .filter { $0 !== sparing && $0.pendingWrites == 0 && $0.extents.byteCount > 0 }
+            .sorted { ($0.lastUsed, $0.id) < ($1.lastUsed, $1.id) }
+        var victims: [CacheEntry] = []
+        var remaining = usedBytes
+        for candidate in candidates where remaining > capacityBytes {
+            victims.append(candidate)
+            remaining -= candidate.extents.byteCount
+        }
+        try discard(victims)
+    }
+
+    /// Removes entries from the index, the disk and memory.
+    private func discard(_ victims: [CacheEntry]) throws {
+        if victims.isEmpty { return }
+        try index.apply(deleting: victims.map(\.id))
+        forget(victims)
+    }
+
+    /// Drops entries whose rows are already deleted: unlinks their files and clears their state.
+    private func forget(_ victims: [CacheEntry]) {
+        for victim in victims {
+            unlink(fileURL(victim).path)
+            usedBytes -= victim.extents.byteCount
+            victim.extents = ExtentSet()
+            victim.discarded = true
+            victim.dirty = false
+            dirtyEntries.removeValue(forKey: victim.id)
+            if entries[victim.key] === victim { entries.removeValue(forKey: victim.key) }
+        }
+    }
+
+    private func markDirty(_ entry: CacheEntry) {
+        entry.dirty = true
+        dirtyEntries[entry.id] = entry
+    }
+
+    private func flushLocked() throws {
+        let batch = dirtyEntries.values.map { (id: $0.id, lastUsed: $0.lastUsed, extents: $0.extents.extents) }
+        try index.saveExtents(batch)
+        for entry in dirtyEntries.values { entry.dirty = false }
+        dirtyEntries.removeAll()
+        bytesSinceFlush = 0
+        lastFlush = Self.now()
+    }
+
+    /// A use stamp later than every earlier one, so LRU order is total even within one clock tick.
+    private func nextStamp() -> Double {
+        lastStamp = max(Self.now(), lastStamp.nextUp)
+        return lastStamp
+    }
+
+    private static func now() -> Double { Date().timeIntervalSince1970 }
+
+    private static func openFile(_ url: URL) throws -> Int32 {
+        let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        return fd
+    }
+}
