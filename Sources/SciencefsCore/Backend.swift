@@ -1,0 +1,66 @@
+import Foundation
+
+/// How long cached metadata from one source stays fresh.
+public struct CachePolicy: Sendable, Equatable {
+    public var attributeTTL: TimeInterval
+    public var listingTTL: TimeInterval
+    public var negativeTTL: TimeInterval
+
+    public init(attributeTTL: TimeInterval = 60, listingTTL: TimeInterval = 60, negativeTTL: TimeInterval = 10) {
+        self.attributeTTL = attributeTTL
+        self.listingTTL = listingTTL
+        self.negativeTTL = negativeTTL
+    }
+}
+
+/// A place a server-side copy can read from: another source's object.
+public struct RemoteRef: Sendable, Equatable {
+    public var source: String
+    public var path: RemotePath
+    public init(source: String, path: RemotePath) {
+        self.source = source
+        self.path = path
+    }
+}
+
+public enum CopyOutcome: Sendable, Equatable {
+    /// The server copied the object; the new object's attributes.
+    case copied(RemoteAttributes)
+    /// No server-side path exists; the kernel should stream the bytes instead.
+    case notPossible
+}
+
+/// The seam between the VFS and one service. A backend knows nothing of FUSE; it speaks its service's
+/// protocol and maps its objects to files and directories under the source's root.
+///
+/// Thread-safety: every method may be called concurrently from many threads; calls block until done.
+/// Errors: every method throws `FSError` (an HTTP 404 is `.notFound`, a 500 after retries is `.io(why)`...).
+public protocol Backend: AnyObject, Sendable {
+    /// The source's name, its directory in the mount root.
+    var name: String { get }
+    var cachePolicy: CachePolicy { get }
+    /// False when the source is read-only (the Core answers EROFS without asking).
+    var isWritable: Bool { get }
+
+    /// Attributes of one object.
+    func stat(_ path: RemotePath) throws -> RemoteAttributes
+    /// All entries of a directory (every page fetched).
+    func list(_ path: RemotePath) throws -> [RemoteEntry]
+    /// Streams bytes `[offset, offset+length)` (clamped to the object's end) to `sink`, in order.
+    /// Returns the number of bytes delivered.
+    @discardableResult
+    func read(_ path: RemotePath, offset: UInt64, length: UInt64,
+              sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64
+    /// Uploads the local file's bytes as `path`, replacing any object there. Never loads the file whole.
+    func upload(from localFile: URL, to path: RemotePath) throws -> RemoteAttributes
+    func makeDirectory(_ path: RemotePath) throws -> RemoteAttributes
+    func delete(_ path: RemotePath, kind: NodeKind) throws
+    func rename(_ from: RemotePath, to: RemotePath) throws
+    /// A server-side copy into this backend; `.notPossible` when none exists.
+    func copy(from: RemoteRef, to: RemotePath) throws -> CopyOutcome
+}
+
+extension Backend {
+    public var isWritable: Bool { true }
+    public func copy(from: RemoteRef, to: RemotePath) throws -> CopyOutcome { .notPossible }
+}

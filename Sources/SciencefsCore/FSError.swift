@@ -1,0 +1,90 @@
+import Foundation
+
+/// Every failure the VFS can report, typed. Backends throw these; the FUSE adapter turns them into
+/// errno values through `errno` below — the one place where that mapping lives.
+public enum FSError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notFound
+    case permissionDenied
+    case exists
+    case notEmpty
+    case notDirectory
+    case isDirectory
+    case quotaExceeded
+    case noSpace
+    case timedOut
+    /// Data is not yet available (tape not staged); only reported to callers that asked not to block.
+    case wouldBlock
+    case unsupported
+    case crossDevice
+    case invalidArgument(String)
+    case readOnly
+    case nameTooLong
+    /// The extended attribute does not exist.
+    case noAttribute
+    /// The caller's buffer is too small for the answer.
+    case rangeTooSmall
+    /// A failure that has no better errno: the reason is carried for the log line every EIO must have.
+    case io(String)
+
+    public var errno: Int32 {
+        switch self {
+        case .notFound: return ENOENT
+        case .permissionDenied: return EACCES
+        case .exists: return EEXIST
+        case .notEmpty: return ENOTEMPTY
+        case .notDirectory: return ENOTDIR
+        case .isDirectory: return EISDIR
+        case .quotaExceeded: return EDQUOT
+        case .noSpace: return ENOSPC
+        case .timedOut: return ETIMEDOUT
+        case .wouldBlock: return EAGAIN
+        case .unsupported: return EOPNOTSUPP
+        case .crossDevice: return EXDEV
+        case .invalidArgument: return EINVAL
+        case .readOnly: return EROFS
+        case .nameTooLong: return ENAMETOOLONG
+        case .noAttribute: return ENODATA
+        case .rangeTooSmall: return ERANGE
+        case .io: return EIO
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidArgument(let why): return "invalid argument: \(why)"
+        case .io(let why): return "I/O error: \(why)"
+        default: return String(cString: strerror(errno))
+        }
+    }
+
+    /// Maps any error to an FSError; unknown errors become `.io` with their description.
+    public static func from(_ error: Error) -> FSError {
+        if let e = error as? FSError { return e }
+        if let e = error as? CocoaError, e.code == .fileWriteOutOfSpace { return .noSpace }
+        if let e = error as? POSIXError { return FSError.fromErrno(e.code.rawValue) }
+        return .io(String(describing: error))
+    }
+
+    public static func fromErrno(_ code: Int32) -> FSError {
+        switch code {
+        case ENOENT: return .notFound
+        case EACCES, EPERM: return .permissionDenied
+        case EEXIST: return .exists
+        case ENOTEMPTY: return .notEmpty
+        case ENOTDIR: return .notDirectory
+        case EISDIR: return .isDirectory
+        case EDQUOT: return .quotaExceeded
+        case ENOSPC: return .noSpace
+        case ETIMEDOUT: return .timedOut
+        case EAGAIN: return .wouldBlock
+        case EOPNOTSUPP: return .unsupported
+        case EXDEV: return .crossDevice
+        case EINVAL: return .invalidArgument("errno \(code)")
+        case EROFS: return .readOnly
+        case ENAMETOOLONG: return .nameTooLong
+        case ENODATA: return .noAttribute
+        case ERANGE: return .rangeTooSmall
+        default: return .io(String(cString: strerror(code)))
+        }
+    }
+}

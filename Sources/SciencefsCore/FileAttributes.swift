@@ -1,0 +1,53 @@
+import Foundation
+
+/// The attributes the kernel sees for one inode (what `stat` shows).
+public struct FileAttributes: Equatable, Sendable {
+    public var ino: UInt64
+    public var kind: NodeKind
+    public var size: UInt64
+    public var mtime: Date
+    /// Permission bits only.
+    public var permissions: UInt16
+    public var uid: UInt32
+    public var gid: UInt32
+
+    public init(ino: UInt64, kind: NodeKind, size: UInt64, mtime: Date, permissions: UInt16, uid: UInt32, gid: UInt32) {
+        self.ino = ino
+        self.kind = kind
+        self.size = size
+        self.mtime = mtime
+        self.permissions = permissions
+        self.uid = uid
+        self.gid = gid
+    }
+
+    public var nlink: UInt32 { kind == .directory ? 2 : 1 }
+    /// 512-byte blocks, rounded up. Reported truthfully: GNU cp skips copy_file_range for files with zero blocks.
+    public var blocks: UInt64 { (size + 511) / 512 }
+}
+
+/// One row of a directory listing as handed to the kernel.
+public struct DirectoryEntry: Sendable {
+    public var name: String
+    public var attributes: FileAttributes
+}
+
+/// Mount-wide identity and policy options.
+public struct VFSOptions: Sendable {
+    public var uid: UInt32
+    public var gid: UInt32
+    public var readOnly: Bool
+    /// Largest single range fetched by readahead.
+    public var maxReadahead: UInt64
+    /// First readahead window; doubled on each sequential read up to `maxReadahead`.
+    public var initialReadahead: UInt64
+
+    public init(uid: UInt32 = getuid(), gid: UInt32 = getgid(), readOnly: Bool = false,
+                maxReadahead: UInt64 = 16 << 20, initialReadahead: UInt64 = 1 << 20) {
+        self.uid = uid
+        self.gid = gid
+        self.readOnly = readOnly
+        self.maxReadahead = maxReadahead
+        self.initialReadahead = initialReadahead
+    }
+}

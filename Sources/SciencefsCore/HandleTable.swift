@@ -1,0 +1,45 @@
+import Foundation
+import SciencefsStore
+
+/// State of one open file description (one `open()` in a process).
+final class OpenFile: @unchecked Sendable {
+    let key: NodeKey
+    let attributes: RemoteAttributes
+    let writable: Bool
+    /// Set for handles opened for writing: the shared staged file.
+    let staged: StagedFile?
+    /// Disk cache of the remote bytes, for read handles; nil if the cache is unavailable.
+    let cacheObject: CachedObject?
+    let readahead: ReadaheadWindow
+    /// Serializes reads of one handle so parallel kernel reads don't fetch the same range twice.
+    let readLock = NSLock()
+
+    init(key: NodeKey, attributes: RemoteAttributes, writable: Bool, staged: StagedFile?,
+         cacheObject: CachedObject?, readahead: ReadaheadWindow) {
+        self.key = key
+        self.attributes = attributes
+        self.writable = writable
+        self.staged = staged
+        self.cacheObject = cacheObject
+        self.readahead = readahead
+    }
+}
+
+/// File handle numbers given to the kernel (`fi->fh`). Guarded by the VFS lock.
+struct HandleTable {
+    private var files: [UInt64: OpenFile] = [:]
+    private var next: UInt64 = 1
+
+    mutating func add(_ file: OpenFile) -> UInt64 {
+        let fh = next
+        next += 1
+        files[fh] = file
+        return fh
+    }
+
+    func get(_ fh: UInt64) -> OpenFile? { files[fh] }
+
+    mutating func remove(_ fh: UInt64) -> OpenFile? { files.removeValue(forKey: fh) }
+
+    var count: Int { files.count }
+}

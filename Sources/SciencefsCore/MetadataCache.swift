@@ -1,0 +1,269 @@
+import Foundation
+import SciencefsStore
+
+/// Attribute, listing and negative caches with per-source TTLs, written through to the SQLite store so that a
+/// remount answers from disk what it listed before (while still fresh).
+///
+/// Thread-safe. The mount root and source roots are synthetic and never cached here.
+final class MetadataCache: @unchecked Sendable {
+    private struct Attributes {
+        var value: RemoteAttributes
+        var fetchedAt: Date
+    }
+    private struct Listing {
+        var names: [String]
+        var fetchedAt: Date
+    }
+
+    private let lock = NSLock()
+    private var attributes: [NodeKey: Attributes] = [:]
+    private var listings: [NodeKey: Listing] = [:]
+    private var negatives: [NodeKey: Date] = [:]
+    private let store: MetadataStore?
+    private let onStoreError: (Error) -> Void
+
+    private(set) var hits: UInt64 = 0
+    private(set) var misses: UInt64 = 0
+
+    init(store: MetadataStore?, onStoreError: @escaping (Error) -> Void) {
+        self.store = store
+        self.onStoreError = onStoreError
+    }
+
+    // MARK: reads
+
+    /// Fresh attributes of `key`, from memory or the store; nil when unknown or expired.
+    func attributes(_ key: NodeKey, ttl: TimeInterval, now: Date) -> RemoteAttributes? {
+        lock.lock()
+        if let cached = attributes[key], now.timeIntervalSince(cached.fetchedAt) < ttl {
+            hits += 1
+            lock.unlock()
+            return cached.value
+        }
+        lock.unlock()
+        guard let source = key.source, let store else { return miss() }
+        do {
+            guard let record = try store.node(source: source, path: key.path.string) else { return miss() }
+            let fetchedAt = Date(timeIntervalSince1970: record.fetchedAt)
+            guard now.timeIntervalSince(fetchedAt) < ttl else { return miss() }
+            let value = record.remoteAttributes
+            lock.lock()
+            attributes[key] = Attributes(value: value, fetchedAt: fetchedAt)
+            hits += 1
+            lock.unlock()
+            return value
+        } catch {
+            onStoreError(error)
+            return miss()
+        }
+    }
+
+    /// A fresh listing of directory `key`, from memory or the store; nil when unknown or expired.
+    func listing(_ key: NodeKey, ttl: TimeInterval, now: Date) -> [RemoteEntry]? {
+        lock.lock()
+        if let listing = listings[key], now.timeIntervalSince(listing.fetchedAt) < ttl {
+            var entries: [RemoteEntry] = []
+            entries.reserveCapacity(listing.names.count)
+            for name in listing.names {
+                if let attrs = attributes[key.child(name)] { entries.append(RemoteEntry(name: name, attributes: attrs.value)) }
+            }
+            if entries.count == listing.names.count {
+                hits += 1
+                lock.unlock()
+                return entries
+            }
+        }
+        lock.unlock()
+        guard let source = key.source, let store else { return miss() }
+        do {
+            guard let stored = try store.listing(source: source, directory: key.path.string) else { return miss() }
+            let fetchedAt = Date(timeIntervalSince1970: stored.fetchedAt)
+            guard now.timeIntervalSince(fetchedAt) < ttl else { return miss() }
+            let entries = stored.entries.map { RemoteEntry(name: RemotePath(string: $0.path).name, attributes: $0.remoteAttributes) }
+            remember(listing: entries, of: key, fetchedAt: fetchedAt)
+            lock.lock()
+            hits += 1
+            lock.unlock()
+            return entries
+        } catch {
+            onStoreError(error)
+            return miss()
+        }
+    }
+
+    /// True when `key` was recently found missing, or its parent's fresh listing lacks it.
+    func isKnownMissing(_ key: NodeKey, policy: CachePolicy, now: Date) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if let at = negatives[key], now.timeIntervalSince(at) < policy.negativeTTL { return true }
+        if let listing = listings[key.parent], now.timeIntervalSince(listing.fetchedAt) < policy.listingTTL,
+           !listing.names.contains(key.name) {
+            return true
+        }
+        return false
+    }
+
+    private func miss<T>() -> T? {
+        lock.lock()
+        misses += 1
+        lock.unlock()
+        return nil
+    }
+
+    // MARK: writes
+
+    func save(attributes value: RemoteAttributes, for key: NodeKey, now: Date) {
+        lock.lock()
+        attributes[key] = Attributes(value: value, fetchedAt: now)
+        negatives[key] = nil
+        lock.unlock()
+        guard let source = key.source, let store else { return }
+        do { try store.upsertNode(NodeRecord(source: source, path: key.path.string, attributes: value, fetchedAt: now)) }
+        catch { onStoreError(error) }
+    }
+
+    func save(listing entries: [RemoteEntry], of key: NodeKey, now: Date) {
+        remember(listing: entries, of: key, fetchedAt: now)
+        guard let source = key.source, let store else { return }
+        let records = entries.map {
+            NodeRecord(source: source, path: key.path.appending($0.name).string, attributes: $0.attributes, fetchedAt: now)
+        }
+        do { try store.saveListing(source: source, directory: key.path.string, entries: records,
+                                   fetchedAt: now.timeIntervalSince1970) }
+        catch { onStoreError(error) }
+    }
+
+    private func remember(listing entries: [RemoteEntry], of key: NodeKey, fetchedAt: Date) {
+        lock.lock()
+        defer { lock.unlock() }
+        // Children that vanished since the last listing lose their cached attributes.
+        if let old = listings[key] {
+            let current = Set(entries.map(\.name))
+            for name in old.names where !current.contains(name) { attributes[key.child(name)] = nil }
+        }
+        for entry in entries {
+            let child = key.child(entry.name)
+            attributes[child] = Attributes(value: entry.attributes, fetchedAt: fetchedAt)
+            negatives[child] = nil
+        }
+        listings[key] = Listing(names: entries.map(\.name), fetchedAt: fetchedAt)
+    }
+
+    func saveMissing(_ key: NodeKey, now: Date) {
+        lock.lock()
+        negatives[key] = now
+        attributes[key] = nil
+        lock.unlock()
+    }
+
+    /// A node created or replaced through the mount: visible at once, in its parent's listing too.
+    func added(_ key: NodeKey, attributes value: RemoteAttributes, now: Date) {
+        save(attributes: value, for: key, now: now)
+        lock.lock()
+        if var listing = listings[key.parent], !listing.names.contains(key.name) {
+            listing.names.append(key.name)
+            listings[key.parent] = listing
+        }
+        lock.unlock()
+        // The store lists a directory by its children rows, so the upsert above already added the entry there.
+    }
+
+    /// A node removed through the mount, with everything beneath it.
+    func removed(_ key: NodeKey, now: Date) {
+        lock.lock()
+        dropSubtree(key)
+        negatives[key] = now
+        if var listing = listings[key.parent] {
+            listing.names.removeAll { $0 == key.name }
+            listings[key.parent] = listing
+        }
+        lock.unlock()
+        guard let source = key.source, let store else { return }
+        do { try store.removeNode(source: source, path: key.path.string) } catch { onStoreError(error) }
+        persistParentListing(of: key)
+    }
+
+    func renamed(_ from: NodeKey, to: NodeKey, now: Date) {
+        lock.lock()
+        let moved = attributes.filter { $0.key.isWithin(from) }
+        let movedListings = listings.filter { $0.key.isWithin(from) }
+        dropSubtree(from)
+        dropSubtree(to)
+        for (key, value) in moved { attributes[rebase(key, from: from, to: to)] = value }
+        for (key, value) in movedListings { listings[rebase(key, from: from, to: to)] = value }
+        negatives[from] = now
+        negatives[to] = nil
+        if var listing = listings[from.parent] {
+            listing.names.removeAll { $0 == from.name }
+            listings[from.parent] = listing
+        }
+        if var listing = listings[to.parent], !listing.names.contains(to.name) {
+            listing.names.append(to.name)
+            listings[to.parent] = listing
+        }
+        lock.unlock()
+        if let source = from.source, let store {
+            do {
+                try store.removeNode(source: source, path: to.path.string)
+                try store.renameSubtree(source: source, from: from.path.string, to: to.path.string)
+            } catch { onStoreError(error) }
+        }
+        persistParentListing(of: from)
+        persistParentListing(of: to)
+    }
+
+    /// Forgets everything cached for a subtree (memory and disk), so the next access asks the server.
+    func invalidate(_ key: NodeKey) {
+        lock.lock()
+        dropSubtree(key)
+        lock.unlock()
+        guard let source = key.source, let store else { return }
+        do { try store.invalidate(source: source, path: key.path.string) } catch { onStoreError(error) }
+    }
+
+    private func dropSubtree(_ key: NodeKey) {
+        attributes = attributes.filter { !$0.key.isWithin(key) }
+        listings = listings.filter { !$0.key.isWithin(key) }
+        negatives = negatives.filter { !$0.key.isWithin(key) }
+    }
+
+    private func rebase(_ key: NodeKey, from: NodeKey, to: NodeKey) -> NodeKey {
+        let suffix = key.path.components.dropFirst(from.path.components.count)
+        return NodeKey(source: to.source, path: RemotePath(to.path.components + suffix))
+    }
+
+    /// Rewrites the parent's stored listing from memory after a local change, keeping its original fetch time.
+    private func persistParentListing(of key: NodeKey) {
+        let parent = key.parent
+        guard let source = parent.source, let store else { return }
+        lock.lock()
+        guard let listing = listings[parent] else {
+            lock.unlock()
+            return
+        }
+        let records: [NodeRecord] = listing.names.compactMap { name in
+            let child = parent.child(name)
+            guard let attrs = attributes[child] else { return nil }
+            return NodeRecord(source: source, path: child.path.string, attributes: attrs.value, fetchedAt: attrs.fetchedAt)
+        }
+        let fetchedAt = listing.fetchedAt
+        lock.unlock()
+        do { try store.saveListing(source: source, directory: parent.path.string, entries: records,
+                                   fetchedAt: fetchedAt.timeIntervalSince1970) }
+        catch { onStoreError(error) }
+    }
+}
+
+extension NodeRecord {
+    init(source: String, path: String, attributes a: RemoteAttributes, fetchedAt: Date) {
+        self.init(source: source, path: path, isDirectory: a.kind == .directory, size: Int64(clamping: a.size),
+                  mtime: a.mtime.timeIntervalSince1970, permissions: Int(a.permissions), xattrs: a.xattrs,
+                  fetchedAt: fetchedAt.timeIntervalSince1970)
+    }
+
+    var remoteAttributes: RemoteAttributes {
+        RemoteAttributes(kind: isDirectory ? .directory : .file, size: UInt64(max(0, size)),
+                         mtime: Date(timeIntervalSince1970: mtime), permissions: UInt16(truncatingIfNeeded: permissions),
+                         xattrs: xattrs)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+
+/// A file being written through the mount: its bytes live in a local staging file (recorded in the upload journal)
+/// until the upload on close succeeds. Shared by every handle open for writing on the same node.
+///
+/// Thread-safety: `lock` guards the mutable state; the upload itself runs under `uploadLock` so two closes of the
+/// same file never upload twice at once.
+final class StagedFile: @unchecked Sendable {
+    let key: NodeKey
+    let url: URL
+    let fd: Int32
+    let journalID: Int64?
+    let lock = NSLock()
+    let uploadLock = NSLock()
+    private(set) var size: UInt64
+    private(set) var mtime: Date
+    /// Bytes not yet uploaded.
+    var dirty: Bool
+    var openCount = 0
+    /// Set when the file is deleted while open: later writes go to the staging file only, never to the server.
+    var unlinked = false
+    let permissions: UInt16
+
+    init(key: NodeKey, url: URL, fd: Int32, journalID: Int64?, size: UInt64, mtime: Date, dirty: Bool,
+         permissions: UInt16) {
+        self.key = key
+        self.url = url
+        self.fd = fd
+        self.journalID = journalID
+        self.size = size
+        self.mtime = mtime
+        self.dirty = dirty
+        self.permissions = permissions
+    }
+
+    func attributes() -> RemoteAttributes {
+        lock.lock()
+        defer { lock.unlock() }
+        return RemoteAttributes(kind: .file, size: size, mtime: mtime, permissions: permissions)
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64, now: Date) throws -> Int {
+        var written = 0
+        while written < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FSError.fromErrno(errno)
+            }
+            written += n
+        }
+        lock.lock()
+        size = max(size, offset + UInt64(written))
+        mtime = now
+        dirty = true
+        lock.unlock()
+        return written
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, base + done, buffer.count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FSError.fromErrno(errno)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    func truncate(to length: UInt64, now: Date) throws {
+        guard ftruncate(fd, off_t(length)) == 0 else { throw FSError.fromErrno(errno) }
+        lock.lock()
+        size = length
+        mtime = now
+        dirty = true
+        lock.unlock()
+    }
+
+    func setMtime(_ date: Date) {
+        lock.lock()
+        mtime = date
+        lock.unlock()
+    }
+
+    /// Makes the staged bytes durable before they are uploaded, so a crash after `close()` cannot lose them.
+    func sync() throws {
+        guard fsync(fd) == 0 else { throw FSError.fromErrno(errno) }
+    }
+
+    func close() {
+        _ = Foundation.close(fd)
+    }
+}

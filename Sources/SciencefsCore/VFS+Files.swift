@@ -1,0 +1,307 @@
+import Foundation
+import SciencefsStore
+
+/// Open files: reads through the data cache with readahead, writes staged locally and uploaded on close.
+extension VFS {
+    public struct OpenFlags: Sendable {
+        public var accessMode: Int32
+        public var truncate: Bool
+        public var append: Bool
+
+        public init(rawValue: Int32) {
+            accessMode = rawValue & O_ACCMODE
+            truncate = rawValue & O_TRUNC != 0
+            append = rawValue & O_APPEND != 0
+        }
+
+        public var writes: Bool { accessMode == O_WRONLY || accessMode == O_RDWR }
+    }
+
+    /// Opens `ino`; returns the handle number for the kernel.
+    public func open(_ ino: UInt64, flags: OpenFlags) throws -> UInt64 {
+        let key = try key(for: ino)
+        let attrs = try attributes(of: key)
+        if attrs.kind == .directory {
+            if flags.writes { throw FSError.isDirectory }
+            return 0
+        }
+        if flags.writes {
+            let backend = try requireWritable(key)
+            let staged = try stageForWriting(key, backend: backend, current: attrs, truncate: flags.truncate)
+            return register(OpenFile(key: key, attributes: attrs, writable: true, staged: staged, cacheObject: nil,
+                                     readahead: readaheadWindow()))
+        }
+        return register(OpenFile(key: key, attributes: attrs, writable: false, staged: nil,
+                                 cacheObject: cacheObject(for: key, attributes: attrs), readahead: readaheadWindow()))
+    }
+
+    /// Creates and opens a new file `name` in `parent`; the upload happens on close.
+    public func create(parent: UInt64, name: String, permissions: UInt16, flags: OpenFlags) throws
+        -> (attributes: FileAttributes, handle: UInt64) {
+        try validate(name: name)
+        let parentKey = try key(for: parent)
+        let key = parentKey.child(name)
+        let backend = try requireWritable(key)
+        guard try attributes(of: parentKey).kind == .directory else { throw FSError.notDirectory }
+        let existing: RemoteAttributes?
+        do { existing = try attributes(of: key) } catch FSError.notFound { existing = nil }
+        if existing?.kind == .directory { throw FSError.isDirectory }
+        let staged = try stageForWriting(key, backend: backend, current: existing, truncate: true,
+                                         permissions: permissions & 0o777)
+        let attrs = staged.attributes()
+        metadata.added(key, attributes: attrs, now: clock.now())
+        lock.lock()
+        let ino = inodes.lookup(key)
+        lock.unlock()
+        let fh = register(OpenFile(key: key, attributes: attrs, writable: true, staged: staged, cacheObject: nil,
+                                   readahead: readaheadWindow()))
+        return (fileAttributes(attrs, ino: ino), fh)
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset`; returns the count (0 at end of file).
+    public func read(handle fh: UInt64, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let file = try openFile(fh)
+        if let staged = file.staged ?? stagedFile(file.key) {
+            return try staged.read(into: buffer, at: offset)
+        }
+        let size = file.attributes.size
+        guard offset < size, buffer.count > 0 else { return 0 }
+        let end = min(size, offset + UInt64(buffer.count))
+        file.readLock.lock()
+        defer { file.readLock.unlock() }
+        file.readahead.noteRead(at: offset, length: end - offset)
+        var position = offset
+        while position < end {
+            let target = UnsafeMutableRawBufferPointer(rebasing: buffer[Int(position - offset)..<Int(end - offset)])
+            if let object = file.cacheObject {
+                let cached = object.cachedLength(at: position, max: end - position)
+                if cached > 0 {
+                    let n = try object.read(at: position,
+                                            into: UnsafeMutableRawBufferPointer(rebasing: target[0..<Int(cached)]))
+                    guard n > 0 else { break }
+                    position += UInt64(n)
+                    continue
+                }
+            }
+            let length = min(file.readahead.nextFetchSize(atLeast: end - position), size - position)
+            let fetched = try fetch(file, from: position, length: length, copyingInto: target)
+            guard fetched > 0 else { break }
+            position += UInt64(min(fetched, UInt64(target.count)))
+        }
+        return Int(position - offset)
+    }
+
+    /// One ranged request: bytes go to the disk cache and, for the part the caller asked for, straight into its
+    /// buffer. A cache write failure (a full disk) is logged and the read still succeeds from the network.
+    private func fetch(_ file: OpenFile, from start: UInt64, length: UInt64,
+                       copyingInto target: UnsafeMutableRawBufferPointer) throws -> UInt64 {
+        let backend = try backend(for: file.key)
+        var cursor = start
+        var cacheUsable = file.cacheObject != nil
+        do {
+            return try backend.read(file.key.path, offset: start, length: length) { chunk in
+                let relative = Int(cursor - start)
+                if relative < target.count, let base = target.baseAddress, let src = chunk.baseAddress {
+                    let n = min(chunk.count, target.count - relative)
+                    (base + relative).copyMemory(from: src, byteCount: n)
+                }
+                if cacheUsable, let object = file.cacheObject {
+                    do { try object.write(at: cursor, bytes: chunk) } catch {
+                        cacheUsable = false
+                        logger.warning("data cache write failed; reading on without caching",
+                                       metadata: ["path": "\(file.key)", "error": "\(error)"])
+                    }
+                }
+                cursor += UInt64(chunk.count)
+            }
+        } catch {
+            throw logged(error, "read", file.key)
+        }
+    }
+
+    public func write(handle fh: UInt64, offset: UInt64, bytes: UnsafeRawBufferPointer) throws -> Int {
+        let file = try openFile(fh)
+        guard file.writable, let staged = file.staged else { throw FSError.permissionDenied }
+        do {
+            return try staged.write(bytes, at: offset, now: clock.now())
+        } catch {
+            throw logged(error, "write to staging file", file.key)
+        }
+    }
+
+    /// Called on every `close()` of a descriptor: uploads staged bytes, so close reports a failed upload.
+    public func flush(handle fh: UInt64) throws {
+        guard let file = try? openFile(fh), let staged = file.staged else { return }
+        try upload(staged)
+    }
+
+    public func release(handle fh: UInt64) {
+        lock.lock()
+        let file = handles.remove(fh)
+        lock.unlock()
+        guard let file, let staged = file.staged else { return }
+        staged.lock.lock()
+        staged.openCount -= 1
+        let last = staged.openCount == 0
+        let dirty = staged.dirty
+        staged.lock.unlock()
+        guard last else { return }
+        if dirty {
+            // flush() normally uploaded already; this is the safety net for a descriptor closed without one.
+            do { try upload(staged) } catch {
+                logger.error("upload at release failed; staged bytes kept",
+                             metadata: ["path": "\(staged.key)", "staging": "\(staged.url.path)"])
+            }
+        }
+        finishStaging(staged)
+    }
+
+    /// Uploads a staged file if it has unsent bytes. On failure the journal row is marked failed and the
+    /// staging file is kept: an accepted write is never dropped.
+    func upload(_ staged: StagedFile) throws {
+        staged.uploadLock.lock()
+        defer { staged.uploadLock.unlock() }
+        staged.lock.lock()
+        let dirty = staged.dirty && !staged.unlinked
+        staged.lock.unlock()
+        guard dirty else { return }
+        let backend = try backend(for: staged.key)
+        uploads.begin()
+        defer { uploads.end() }
+        do {
+            try staged.sync()
+            if let id = staged.journalID { try store?.setUploadState(id: id, state: .uploading, error: nil) }
+            staged.lock.lock()
+            staged.dirty = false
+            staged.lock.unlock()
+            var attrs = try backend.upload(from: staged.url, to: staged.key.path)
+            let local = staged.attributes()
+            attrs.size = local.size
+            if let id = staged.journalID { try store?.setUploadState(id: id, state: .done, error: nil) }
+            metadata.added(staged.key, attributes: attrs, now: clock.now())
+            try? dataCache?.remove(source: staged.key.source ?? "", path: staged.key.path.string)
+            logger.debug("uploaded", metadata: ["path": "\(staged.key)", "bytes": "\(local.size)"])
+        } catch {
+            staged.lock.lock()
+            staged.dirty = true
+            staged.lock.unlock()
+            let fsError = logged(error, "upload", staged.key)
+            if let id = staged.journalID {
+                try? store?.setUploadState(id: id, state: .failed, error: "\(fsError)")
+            }
+            logger.error("upload failed; staged bytes kept for retry",
+                         metadata: ["path": "\(staged.key)", "staging": "\(staged.url.path)", "error": "\(fsError)"])
+            throw fsError
+        }
+    }
+
+    /// The last handle on a staged file closed: drop the staging copy if it reached the server, else keep it.
+    private func finishStaging(_ staged: StagedFile) {
+        lock.lock()
+        if self.staged[staged.key] === staged { self.staged[staged.key] = nil }
+        lock.unlock()
+        staged.close()
+        staged.lock.lock()
+        let uploaded = !staged.dirty || staged.unlinked
+        staged.lock.unlock()
+        if uploaded {
+            try? FileManager.default.removeItem(at: staged.url)
+            if let id = staged.journalID { try? store?.removeUpload(id: id) }
+        } else {
+            // The server does not have these bytes: show the server's truth, keep ours in the journal.
+            metadata.invalidate(staged.key)
+        }
+    }
+
+    /// The staged file for `key`, creating it (empty, or a copy of the remote bytes) if no handle has it open.
+    private func stageForWriting(_ key: NodeKey, backend: Backend, current: RemoteAttributes?, truncate: Bool,
+                                 permissions: UInt16? = nil) throws -> StagedFile {
+        lock.lock()
+        if let existing = staged[key] {
+            existing.lock.lock()
+            existing.openCount += 1
+            existing.lock.unlock()
+            lock.unlock()
+            if truncate { try existing.truncate(to: 0, now: clock.now()) }
+            return existing
+        }
+        lock.unlock()
+        let url = stagingDirectory.appendingPathComponent(UUID().uuidString)
+        let fd = Foundation.open(url.path, O_RDWR | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw logged(FSError.fromErrno(errno), "create staging file", key) }
+        let journalID: Int64?
+        do {
+            journalID = try store?.addUpload(source: key.source ?? "", path: key.path.string, stagingFile: url.path)
+        } catch {
+            Foundation.close(fd)
+            try? FileManager.default.removeItem(at: url)
+            throw logged(FSError.io("upload journal: \(error)"), "open for writing", key)
+        }
+        let file = StagedFile(key: key, url: url, fd: fd, journalID: journalID, size: 0, mtime: clock.now(),
+                              dirty: truncate, permissions: permissions ?? current?.permissions ?? 0o644)
+        file.openCount = 1
+        if !truncate, let current, current.size > 0 {
+            do { try copyRemote(key, backend: backend, size: current.size, into: file) } catch {
+                file.close()
+                try? FileManager.default.removeItem(at: url)
+                if let journalID { try? store?.removeUpload(id: journalID) }
+                throw logged(error, "copy for writing", key)
+            }
+        }
+        lock.lock()
+        if let raced = staged[key] {
+            lock.unlock()
+            file.close()
+            try? FileManager.default.removeItem(at: url)
+            if let journalID { try? store?.removeUpload(id: journalID) }
+            raced.lock.lock()
+            raced.openCount += 1
+            raced.lock.unlock()
+            return raced
+        }
+        staged[key] = file
+        lock.unlock()
+        return file
+    }
+
+    /// Fills a staged file with the remote object's bytes (open for writing without O_TRUNC).
+    private func copyRemote(_ key: NodeKey, backend: Backend, size: UInt64, into file: StagedFile) throws {
+        var offset: UInt64 = 0
+        try backend.read(key.path, offset: 0, length: size) { chunk in
+            _ = try file.write(chunk, at: offset, now: clock.now())
+            offset += UInt64(chunk.count)
+        }
+        file.lock.lock()
+        file.dirty = false
+        file.lock.unlock()
+    }
+
+    func openFile(_ fh: UInt64) throws -> OpenFile {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let file = handles.get(fh) else { throw FSError.invalidArgument("unknown file handle \(fh)") }
+        return file
+    }
+
+    private func register(_ file: OpenFile) -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return handles.add(file)
+    }
+
+    private func readaheadWindow() -> ReadaheadWindow {
+        ReadaheadWindow(initial: options.initialReadahead, maximum: options.maxReadahead)
+    }
+
+    private func cacheObject(for key: NodeKey, attributes: RemoteAttributes) -> CachedObject? {
+        guard let dataCache, let source = key.source else { return nil }
+        let version = "\(attributes.size)-\(Int64(attributes.mtime.timeIntervalSince1970 * 1000))"
+        do {
+            return try dataCache.object(source: source, path: key.path.string, version: version)
+        } catch {
+            logger.warning("data cache unavailable for file; reading uncached",
+                           metadata: ["path": "\(key)", "error": "\(error)"])
+            return nil
+        }
+    }
+}

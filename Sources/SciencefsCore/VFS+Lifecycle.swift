@@ -1,0 +1,90 @@
+import Foundation
+import SciencefsStore
+
+/// Start-up recovery of the upload journal, unmount draining and status figures.
+extension VFS {
+    public struct Status: Sendable, Codable {
+        public var sources: [String]
+        public var metadataHits: UInt64
+        public var metadataMisses: UInt64
+        public var dataCacheBytes: UInt64
+        public var dataCacheCapacity: UInt64
+        public var dataCacheHits: UInt64
+        public var dataCacheMisses: UInt64
+        public var openHandles: Int
+        public var uploadsInFlight: Int
+        public var pendingUploads: Int
+        public var failedUploads: Int
+        public var knownInodes: Int
+    }
+
+    public func status() -> Status {
+        let usage = dataCache?.usage
+        let journal = (try? store?.uploads(in: [.staged, .uploading, .failed])) ?? []
+        lock.lock()
+        let open = handles.count
+        let inodeCount = inodes.count
+        lock.unlock()
+        return Status(sources: sourceNames, metadataHits: metadata.hits, metadataMisses: metadata.misses,
+                      dataCacheBytes: usage?.bytes ?? 0, dataCacheCapacity: usage?.capacity ?? 0,
+                      dataCacheHits: usage?.hits ?? 0, dataCacheMisses: usage?.misses ?? 0,
+                      openHandles: open, uploadsInFlight: uploads.count,
+                      pendingUploads: journal.filter { $0.state != .failed }.count,
+                      failedUploads: journal.filter { $0.state == .failed }.count, knownInodes: inodeCount)
+    }
+
+    /// Uploads that a previous run accepted (`close()` returned or the process died mid-upload) but did not finish.
+    /// Files whose upload the server rejected stay in the journal as failed, with their bytes, for the user to see.
+    public func resumeJournal() {
+        guard let store else { return }
+        let unfinished: [UploadRecord]
+        do { unfinished = try store.uploads(in: [.staged, .uploading]) } catch {
+            logger.error("cannot read the upload journal", metadata: ["error": "\(error)"])
+            return
+        }
+        for record in unfinished {
+            let key = NodeKey(source: record.source, path: RemotePath(string: record.path))
+            let url = URL(fileURLWithPath: record.stagingFile)
+            guard backends[record.source] != nil, FileManager.default.fileExists(atPath: url.path) else {
+                logger.error("journaled upload cannot resume: source or staged bytes missing",
+                             metadata: ["path": "\(key)", "staging": "\(record.stagingFile)"])
+                try? store.setUploadState(id: record.id, state: .failed, error: "source or staging file missing")
+                continue
+            }
+            let fd = Foundation.open(url.path, O_RDWR)
+            guard fd >= 0 else { continue }
+            var info = stat()
+            fstat(fd, &info)
+            let file = StagedFile(key: key, url: url, fd: fd, journalID: record.id, size: UInt64(info.st_size),
+                                  mtime: clock.now(), dirty: true, permissions: 0o644)
+            logger.notice("resuming journaled upload", metadata: ["path": "\(key)", "bytes": "\(info.st_size)"])
+            do {
+                try upload(file)
+                file.close()
+                try? FileManager.default.removeItem(at: url)
+                try? store.removeUpload(id: record.id)
+            } catch {
+                file.close()
+            }
+        }
+    }
+
+    /// Waits for uploads in flight (called at unmount); returns false if some are still running at the deadline.
+    public func drain(timeout: TimeInterval) -> Bool {
+        uploads.waitUntilIdle(deadline: Date().addingTimeInterval(timeout))
+    }
+
+    /// Drops cached metadata and data for a subtree (`user.sciencefs.refresh`).
+    public func refresh(_ ino: UInt64) throws {
+        let key = try key(for: ino)
+        metadata.invalidate(key)
+        if key.isMountRoot {
+            for name in sourceNames { metadata.invalidate(NodeKey(source: name, path: .root)) }
+        }
+    }
+
+    /// Not implemented by any source yet: answered so `cp` falls back to streaming.
+    public func copyFileRange(from: UInt64, offsetIn: UInt64, to: UInt64, offsetOut: UInt64, length: UInt64) throws -> UInt64 {
+        throw FSError.unsupported
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import Logging
+import SciencefsStore
+
+/// The virtual filesystem: one tree over several sources. Called by the FUSE adapter from many threads at once;
+/// every method blocks until its answer is known and throws `FSError`.
+///
+/// Layout: the mount root lists the sources by name; below `<source>/` the backend decides what exists.
+public final class VFS: @unchecked Sendable {
+    let backends: [String: Backend]
+    let sourceNames: [String]
+    let options: VFSOptions
+    let clock: Clock
+    let logger: Logger
+    let metadata: MetadataCache
+    let store: MetadataStore?
+    let dataCache: DataCache?
+    let stagingDirectory: URL
+    let mountTime: Date
+
+    let lock = NSLock()
+    var inodes = InodeTable()
+    var handles = HandleTable()
+    /// Files being written through the mount, by node; shared by every handle open for writing on the node.
+    var staged: [NodeKey: StagedFile] = [:]
+    let uploads = UploadCoordinator()
+
+    public init(backends: [Backend], store: MetadataStore?, dataCache: DataCache?, stagingDirectory: URL,
+                options: VFSOptions = VFSOptions(), clock: Clock = SystemClock(), logger: Logger) throws {
+        var byName: [String: Backend] = [:]
+        for backend in backends {
+            guard byName[backend.name] == nil else { throw FSError.invalidArgument("two sources named \(backend.name)") }
+            byName[backend.name] = backend
+        }
+        self.backends = byName
+        self.sourceNames = backends.map(\.name)
+        self.options = options
+        self.clock = clock
+        self.logger = logger
+        self.store = store
+        self.dataCache = dataCache
+        self.stagingDirectory = stagingDirectory
+        self.mountTime = clock.now()
+        let storeLogger = logger
+        self.metadata = MetadataCache(store: store) { error in
+            storeLogger.warning("metadata store error (cache continues in memory)", metadata: ["error": "\(error)"])
+        }
+        try FileManager.default.createDirectory(at: stagingDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+    }
+
+    public static let rootIno = InodeTable.rootIno
+
+    // MARK: lookup and attributes
+
+    /// Resolves `name` in directory `parent` and counts one kernel reference to the result.
+    public func lookup(parent: UInt64, name: String) throws -> FileAttributes {
+        try validate(name: name)
+        let parentKey = try key(for: parent)
+        let key = parentKey.child(name)
+        let attrs = try attributes(of: key)
+        lock.lock()
+        let ino = inodes.lookup(key)
+        lock.unlock()
+        return fileAttributes(attrs, ino: ino)
+    }
+
+    /// The kernel dropped `count` references to `ino`.
+    public func forget(_ ino: UInt64, count: UInt64) {
+        lock.lock()
+        inodes.forget(ino, count)
+        lock.unlock()
+    }
+
+    /// Raises the lookup count of an inode handed to the kernel by readdirplus.
+    public func retain(_ ino: UInt64) {
+        lock.lock()
+        if let key = inodes.key(for: ino) { _ = inodes.lookup(key) }
+        lock.unlock()
+    }
+
+    public func getattr(_ ino: UInt64) throws -> FileAttributes {
+        let key = try key(for: ino)
+        return fileAttributes(try attributes(of: key), ino: ino)
+    }
+
+    /// Entries of directory `ino` (without `.` and `..`), each with an inode number (lookup count not raised).
+    public func readdir(_ ino: UInt64) throws -> [DirectoryEntry] {
+        let key = try key(for: ino)
+        let entries = try listing(of: key)
+        lock.lock()
+        defer { lock.unlock() }
+        return entries.map { entry in
+            let childIno = inodes.inode(for: key.child(entry.name))
+            return DirectoryEntry(name: entry.name, attributes: fileAttributes(entry.attributes, ino: childIno))
+        }
+    }
+
+    public struct FilesystemStatistics: Sendable {
+        public var blockSize: UInt64 = 4096
+        public var totalBlocks: UInt64 = 1 << 40
+        public var freeBlocks: UInt64 = 1 << 39
+        public var totalFiles: UInt64 = 1 << 32
+        public var freeFiles: UInt64 = 1 << 31
+        public var nameMax: UInt64 = 255
+    }
+
+    /// Remote services report no capacity through these protocols; a large, stable answer keeps tools such as
+    /// `cp` and `df` from refusing to write.
+    public func statfs() -> FilesystemStatistics { FilesystemStatistics() }
+
+    // MARK: internals shared by the operation files
+
+    func key(for ino: UInt64) throws -> NodeKey {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let key = inodes.key(for: ino) else { throw FSError.notFound }
+        return key
+    }
+
+    func backend(for key: NodeKey) throws -> Backend {
+        guard let source = key.source, let backend = backends[source] else { throw FSError.notFound }
+        return backend
+    }
+
+    func validate(name: String) throws {
+        if name.utf8.count > 255 { throw FSError.nameTooLong }
+        if name.isEmpty || name == "." || name == ".." || name.contains("/") { throw FSError.invalidArgument("bad name \(name)") }
+    }
+
+    /// Attributes of `key`: synthetic for roots, staged for files being written, else cache, else the backend.
+    func attributes(of key: NodeKey) throws -> RemoteAttributes {
+        if key.isMountRoot {
+            return .directory(mtime: mountTime, permissions: options.readOnly ? 0o555 : 0o755)
+        }
+        let backend = try backend(for: key)
+        if key.path.isRoot {
+            return .directory(mtime: mountTime, permissions: backend.isWritable && !options.readOnly ? 0o755 : 0o555)
+        }
+        if let staged = stagedFile(key) { return staged.attributes() }
+        let now = clock.now()
+        let policy = backend.cachePolicy
+        if let cached = metadata.attributes(key, ttl: policy.attributeTTL, now: now) { return cached }
+        if metadata.isKnownMissing(key, policy: policy, now: now) { throw FSError.notFound }
+        do {
+            let attrs = try backend.stat(key.path)
+            metadata.save(attributes: attrs, for: key, now: now)
+            return attrs
+        } catch FSError.notFound {
+            metadata.saveMissing(key, now: now)
+            throw FSError.notFound
+        } catch {
+            throw logged(error, "stat", key)
+        }
+    }
+
+    /// Entries of directory `key`, with files still being written merged in.
+    /// `fresh` skips the caches (for decisions that must not rest on old data, such as rmdir's emptiness test).
+    func listing(of key: NodeKey, fresh: Bool = false) throws -> [RemoteEntry] {
+        if key.isMountRoot {
+            return sourceNames.compactMap { name in
+                guard let backend = backends[name] else { return nil }
+                return RemoteEntry(name: name, attributes: .directory(
+                    mtime: mountTime, permissions: backend.isWritable && !options.readOnly ? 0o755 : 0o555))
+            }
+        }
+        let backend = try backend(for: key)
+        let now = clock.now()
+        var entries: [RemoteEntry]
+        if !fresh, let cached = metadata.listing(key, ttl: backend.cachePolicy.listingTTL, now: now) {
+            entries = cached
+        } else {
+            do {
+                entries = try backend.list(key.path)
+            } catch {
+                throw logged(error, "list", key)
+            }
+            metadata.save(listing: entries, of: key, now: now)
+        }
+        lock.lock()
+        let pending = staged.filter { $0.key.parent == key }
+        lock.unlock()
+        for (child, file) in pending {
+            let attrs = file.attributes()
+            if let i = entries.firstIndex(where: { $0.name == child.name }) {
+                entries[i].attributes = attrs
+            } else {
+                entries.append(RemoteEntry(name: child.name, attributes: attrs))
+            }
+        }
+        return entries
+    }
+
+    func fileAttributes(_ attrs: RemoteAttributes, ino: UInt64) -> FileAttributes {
+        var permissions = attrs.permissions
+        if options.readOnly { permissions &= ~0o222 }
+        return FileAttributes(ino: ino, kind: attrs.kind, size: attrs.size, mtime: attrs.mtime,
+                              permissions: permissions, uid: options.uid, gid: options.gid)
+    }
+
+    func stagedFile(_ key: NodeKey) -> StagedFile? {
+        lock.lock()
+        defer { lock.unlock() }
+        return staged[key]
+    }
+
+    /// Every EIO gets a log line saying why; other errors are logged at debug level.
+    func logged(_ error: Error, _ operation: String, _ key: NodeKey) -> FSError {
+        let fsError = FSError.from(error)
+        switch fsError {
+        case .io(let why):
+            logger.error("\(operation) failed with EIO", metadata: ["path": "\(key)", "reason": "\(why)"])
+        case .notFound:
+            logger.debug("\(operation): not found", metadata: ["path": "\(key)"])
+        default:
+            logger.info("\(operation) failed", metadata: ["path": "\(key)", "error": "\(fsError)"])
+        }
+        return fsError
+    }
+
+    func requireWritable(_ key: NodeKey) throws -> Backend {
+        if options.readOnly { throw FSError.readOnly }
+        let backend = try backend(for: key)
+        if !backend.isWritable { throw FSError.readOnly }
+        if key.path.isRoot { throw FSError.permissionDenied }
+        return backend
+    }
+}

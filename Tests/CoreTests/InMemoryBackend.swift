@@ -1,0 +1,123 @@
+import Foundation
+import SciencefsCore
+
+/// A Backend kept in memory, counting calls, for unit tests of the VFS's own logic (caching, staging,
+/// readahead). The real services are exercised by the backend and mount tests over HTTP.
+final class InMemoryBackend: Backend, @unchecked Sendable {
+    let name: String
+    let cachePolicy: CachePolicy
+    private let lock = NSLock()
+    private var files: [String: Data] = [:]
+    private var directories: Set<String> = ["/"]
+    private(set) var calls: [String] = []
+    /// When set, uploads fail with this error.
+    var uploadError: FSError?
+
+    init(name: String = "mem", policy: CachePolicy = CachePolicy(attributeTTL: 60, listingTTL: 60, negativeTTL: 10)) {
+        self.name = name
+        self.cachePolicy = policy
+    }
+
+    func put(_ path: String, _ data: Data) {
+        lock.lock()
+        defer { lock.unlock() }
+        files[path] = data
+        var parent = RemotePath(string: path).parent
+        while !parent.isRoot {
+            directories.insert(parent.string)
+            parent = parent.parent
+        }
+    }
+
+    func data(_ path: String) -> Data? {
+        lock.lock()
+        defer { lock.unlock() }
+        return files[path]
+    }
+
+    func count(_ prefix: String) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return calls.filter { $0.hasPrefix(prefix) }.count
+    }
+
+    private func record(_ call: String) {
+        lock.lock()
+        calls.append(call)
+        lock.unlock()
+    }
+
+    func stat(_ path: RemotePath) throws -> RemoteAttributes {
+        record("stat \(path)")
+        lock.lock()
+        defer { lock.unlock() }
+        if let data = files[path.string] { return RemoteAttributes(kind: .file, size: UInt64(data.count)) }
+        if directories.contains(path.string) { return .directory() }
+        throw FSError.notFound
+    }
+
+    func list(_ path: RemotePath) throws -> [RemoteEntry] {
+        record("list \(path)")
+        lock.lock()
+        defer { lock.unlock() }
+        guard directories.contains(path.string) else { throw FSError.notFound }
+        let prefix = path.isRoot ? "/" : path.string + "/"
+        var entries: [RemoteEntry] = []
+        for (p, data) in files where p.hasPrefix(prefix) && !p.dropFirst(prefix.count).contains("/") {
+            entries.append(RemoteEntry(name: String(p.dropFirst(prefix.count)), attributes: RemoteAttributes(kind: .file, size: UInt64(data.count))))
+        }
+        for d in directories where d.hasPrefix(prefix) && d != prefix && !d.dropFirst(prefix.count).contains("/") {
+            entries.append(RemoteEntry(name: String(d.dropFirst(prefix.count)), attributes: .directory()))
+        }
+        return entries.sorted { $0.name < $1.name }
+    }
+
+    func read(_ path: RemotePath, offset: UInt64, length: UInt64, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
+        record("read \(path) \(offset)+\(length)")
+        lock.lock()
+        let data = files[path.string]
+        lock.unlock()
+        guard let data else { throw FSError.notFound }
+        let start = Int(min(offset, UInt64(data.count)))
+        let end = Int(min(offset + length, UInt64(data.count)))
+        let slice = data[start..<end]
+        try slice.withUnsafeBytes { try sink($0) }
+        return UInt64(slice.count)
+    }
+
+    func upload(from localFile: URL, to path: RemotePath) throws -> RemoteAttributes {
+        record("upload \(path)")
+        if let uploadError { throw uploadError }
+        let data = try Data(contentsOf: localFile)
+        put(path.string, data)
+        return RemoteAttributes(kind: .file, size: UInt64(data.count), mtime: Date())
+    }
+
+    func makeDirectory(_ path: RemotePath) throws -> RemoteAttributes {
+        record("mkdir \(path)")
+        lock.lock()
+        directories.insert(path.string)
+        lock.unlock()
+        return .directory()
+    }
+
+    func delete(_ path: RemotePath, kind: NodeKind) throws {
+        record("delete \(path)")
+        lock.lock()
+        defer { lock.unlock() }
+        guard files.removeValue(forKey: path.string) != nil || directories.remove(path.string) != nil else { throw FSError.notFound }
+    }
+
+    func rename(_ from: RemotePath, to: RemotePath) throws {
+        record("rename \(from) \(to)")
+        lock.lock()
+        defer { lock.unlock() }
+        if let data = files.removeValue(forKey: from.string) { files[to.string] = data; return }
+        guard directories.remove(from.string) != nil else { throw FSError.notFound }
+        directories.insert(to.string)
+        for (p, data) in files where p.hasPrefix(from.string + "/") {
+            files[p] = nil
+            files[to.string + p.dropFirst(from.string.count)] = data
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import Logging
+import SciencefsStore
+import XCTest
+@testable import SciencefsCore
+
+final class VFSTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-vfs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private func makeVFS(_ backend: InMemoryBackend, clock: Clock = SystemClock()) throws -> VFS {
+        let store = try MetadataStore(directory: directory)
+        let cache = try DataCache(directory: directory.appendingPathComponent("data"), capacityBytes: 64 << 20, store: store)
+        return try VFS(backends: [backend], store: store, dataCache: cache,
+                       stagingDirectory: directory.appendingPathComponent("staging"),
+                       options: VFSOptions(initialReadahead: 64 << 10), clock: clock, logger: Logger(label: "test"))
+    }
+
+    private func ino(_ vfs: VFS, _ path: String) throws -> UInt64 {
+        var ino = VFS.rootIno
+        for name in path.split(separator: "/") { ino = try vfs.lookup(parent: ino, name: String(name)).ino }
+        return ino
+    }
+
+    func testListingTwiceWithinTTLAsksTheServerOnce() throws {
+        let backend = InMemoryBackend()
+        backend.put("/d/a", Data("a".utf8))
+        backend.put("/d/b", Data("bb".utf8))
+        let vfs = try makeVFS(backend)
+        let dir = try ino(vfs, "mem/d")
+        XCTAssertEqual(try vfs.readdir(dir).map(\.name).sorted(), ["a", "b"])
+        XCTAssertEqual(try vfs.readdir(dir).map(\.name).sorted(), ["a", "b"])
+        XCTAssertEqual(backend.count("list /d"), 1)
+        XCTAssertEqual(try vfs.lookup(parent: dir, name: "b").size, 2)
+        XCTAssertThrowsError(try vfs.lookup(parent: dir, name: "missing")) { XCTAssertEqual($0 as? FSError, .notFound) }
+        XCTAssertEqual(backend.count("stat /d/"), 0, "children are answered from the fresh listing")
+    }
+
+    func testExpiredListingIsFetchedAgain() throws {
+        let clock = ManualClock()
+        let backend = InMemoryBackend(policy: CachePolicy(attributeTTL: 5, listingTTL: 5, negativeTTL: 1))
+        backend.put("/d/a", Data("a".utf8))
+        let vfs = try makeVFS(backend, clock: clock)
+        let dir = try ino(vfs, "mem/d")
+        _ = try vfs.readdir(dir)
+        clock.advance(10)
+        _ = try vfs.readdir(dir)
+        XCTAssertEqual(backend.count("list /d"), 2)
+    }
+
+    func testANewMountAnswersFromTheStoreWithoutAsking() throws {
+        let backend = InMemoryBackend()
+        backend.put("/d/a", Data("a".utf8))
+        do {
+            let vfs = try makeVFS(backend)
+            _ = try vfs.readdir(try ino(vfs, "mem/d"))
+        }
+        let calls = backend.calls.count
+        let again = try makeVFS(backend)
+        XCTAssertEqual(try again.readdir(try ino(again, "mem/d")).map(\.name), ["a"])
+        XCTAssertEqual(backend.calls.count, calls, "the remount asked nothing: \(backend.calls.suffix(2))")
+    }
+
+    func testSequentialReadsUseGrowingRangesAndTheCache() throws {
+        let backend = InMemoryBackend()
+        let content = Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        backend.put("/f.bin", content)
+        let vfs = try makeVFS(backend)
+        let fh = try vfs.open(try ino(vfs, "mem/f.bin"), flags: VFS.OpenFlags(rawValue: O_RDONLY))
+        var result = Data()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 32 << 10, alignment: 8)
+        defer { buffer.deallocate() }
+        var offset: UInt64 = 0
+        while true {
+            let n = try vfs.read(handle: fh, offset: offset, into: buffer)
+            if n == 0 { break }
+            result.append(contentsOf: buffer[0..<n])
+            offset += UInt64(n)
+        }
+        vfs.release(handle: fh)
+        XCTAssertEqual(result, content)
+        let reads = backend.count("read /f.bin")
+        XCTAssertLessThan(reads, 8, "32 KiB reads of 1 MiB must be served by a few growing ranges, got \(reads)")
+        // A second open reads from the disk cache.
+        let again = try vfs.open(try ino(vfs, "mem/f.bin"), flags: VFS.OpenFlags(rawValue: O_RDONLY))
+        XCTAssertEqual(try vfs.read(handle: again, offset: 4096, into: buffer), buffer.count)
+        XCTAssertEqual(backend.count("read /f.bin"), reads)
+        vfs.release(handle: again)
+    }
+
+    func testCreateWriteFlushUploadsOnce() throws {
+        let backend = InMemoryBackend()
+        backend.put("/d/keep", Data())
+        let vfs = try makeVFS(backend)
+        let dir = try ino(vfs, "mem/d")
+        let created = try vfs.create(parent: dir, name: "new file ü.txt", permissions: 0o644,
+                                     flags: VFS.OpenFlags(rawValue: O_WRONLY | O_CREAT))
+        XCTAssertTrue(try vfs.readdir(dir).contains { $0.name == "new file ü.txt" }, "visible while being written")
+        let bytes = Data("hello".utf8)
+        _ = try bytes.withUnsafeBytes { try vfs.write(handle: created.handle, offset: 0, bytes: $0) }
+        try vfs.flush(handle: created.handle)
+        try vfs.flush(handle: created.handle)
+        vfs.release(handle: created.handle)
+        XCTAssertEqual(backend.data("/d/new file ü.txt"), bytes)
+        XCTAssertEqual(backend.count("upload"), 1)
+        XCTAssertEqual(try vfs.getattr(created.attributes.ino).size, 5)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("staging").path), [])
+    }
+
+    func testRejectedUploadFailsCloseAndKeepsTheBytes() throws {
+        let backend = InMemoryBackend()
+        backend.put("/d/keep", Data())
+        backend.uploadError = .permissionDenied
+        let vfs = try makeVFS(backend)
+        let created = try vfs.create(parent: try ino(vfs, "mem/d"), name: "x", permissions: 0o644,
+                                     flags: VFS.OpenFlags(rawValue: O_WRONLY | O_CREAT))
+        _ = try Data("precious".utf8).withUnsafeBytes { try vfs.write(handle: created.handle, offset: 0, bytes: $0) }
+        XCTAssertThrowsError(try vfs.flush(handle: created.handle)) { XCTAssertEqual($0 as? FSError, .permissionDenied) }
+        vfs.release(handle: created.handle)
+        let store = try MetadataStore(directory: directory)
+        let failed = try store.uploads(in: [.failed])
+        XCTAssertEqual(failed.count, 1)
+        XCTAssertEqual(failed.first?.path, "/d/x")
+        XCTAssertEqual(try String(contentsOfFile: failed[0].stagingFile, encoding: .utf8), "precious")
+    }
+
+    func testRmdirRefusesANonEmptyDirectory() throws {
+        let backend = InMemoryBackend()
+        backend.put("/d/sub/f", Data("x".utf8))
+        let vfs = try makeVFS(backend)
+        let dir = try ino(vfs, "mem/d")
+        XCTAssertThrowsError(try vfs.rmdir(parent: dir, name: "sub")) { XCTAssertEqual($0 as? FSError, .notEmpty) }
+        XCTAssertNotNil(backend.data("/d/sub/f"))
+    }
+
+    func testRenameAcrossSourcesIsCrossDevice() throws {
+        let a = InMemoryBackend(name: "a")
+        let b = InMemoryBackend(name: "b")
+        a.put("/f", Data("x".utf8))
+        let store = try MetadataStore(directory: directory)
+        let vfs = try VFS(backends: [a, b], store: store, dataCache: nil, stagingDirectory: directory.appendingPathComponent("s"),
+                          logger: Logger(label: "test"))
+        let aRoot = try vfs.lookup(parent: VFS.rootIno, name: "a").ino
+        let bRoot = try vfs.lookup(parent: VFS.rootIno, name: "b").ino
+        XCTAssertThrowsError(try vfs.rename(parent: aRoot, name: "f", newParent: bRoot, newName: "f")) {
+            XCTAssertEqual($0 as? FSError, .crossDevice)
+        }
+    }
+}
+
+final class ManualClock: Clock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var current = Date()
+    func now() -> Date {
+        lock.lock()
+        defer { lock.unlock() }
+        return current
+    }
+    func advance(_ seconds: TimeInterval) {
+        lock.lock()
+        current += seconds
+        lock.unlock()
+    }
+}
