@@ -1,0 +1,70 @@
+import CFuse
+import Foundation
+import Logging
+import SciencefsCore
+
+public enum FuseMountError: Error, CustomStringConvertible {
+    case sessionCreationFailed
+    case mountFailed(String)
+    case signalHandlersFailed
+
+    public var description: String {
+        switch self {
+        case .sessionCreationFailed: return "libfuse could not create a session (bad mount options?)"
+        case .mountFailed(let mountpoint): return "could not mount on \(mountpoint) (is /dev/fuse usable, and the directory empty and ours?)"
+        case .signalHandlersFailed: return "could not install signal handlers"
+        }
+    }
+}
+
+/// A mounted libfuse low-level session over a VFS.
+public final class FuseMount {
+    public struct Options: Sendable {
+        public var readOnly = false
+        public var allowOther = false
+        public var fsName = "sciencefs"
+        public var timeouts = FuseTimeouts()
+        public var maxThreads = 16
+        public init() {}
+    }
+
+    private let filesystem: FuseFilesystem
+    private let options: Options
+    private let logger: Logger
+
+    public init(vfs: VFS, options: Options, logger: Logger) {
+        self.filesystem = FuseFilesystem(vfs: vfs, timeouts: options.timeouts, logger: logger)
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Mounts on `mountpoint`, calls `mounted` once the kernel accepted the mount, then serves requests until
+    /// unmounted (`fusermount3 -u`) or signalled (SIGINT/SIGTERM/SIGHUP). Blocks for the mount's lifetime.
+    public func run(mountpoint: String, mounted: () -> Void) throws {
+        var mountOptions = ["fsname=\(options.fsName)", "subtype=sciencefs", "default_permissions"]
+        if options.readOnly { mountOptions.append("ro") }
+        if options.allowOther { mountOptions.append("allow_other") }
+        let arguments = ["sciencefs", "-o", mountOptions.joined(separator: ",")]
+        var cArguments = arguments.map { strdup($0) }
+        defer { cArguments.forEach { free($0) } }
+        var ops = FuseOperations.table()
+        let userdata = Unmanaged.passRetained(filesystem).toOpaque()
+        defer { Unmanaged<FuseFilesystem>.fromOpaque(userdata).release() }
+
+        let session: OpaquePointer? = cArguments.withUnsafeMutableBufferPointer { argv in
+            var args = sciencefs_fuse_args_init(Int32(argv.count), argv.baseAddress)
+            defer { fuse_opt_free_args(&args) }
+            return fuse_session_new(&args, &ops, MemoryLayout<fuse_lowlevel_ops>.size, userdata)
+        }
+        guard let session else { throw FuseMountError.sessionCreationFailed }
+        defer { fuse_session_destroy(session) }
+        guard fuse_set_signal_handlers(session) == 0 else { throw FuseMountError.signalHandlersFailed }
+        defer { fuse_remove_signal_handlers(session) }
+        guard fuse_session_mount(session, mountpoint) == 0 else { throw FuseMountError.mountFailed(mountpoint) }
+        defer { fuse_session_unmount(session) }
+        logger.info("mounted", metadata: ["mountpoint": "\(mountpoint)"])
+        mounted()
+        let rc = sciencefs_fuse_session_loop_mt(session, 0, 4)
+        logger.info("session ended", metadata: ["mountpoint": "\(mountpoint)", "rc": "\(rc)"])
+    }
+}

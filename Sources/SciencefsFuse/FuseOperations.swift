@@ -1,0 +1,316 @@
+import CFuse
+import Foundation
+import SciencefsCore
+
+/// The libfuse low-level operations table. Every callback is a non-capturing closure (libfuse calls it through a C
+/// function pointer) that finds the filesystem through the request's userdata.
+///
+/// Strings and buffers handed to a callback belong to libfuse's request buffer and are reused when the callback
+/// returns: anything used after dispatching to the work queue is copied first. `fuse_file_info` pointers are copied
+/// too, since libfuse keeps them on the worker thread's stack.
+enum FuseOperations {
+    static func table() -> fuse_lowlevel_ops {
+        var ops = fuse_lowlevel_ops()
+        ops.`init` = { _, conn in
+            guard let conn else { return }
+            if conn.pointee.capable & UInt32(FUSE_CAP_READDIRPLUS) != 0 {
+                conn.pointee.want |= UInt32(FUSE_CAP_READDIRPLUS)
+            }
+            // Always readdirplus: a listing answers every entry's attributes at once.
+            conn.pointee.want &= ~UInt32(FUSE_CAP_READDIRPLUS_AUTO)
+            if conn.pointee.capable & UInt32(FUSE_CAP_ASYNC_READ) != 0 {
+                conn.pointee.want |= UInt32(FUSE_CAP_ASYNC_READ)
+            }
+        }
+        ops.lookup = { req, parent, name in
+            let fs = FuseFilesystem.from(req)
+            let name = FuseFilesystem.string(name)
+            fs.async(req, "lookup") {
+                let attrs = try fs.vfs.lookup(parent: parent, name: name)
+                var e = StatConversion.entry(attrs, timeouts: fs.timeouts)
+                if fuse_reply_entry(req, &e) != 0 { fs.vfs.forget(attrs.ino, count: 1) }
+            }
+        }
+        ops.forget = { req, ino, count in
+            FuseFilesystem.from(req).vfs.forget(ino, count: count)
+            fuse_reply_none(req)
+        }
+        ops.forget_multi = { req, count, forgets in
+            let fs = FuseFilesystem.from(req)
+            if let forgets {
+                for i in 0..<count { fs.vfs.forget(forgets[i].ino, count: forgets[i].nlookup) }
+            }
+            fuse_reply_none(req)
+        }
+        ops.getattr = { req, ino, _ in
+            let fs = FuseFilesystem.from(req)
+            fs.async(req, "getattr") {
+                var st = StatConversion.stat(try fs.vfs.getattr(ino))
+                fuse_reply_attr(req, &st, fs.timeouts.attribute)
+            }
+        }
+        ops.setattr = { req, ino, attr, toSet, fi in
+            let fs = FuseFilesystem.from(req)
+            guard let attr else { fuse_reply_err(req, EINVAL); return }
+            let handle = fi?.pointee.fh
+            let set = Int32(toSet)
+            let size = set & FUSE_SET_ATTR_SIZE != 0 ? UInt64(max(0, attr.pointee.st_size)) : nil
+            var mtime: Date? = nil
+            if set & FUSE_SET_ATTR_MTIME_NOW != 0 { mtime = Date() }
+            else if set & FUSE_SET_ATTR_MTIME != 0 { mtime = StatConversion.date(attr.pointee.st_mtim) }
+            let mode = set & FUSE_SET_ATTR_MODE != 0 ? UInt16(attr.pointee.st_mode & 0o7777) : nil
+            let uid = set & FUSE_SET_ATTR_UID != 0 ? attr.pointee.st_uid : nil
+            let gid = set & FUSE_SET_ATTR_GID != 0 ? attr.pointee.st_gid : nil
+            fs.async(req, "setattr") {
+                let attrs = try fs.vfs.setattr(ino, handle: handle, size: size, mtime: mtime, permissions: mode,
+                                               uid: uid, gid: gid)
+                var st = StatConversion.stat(attrs)
+                fuse_reply_attr(req, &st, fs.timeouts.attribute)
+            }
+        }
+        ops.opendir = { req, ino, fi in
+            let fs = FuseFilesystem.from(req)
+            guard let fi else { fuse_reply_err(req, EINVAL); return }
+            var info = fi.pointee
+            fs.async(req, "opendir") {
+                let entries = try fs.vfs.readdir(ino)
+                info.fh = fs.directories.add(entries)
+                if fuse_reply_open(req, &info) != 0 { fs.directories.remove(info.fh) }
+            }
+        }
+        ops.readdir = { req, ino, size, offset, fi in
+            let fs = FuseFilesystem.from(req)
+            let handle = fi?.pointee.fh ?? 0
+            fs.async(req, "readdir") { try DirectoryReplies.reply(req, fs: fs, ino: ino, handle: handle, size: size, offset: offset, plus: false) }
+        }
+        ops.readdirplus = { req, ino, size, offset, fi in
+            let fs = FuseFilesystem.from(req)
+            let handle = fi?.pointee.fh ?? 0
+            fs.async(req, "readdirplus") { try DirectoryReplies.reply(req, fs: fs, ino: ino, handle: handle, size: size, offset: offset, plus: true) }
+        }
+        ops.releasedir = { req, _, fi in
+            let fs = FuseFilesystem.from(req)
+            if let fi { fs.directories.remove(fi.pointee.fh) }
+            fuse_reply_err(req, 0)
+        }
+        ops.open = { req, ino, fi in
+            let fs = FuseFilesystem.from(req)
+            guard let fi else { fuse_reply_err(req, EINVAL); return }
+            var info = fi.pointee
+            fs.async(req, "open") {
+                info.fh = try fs.vfs.open(ino, flags: VFS.OpenFlags(rawValue: info.flags))
+                info.keep_cache = 1
+                if fuse_reply_open(req, &info) != 0 { fs.vfs.release(handle: info.fh) }
+            }
+        }
+        ops.create = { req, parent, name, mode, fi in
+            let fs = FuseFilesystem.from(req)
+            guard let fi else { fuse_reply_err(req, EINVAL); return }
+            let name = FuseFilesystem.string(name)
+            var info = fi.pointee
+            fs.async(req, "create") {
+                let created = try fs.vfs.create(parent: parent, name: name, permissions: UInt16(mode & 0o7777),
+                                                flags: VFS.OpenFlags(rawValue: info.flags))
+                info.fh = created.handle
+                var e = StatConversion.entry(created.attributes, timeouts: fs.timeouts)
+                if fuse_reply_create(req, &e, &info) != 0 {
+                    fs.vfs.release(handle: info.fh)
+                    fs.vfs.forget(created.attributes.ino, count: 1)
+                }
+            }
+        }
+        ops.read = { req, _, size, offset, fi in
+            let fs = FuseFilesystem.from(req)
+            let handle = fi?.pointee.fh ?? 0
+            fs.async(req, "read") {
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
+                defer { buffer.deallocate() }
+                let n = try fs.vfs.read(handle: handle, offset: UInt64(max(0, offset)),
+                                        into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size]))
+                fuse_reply_buf(req, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), n)
+            }
+        }
+        // Writes go to a local staging file: fast, so done inline without copying libfuse's buffer.
+        ops.write = { req, _, buf, size, offset, fi in
+            let fs = FuseFilesystem.from(req)
+            do {
+                let n = try fs.vfs.write(handle: fi?.pointee.fh ?? 0, offset: UInt64(max(0, offset)),
+                                         bytes: UnsafeRawBufferPointer(start: buf, count: size))
+                fuse_reply_write(req, n)
+            } catch {
+                fs.replyError(req, error, "write")
+            }
+        }
+        ops.flush = { req, _, fi in
+            let fs = FuseFilesystem.from(req)
+            let handle = fi?.pointee.fh ?? 0
+            fs.async(req, "flush") {
+                try fs.vfs.flush(handle: handle)
+                fuse_reply_err(req, 0)
+            }
+        }
+        ops.fsync = { req, _, _, fi in
+            let fs = FuseFilesystem.from(req)
+            let handle = fi?.pointee.fh ?? 0
+            fs.async(req, "fsync") {
+                try fs.vfs.flush(handle: handle)
+                fuse_reply_err(req, 0)
+            }
+        }
+        ops.release = { req, _, fi in
+            let fs = FuseFilesystem.from(req)
+            let handle = fi?.pointee.fh ?? 0
+            fs.work.async {
+                fs.vfs.release(handle: handle)
+                fuse_reply_err(req, 0)
+            }
+        }
+        ops.mkdir = { req, parent, name, _ in
+            let fs = FuseFilesystem.from(req)
+            let name = FuseFilesystem.string(name)
+            fs.async(req, "mkdir") {
+                var e = StatConversion.entry(try fs.vfs.mkdir(parent: parent, name: name), timeouts: fs.timeouts)
+                if fuse_reply_entry(req, &e) != 0 { fs.vfs.forget(e.ino, count: 1) }
+            }
+        }
+        ops.unlink = { req, parent, name in
+            let fs = FuseFilesystem.from(req)
+            let name = FuseFilesystem.string(name)
+            fs.async(req, "unlink") {
+                try fs.vfs.unlink(parent: parent, name: name)
+                fuse_reply_err(req, 0)
+            }
+        }
+        ops.rmdir = { req, parent, name in
+            let fs = FuseFilesystem.from(req)
+            let name = FuseFilesystem.string(name)
+            fs.async(req, "rmdir") {
+                try fs.vfs.rmdir(parent: parent, name: name)
+                fuse_reply_err(req, 0)
+            }
+        }
+        ops.rename = { req, parent, name, newParent, newName, flags in
+            let fs = FuseFilesystem.from(req)
+            let name = FuseFilesystem.string(name)
+            let newName = FuseFilesystem.string(newName)
+            fs.async(req, "rename") {
+                try fs.vfs.rename(parent: parent, name: name, newParent: newParent, newName: newName,
+                                  flags: VFS.RenameFlags(rawValue: flags))
+                fuse_reply_err(req, 0)
+            }
+        }
+        ops.statfs = { req, _ in
+            let stats = FuseFilesystem.from(req).vfs.statfs()
+            var st = statvfs()
+            st.f_bsize = UInt(stats.blockSize)
+            st.f_frsize = UInt(stats.blockSize)
+            st.f_blocks = fsblkcnt_t(stats.totalBlocks)
+            st.f_bfree = fsblkcnt_t(stats.freeBlocks)
+            st.f_bavail = fsblkcnt_t(stats.freeBlocks)
+            st.f_files = fsfilcnt_t(stats.totalFiles)
+            st.f_ffree = fsfilcnt_t(stats.freeFiles)
+            st.f_favail = fsfilcnt_t(stats.freeFiles)
+            st.f_namemax = UInt(stats.nameMax)
+            fuse_reply_statfs(req, &st)
+        }
+        ops.getxattr = { req, ino, name, size in
+            let fs = FuseFilesystem.from(req)
+            let name = FuseFilesystem.string(name)
+            fs.async(req, "getxattr") {
+                let value = try fs.vfs.getxattr(ino, name: name)
+                XattrReplies.reply(req, bytes: value, size: size)
+            }
+        }
+        ops.listxattr = { req, ino, size in
+            let fs = FuseFilesystem.from(req)
+            fs.async(req, "listxattr") {
+                var bytes: [UInt8] = []
+                for name in try fs.vfs.listxattr(ino) { bytes += Array(name.utf8) + [0] }
+                XattrReplies.reply(req, bytes: bytes, size: size)
+            }
+        }
+        ops.setxattr = { req, ino, name, value, size, _ in
+            let fs = FuseFilesystem.from(req)
+            let name = FuseFilesystem.string(name)
+            _ = value
+            _ = size
+            fs.async(req, "setxattr") {
+                guard name == "user.sciencefs.refresh" else { throw FSError.unsupported }
+                try fs.vfs.refresh(ino)
+                fuse_reply_err(req, 0)
+            }
+        }
+        ops.copy_file_range = { req, _, offIn, fiIn, _, offOut, fiOut, length, _ in
+            let fs = FuseFilesystem.from(req)
+            let handleIn = fiIn?.pointee.fh ?? 0
+            let handleOut = fiOut?.pointee.fh ?? 0
+            fs.async(req, "copy_file_range") {
+                let n = try fs.vfs.copyFileRange(from: handleIn, offsetIn: UInt64(max(0, offIn)), to: handleOut,
+                                                 offsetOut: UInt64(max(0, offOut)), length: UInt64(length))
+                fuse_reply_write(req, Int(n))
+            }
+        }
+        return ops
+    }
+}
+
+enum XattrReplies {
+    /// size 0 asks for the length; a smaller buffer than needed is ERANGE.
+    static func reply(_ req: fuse_req_t?, bytes: [UInt8], size: Int) {
+        if size == 0 {
+            fuse_reply_xattr(req, bytes.count)
+        } else if size < bytes.count {
+            fuse_reply_err(req, ERANGE)
+        } else {
+            bytes.withUnsafeBufferPointer { buf in
+                fuse_reply_buf(req, UnsafeRawPointer(buf.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count)
+            }
+        }
+    }
+}
+
+enum DirectoryReplies {
+    /// Fills one readdir(plus) reply from the snapshot taken at opendir. Offsets: 1 = after ".", 2 = after "..",
+    /// 2+i+1 = after entry i. Every entry put in a readdirplus reply, except the dots, counts one lookup.
+    static func reply(_ req: fuse_req_t?, fs: FuseFilesystem, ino: UInt64, handle: UInt64, size: Int, offset: off_t,
+                      plus: Bool) throws {
+        guard let entries = fs.directories.get(handle) else { throw FSError.invalidArgument("directory not open") }
+        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: max(size, 1))
+        defer { buffer.deallocate() }
+        var used = 0
+        var index = Int(offset)
+        let total = entries.count + 2
+        let selfAttrs = try? fs.vfs.getattr(ino)
+        while index < total {
+            let name: String
+            var attrs: FileAttributes
+            let isDot = index < 2
+            if isDot {
+                name = index == 0 ? "." : ".."
+                attrs = selfAttrs ?? FileAttributes(ino: ino, kind: .directory, size: 0, mtime: Date(),
+                                                    permissions: 0o755, uid: 0, gid: 0)
+                if index == 1 { attrs.ino = 0 }
+            } else {
+                let entry = entries[index - 2]
+                name = entry.name
+                attrs = entry.attributes
+            }
+            let remaining = size - used
+            let needed: Int = name.withCString { cName in
+                if plus {
+                    var e = StatConversion.entry(attrs, timeouts: fs.timeouts)
+                    if isDot { e.ino = 0 }
+                    return fuse_add_direntry_plus(req, buffer + used, remaining, cName, &e, off_t(index + 1))
+                } else {
+                    var st = StatConversion.stat(attrs)
+                    return fuse_add_direntry(req, buffer + used, remaining, cName, &st, off_t(index + 1))
+                }
+            }
+            if needed > remaining { break }
+            if plus && !isDot { fs.vfs.retain(attrs.ino) }
+            used += needed
+            index += 1
+        }
+        fuse_reply_buf(req, buffer, used)
+    }
+}
