@@ -1,0 +1,152 @@
+import Foundation
+import Hummingbird
+
+/// The one HTTP responder: applies injected faults, checks the bearer token, routes by path, turns
+/// `AgaveError`s into envelopes, and records every exchange in the request log.
+///
+/// Routing is done on the raw, still percent-encoded path, so an encoded `/` (`%2F`) inside a name can never be
+/// mistaken for a separator.
+struct AgaveResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let state: EmulatorState
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let rawPath = request.uri.path
+        let rawQuery = request.uri.query
+        let query = FormEncoding.decodeForm(rawQuery ?? "")
+        let options = ReplyOptions(query: query)
+        let method = request.method.rawValue
+        let rawSegments = rawPath.split(separator: "/", omittingEmptySubsequences: true)
+        let loggedPath = "/" + rawSegments.map { FormEncoding.percentDecode($0, plusIsSpace: false) ?? String($0) }
+            .joined(separator: "/") + (rawPath.hasSuffix("/") && !rawSegments.isEmpty ? "/" : "")
+
+        var dropAfter: Int?
+        var response: Response
+        switch state.faults.take(method: method, path: loggedPath) {
+        case .status(let code):
+            response = Replies.error(AgaveError(code, "Injected fault: HTTP \(code)"), options: options,
+                                     version: state.configuration.apiVersion)
+        case .malformedJSON:
+            response = Replies.text("{\"status\":\"success\",\"message\":null,\"result\":[{\"name\":", status: 200,
+                                    contentType: Replies.jsonContentType)
+        case .dropAfterBytes(let count):
+            dropAfter = max(0, count)
+            response = await route(request, rawSegments: rawSegments, query: query, options: options)
+        case .delay(let milliseconds):
+            try await Task.sleep(nanoseconds: UInt64(max(0, milliseconds)) * 1_000_000)
+            response = await route(request, rawSegments: rawSegments, query: query, options: options)
+        case nil:
+            response = await route(request, rawSegments: rawSegments, query: query, options: options)
+        }
+
+        let planned = request.method == .head ? 0 : (response.body.contentLength ?? 0)
+        let sequence = state.requestLog.record(method: method, path: loggedPath, query: rawQuery,
+                                               range: request.headers[.range], status: response.status.code,
+                                               bytesSent: min(planned, dropAfter ?? planned))
+        state.logger.debug("\(method) \(loggedPath)", metadata: ["status": "\(response.status.code)"])
+        if request.method != .head {
+            response.body = ObservedBody.wrap(response.body, dropAfter: dropAfter) { [log = state.requestLog] sent in
+                log.updateBytesSent(sequence: sequence, bytesSent: sent)
+            }
+        }
+        return response
+    }
+
+    private func route(_ request: Request, rawSegments: [Substring], query: [String: String], options: ReplyOptions) async -> Response {
+        do {
+            if rawSegments == ["token"] {
+                guard request.method == .post else { throw AgaveError(405, "Use POST for /token") }
+                return try await TokenEndpoint(state: state).handle(request)
+            }
+            let owner: String
+            switch authenticate(request) {
+            case .success(let user): owner = user
+            case .failure(let fault): return fault.response
+            }
+            return try await routeAuthenticated(request, rawSegments: rawSegments, query: query, options: options, owner: owner)
+        } catch let error as AgaveError {
+            return Replies.error(error, options: options, version: state.configuration.apiVersion)
+        } catch {
+            state.logger.warning("request failed", metadata: ["error": "\(error)"])
+            return Replies.error(AgaveError(500, "Internal error: \(error)"), options: options,
+                                 version: state.configuration.apiVersion)
+        }
+    }
+
+    private func routeAuthenticated(_ request: Request, rawSegments: [Substring], query: [String: String],
+                                    options: ReplyOptions, owner: String) async throws -> Response {
+        let method = request.method
+        switch (rawSegments.first, rawSegments.dropFirst().first) {
+        case ("systems", "v2"):
+            guard method == .get else { throw AgaveError(405, "Method not allowed") }
+            if rawSegments.count == 2 { return SystemsEndpoint(state: state).list(query: query, options: options) }
+            if rawSegments.count == 3 { return try SystemsEndpoint(state: state).get(rawId: rawSegments[2], options: options) }
+        case ("files", "v2") where rawSegments.count >= 3:
+            let kind = rawSegments[2]
+            let rest = rawSegments.dropFirst(3)
+            let path: SystemPath
+            if rest.first == "system", rest.count >= 2 {
+                path = try state.systemPath(rawSystemId: rest[rest.startIndex + 1], rawSegments: rest.dropFirst(2))
+            } else {
+                path = try state.defaultSystemPath(rawSegments: rest)
+            }
+            return try await files(kind: kind, path: path, request: request, query: query, options: options, owner: owner)
+        default:
+            break
+        }
+        throw AgaveError(404, "Unknown endpoint \(request.uri.path)")
+    }
+
+    private func files(kind: Substring, path: SystemPath, request: Request, query: [String: String],
+                       options: ReplyOptions, owner: String) async throws -> Response {
+        switch (kind, request.method) {
+        case ("listings", .get):
+            return try ListingsEndpoint(state: state).list(path, query: query, options: options)
+        case ("media", .get), ("media", .head):
+            return try MediaDownload(state: state).respond(path, request: request, query: query, options: options)
+        case ("media", .post):
+            return try await UploadEndpoint(state: state).respond(path, request: request, owner: owner, options: options)
+        case ("media", .put):
+            return try await ManageEndpoint(state: state).manage(path, request: request, owner: owner, options: options)
+        case ("media", .delete):
+            return try ManageEndpoint(state: state).delete(path, options: options)
+        case ("pems", .get):
+            return try PemsAndHistoryEndpoint(state: state).permissions(path, owner: owner, options: options)
+        case ("pems", .post):
+            throw AgaveError(501, "Permission updates are not supported by the emulator")
+        case ("history", .get):
+            return try PemsAndHistoryEndpoint(state: state).history(path, owner: owner, options: options)
+        default:
+            throw AgaveError(405, "\(request.method.rawValue) is not supported on /files/v2/\(kind)")
+        }
+    }
+
+    private struct GatewayFault: Error {
+        let response: Response
+    }
+
+    /// The gateway's bearer-token check. Unknown or missing tokens get fault 900901 "Invalid Credentials";
+    /// expired tokens get code 900903 but keep the message "Invalid Credentials", because that message is what
+    /// agavepy's `with_refresh` looks for before refreshing and retrying.
+    private func authenticate(_ request: Request) -> Result<String, GatewayFault> {
+        guard let header = request.headers[.authorization] else {
+            return .failure(GatewayFault(response: Replies.gatewayFault(
+                code: 900901, message: "Invalid Credentials",
+                description: "Missing Credentials. Make sure your API invocation call has a header: \"Authorization: Bearer ACCESS_TOKEN\"")))
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        let token = parts.count == 2 && parts[0].lowercased() == "bearer" ? String(parts[1]).trimmingCharacters(in: .whitespaces) : ""
+        switch state.tokens.validate(accessToken: token) {
+        case .valid(let user):
+            return .success(user)
+        case .expired:
+            return .failure(GatewayFault(response: Replies.gatewayFault(
+                code: 900903, message: "Invalid Credentials",
+                description: "Access Token Expired. Renew the access token with the refresh_token grant.")))
+        case .unknown:
+            return .failure(GatewayFault(response: Replies.gatewayFault(
+                code: 900901, message: "Invalid Credentials",
+                description: "Invalid Credentials. Make sure you have given the correct access token")))
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// Scripted misbehaviour for tests: each rule matches requests by method and path, fires a number of times (or
+/// forever), and replaces or perturbs the normal answer. Rules are tried in the order they were added; the first
+/// match fires and the others are left alone for that request. Thread-safe.
+public final class FaultInjector: @unchecked Sendable {
+    public enum Action: Sendable, Equatable {
+        /// Answer with this HTTP status and an Agave error envelope (no work is done).
+        case status(Int)
+        /// Answer 200 with a body that is not valid JSON.
+        case malformedJSON
+        /// Do the work and send the headers, then close the connection after this many body bytes.
+        case dropAfterBytes(Int)
+        /// Wait this long, then answer normally.
+        case delay(milliseconds: Int)
+    }
+
+    public enum PathMatch: Sendable, Equatable {
+        /// The decoded request path starts with this string.
+        case prefix(String)
+        /// The decoded request path contains this string.
+        case contains(String)
+
+        func matches(_ path: String) -> Bool {
+            switch self {
+            case .prefix(let p): return path.hasPrefix(p)
+            case .contains(let p): return path.contains(p)
+            }
+        }
+    }
+
+    public struct Rule: Sendable, Equatable {
+        /// nil matches any method.
+        public var method: String?
+        public var path: PathMatch
+        public var action: Action
+        /// Remaining firings; nil means forever.
+        public var remaining: Int?
+
+        public init(method: String?, path: PathMatch, action: Action, count: Int? = 1) {
+            self.method = method?.uppercased()
+            self.path = path
+            self.action = action
+            self.remaining = count
+        }
+    }
+
+    private let lock = NSLock()
+    private var rules: [Rule] = []
+
+    init() {}
+
+    public func add(_ rule: Rule) { lock.withLock { rules.append(rule) } }
+
+    /// Convenience: `faults.add(method: "GET", pathPrefix: "/files/v2/media/", action: .status(500), count: 2)`.
+    public func add(method: String?, pathPrefix: String, action: Action, count: Int? = 1) {
+        add(Rule(method: method, path: .prefix(pathPrefix), action: action, count: count))
+    }
+
+    public func removeAll() { lock.withLock { rules.removeAll() } }
+
+    /// Rules that have not used up their count.
+    public var pending: [Rule] { lock.withLock { rules } }
+
+    /// Finds the first rule matching the request, uses up one of its firings, and returns its action.
+    func take(method: String, path: String) -> Action? {
+        lock.withLock {
+            guard let index = rules.firstIndex(where: { ($0.method == nil || $0.method == method) && $0.path.matches(path) })
+            else { return nil }
+            let action = rules[index].action
+            if let remaining = rules[index].remaining {
+                if remaining <= 1 { rules.remove(at: index) } else { rules[index].remaining = remaining - 1 }
+            }
+            return action
+        }
+    }
+}

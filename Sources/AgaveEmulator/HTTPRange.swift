@@ -1,0 +1,43 @@
+import Foundation
+
+/// Interpretation of an HTTP `Range` request header against a file of known length, with Agave's rules
+/// (protocols/agave.md §4.3): only the first range of a multi-range header is used, and a range whose end
+/// reaches past the end of the file is *unsatisfiable* (416) rather than truncated as RFC 9110 would allow.
+public enum HTTPRange: Equatable, Sendable {
+    /// No usable `Range` header (absent, not `bytes=`, or syntactically broken): send the whole file with 200.
+    case whole
+    /// Send exactly these bytes with 206.
+    case partial(ClosedRange<UInt64>)
+    /// Answer 416 with `Content-Range: bytes */length`.
+    case unsatisfiable
+
+    /// Parses `header` for a file of `length` bytes.
+    ///
+    /// Accepted forms: `bytes=a-b`, `bytes=a-`, and the suffix form `bytes=-n` (the last `n` bytes; `n` larger
+    /// than the file means the whole file, as in RFC 9110). `a` must be below `length`; `b` must be at least
+    /// `a` and below `length`.
+    public static func parse(_ header: String?, length: UInt64) -> HTTPRange {
+        guard let header else { return .whole }
+        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        guard trimmed.lowercased().hasPrefix("bytes=") else { return .whole }
+        let specs = trimmed.dropFirst("bytes=".count)
+        guard let first = specs.split(separator: ",", omittingEmptySubsequences: false).first else { return .whole }
+        let spec = first.trimmingCharacters(in: .whitespaces)
+        guard let dash = spec.firstIndex(of: "-") else { return .whole }
+        let startText = spec[spec.startIndex..<dash]
+        let endText = spec[spec.index(after: dash)...]
+
+        if startText.isEmpty {
+            // Suffix form: the last n bytes.
+            guard let n = UInt64(endText), n > 0, length > 0 else { return .unsatisfiable }
+            let count = min(n, length)
+            return .partial((length - count)...(length - 1))
+        }
+        guard let start = UInt64(startText) else { return .whole }
+        guard start < length else { return .unsatisfiable }
+        if endText.isEmpty { return .partial(start...(length - 1)) }
+        guard let end = UInt64(endText) else { return .whole }
+        guard end >= start, end < length else { return .unsatisfiable }
+        return .partial(start...end)
+    }
+}
