@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import SciencefsCore
+import SciencefsHTTP
+
+/// Authenticated Agave calls: adds the bearer token, renews it and repeats the call once when the gateway
+/// rejects it, and decodes enveloped JSON replies into typed values. Errors leave here as `HTTPError`
+/// (for the caller's operation-specific mapping) or `FSError` (auth and malformed replies).
+final class AgaveAPI: Sendable {
+    let endpoints: AgaveEndpoints
+    private let http: HTTPClient
+    private let tokens: AgaveTokenManager
+    private let logger: Logger
+
+    init(configuration: AgaveConfiguration, http: HTTPClient, logger: Logger) {
+        self.endpoints = AgaveEndpoints(baseURL: configuration.baseURL)
+        self.http = http
+        self.tokens = AgaveTokenManager(configuration: configuration, http: http, logger: logger)
+        self.logger = logger
+    }
+
+    /// Runs `call` with a token; on a gateway 401 renews the token and runs it once more.
+    func authorized<R>(_ call: (String) throws -> R) throws -> R {
+        let token = try tokens.currentToken()
+        do {
+            return try call(token)
+        } catch where AgaveErrorMapping.isTokenRejection(error) {
+            let fresh = try tokens.tokenAfterRejection(of: token)
+            return try call(fresh)
+        }
+    }
+
+    func send(_ method: HTTPMethod, _ url: String, body: RequestBody = .none,
+              retryAfterBodySent: Bool = false) throws -> HTTPResponse {
+        try authorized { token in
+            try http.send(HTTPRequest(method: method, url: url, body: body, bearerToken: token,
+                                      retryAfterBodySent: retryAfterBodySent))
+        }
+    }
+
+    /// Sends and decodes the envelope's `result`. A missing result is an error only when `T` is needed.
+    func result<T: Decodable>(_ type: T.Type, _ method: HTTPMethod = .get, _ url: String, body: RequestBody = .none,
+                              retryAfterBodySent: Bool = false) throws -> T {
+        let response = try send(method, url, body: body, retryAfterBodySent: retryAfterBodySent)
+        return try decodeResult(type, from: response.body, url: url)
+    }
+
+    func download(_ url: String, range: ByteRange?, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> HTTPStreamResponse {
+        try authorized { token in
+            try http.download(HTTPRequest(method: .get, url: url, bearerToken: token), range: range, sink: sink)
+        }
+    }
+
+    func decodeResult<T: Decodable>(_ type: T.Type, from body: Data, url: String) throws -> T {
+        let envelope: AgaveEnvelope<T>
+        do {
+            envelope = try JSONDecoder().decode(AgaveEnvelope<T>.self, from: body)
+        } catch {
+            throw malformed(url: url, why: Self.describe(error))
+        }
+        guard let result = envelope.result else {
+            throw malformed(url: url, why: "no result (status \(envelope.status): \(envelope.message ?? ""))")
+        }
+        return result
+    }
+
+    private func malformed(url: String, why: String) -> FSError {
+        // Logged once, with the operation, where the error leaves the backend.
+        .io("malformed JSON from \(URLRedaction.redact(url)): \(why)")
+    }
+
+    /// A one-line decoding failure (the default description of DecodingError is long and nested).
+    private static func describe(_ error: Error) -> String {
+        switch error as? DecodingError {
+        case .dataCorrupted(let context)?: return "not valid JSON (\(context.debugDescription))"
+        case .keyNotFound(let key, let context)?: return "missing \(key.stringValue) at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
+            return "unexpected value at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+        default: return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import SciencefsCore
+import SciencefsHTTP
+
+extension AgaveBackend {
+    /// Ranged download (protocol §4.3). Agave answers 416 when the range reaches past the end instead of
+    /// truncating; only then is the size looked up (one stat) and the range clamped, so reads inside the file
+    /// cost one request.
+    @discardableResult
+    public func read(_ path: RemotePath, offset: UInt64, length: UInt64,
+                     sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
+        guard let range = ByteRange(offset: offset, length: length) else { return 0 }
+        let (id, components) = try mapErrors("read", path) {
+            try AgaveLocation(path).onSystem(orElse: .isDirectory)
+        }
+        let url = api.endpoints.media(system: id, path: components)
+        return try mapErrors("read", path) {
+            do {
+                return try api.download(url, range: range, sink: sink).bytesDelivered
+            } catch HTTPError.status(code: 416, _) {
+                let size = try stat(path).size
+                guard offset < size, let clamped = ByteRange(offset: offset, length: min(length, size - offset)) else { return 0 }
+                return try api.download(url, range: clamped, sink: sink).bytesDelivered
+            } catch HTTPError.status(code: 501, _) {
+                throw FSError.isDirectory // "Directory downloads not supported"
+            }
+        }
+    }
+
+    /// Multipart upload into the parent directory (protocol §4.4), streamed from disk. The name travels both
+    /// as the part's filename and as the `fileName` field. Agave overwrites an existing file of that name, so
+    /// repeating the POST after a failure is safe and the request is marked retryable.
+    ///
+    /// Agave stages uploads asynchronously (202): the returned attributes describe the local file, which is
+    /// what the server will hold once staging completes.
+    public func upload(from localFile: URL, to path: RemotePath) throws -> RemoteAttributes {
+        try mapErrors("upload", path) {
+            let (id, components) = try AgaveLocation.forWriting(path)
+            guard let leaf = components.last else { throw FSError.isDirectory }
+            let size = try localFileSize(localFile)
+            let form = MultipartForm([
+                .field(name: "fileName", value: leaf),
+                .file(name: "fileToUpload", file: localFile, filename: leaf, contentType: "application/octet-stream"),
+            ])
+            let url = api.endpoints.media(system: id, path: Array(components.dropLast()))
+            do {
+                _ = try api.result(AgaveLogicalFile.self, .post, url, body: .multipart(form), retryAfterBodySent: true)
+            } catch HTTPError.status(code: 400, _) {
+                throw FSError.notDirectory // the parent is a file
+            }
+            return RemoteAttributes(kind: .file, size: size, mtime: Date(),
+                                    permissions: AgavePermissions.mode("READ_WRITE", kind: .file))
+        }
+    }
+
+    private func localFileSize(_ url: URL) throws -> UInt64 {
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+            return (attributes[.size] as? NSNumber)?.uint64Value ?? 0
+        } catch {
+            throw FSError.io("cannot read the staged file \(url.path): \(error.localizedDescription)")
+        }
+    }
+}

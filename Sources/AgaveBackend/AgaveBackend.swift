@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import SciencefsCore
+import SciencefsHTTP
+
+/// The Agave (Tapis v2) storage service as a `Backend` (protocol: shared/protocols/agave.md).
+///
+/// Layout under the source's directory: `systems/` lists the user's storage systems, and
+/// `systems/<systemId>/<path>` is `<path>` under that system's root directory.
+///
+/// Thread-safety: stateless apart from the token manager (locked) and the HTTP client (thread-safe), so
+/// any number of VFS threads may call at once; each call blocks until its requests are done.
+public final class AgaveBackend: Backend {
+    public let name: String
+    public let cachePolicy: CachePolicy
+    public let isWritable: Bool
+    let configuration: AgaveConfiguration
+    let api: AgaveAPI
+    let logger: Logger
+    /// The synthetic directories (source root, `systems/`) report the mount time as their mtime.
+    private let createdAt = Date()
+
+    public init(configuration: AgaveConfiguration, http: HTTPClient, logger: Logger) {
+        self.name = configuration.name
+        self.cachePolicy = configuration.cachePolicy
+        self.isWritable = configuration.isWritable
+        self.configuration = configuration
+        self.logger = logger
+        self.api = AgaveAPI(configuration: configuration, http: http, logger: logger)
+    }
+
+    /// A backend with its own HTTP client built from `configuration` (TLS, timeouts, retries).
+    public convenience init(configuration: AgaveConfiguration, logger: Logger) {
+        self.init(configuration: configuration,
+                  http: HTTPClient(configuration: configuration.httpClientConfiguration, logger: logger), logger: logger)
+    }
+
+    // MARK: Metadata
+
+    public func stat(_ path: RemotePath) throws -> RemoteAttributes {
+        try mapErrors("stat", path) {
+            switch try AgaveLocation(path) {
+            case .root, .systems:
+                return .directory(mtime: createdAt)
+            case .system(let id, let components):
+                // A file's listing is that file; a directory's starts with its `.` row: limit=1 gets either.
+                let url = api.endpoints.listing(system: id, path: components, limit: 1, offset: 0)
+                let rows = try api.result([AgaveFileRecord].self, .get, url)
+                guard let row = rows.first else { throw FSError.notFound }
+                return row.attributes
+            }
+        }
+    }
+
+    public func list(_ path: RemotePath) throws -> [RemoteEntry] {
+        try mapErrors("list", path) {
+            switch try AgaveLocation(path) {
+            case .root:
+                return [RemoteEntry(name: AgaveLocation.systemsDirectory, attributes: .directory(mtime: createdAt))]
+            case .systems:
+                let systems = try AgavePaging.fetchAll(pageSize: configuration.pageSize) { limit, offset in
+                    try api.result([AgaveSystemSummary].self, .get, api.endpoints.storageSystems(limit: limit, offset: offset))
+                }
+                return systems.map { RemoteEntry(name: $0.id, attributes: $0.attributes) }
+            case .system(let id, let components):
+                return try listDirectory(system: id, path: components)
+            }
+        }
+    }
+
+    private func listDirectory(system: String, path: [String]) throws -> [RemoteEntry] {
+        let rows = try AgavePaging.fetchAll(pageSize: configuration.pageSize, checkFirstPage: { (first: [AgaveFileRecord]) in
+            // A directory's listing starts with its `.` row; a file's "listing" is the file itself.
+            if let row = first.first, !row.isSelfOrParent, !row.isDirectory, row.name == path.last {
+                throw FSError.notDirectory
+            }
+        }, page: { limit, offset in
+            try api.result([AgaveFileRecord].self, .get,
+                           api.endpoints.listing(system: system, path: path, limit: limit, offset: offset))
+        })
+        return rows.filter { !$0.isSelfOrParent }.map { RemoteEntry(name: $0.name, attributes: $0.attributes) }
+    }
+
+    // MARK: Error mapping
+
+    /// Runs one backend operation and turns whatever it throws into an `FSError`, writing the one log line
+    /// every EIO (and timeout) must have. Tokens never reach this line: errors carry no headers.
+    func mapErrors<R>(_ operation: String, _ path: RemotePath, _ body: () throws -> R) throws -> R {
+        do {
+            return try body()
+        } catch {
+            let mapped = AgaveErrorMapping.fsError(error, operation: operation, target: path.string)
+            switch mapped {
+            case .io(let why):
+                logger.error("Agave operation failed", metadata: ["source": "\(name)", "op": "\(operation)",
+                                                                  "path": "\(path)", "why": "\(why)"])
+            case .timedOut:
+                logger.error("Agave operation timed out", metadata: ["source": "\(name)", "op": "\(operation)", "path": "\(path)"])
+            default:
+                break
+            }
+            throw mapped
+        }
+    }
+}

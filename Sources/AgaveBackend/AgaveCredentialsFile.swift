@@ -1,0 +1,110 @@
+import Foundation
+import SciencefsCore
+
+/// What the Agave CLI's cache file holds (protocol §2.3). Secrets: never log.
+public struct AgaveCachedCredentials: Sendable {
+    public var tenantID: String?
+    public var baseURL: String?
+    public var apiKey: String?
+    public var apiSecret: String?
+    public var username: String?
+    public var accessToken: String?
+    public var refreshToken: String?
+    /// `created_at + expires_in`; the file's `expires_at` is a locale-formatted string and is not parsed.
+    public var expiry: Date?
+}
+
+/// The Agave CLI's credential cache, `~/.agave/current`: read at mount, rewritten after each token refresh.
+/// The file is shared with the Python CLI, so keys we do not know are preserved and the write is atomic
+/// (temporary file in the same directory, then rename), keeping the original permissions (0600 by default).
+public struct AgaveCredentialsFile: Sendable {
+    public let url: URL
+
+    public init(url: URL) { self.url = url }
+
+    /// `$AGAVE_CACHE_DIR/current` when that variable names an existing directory, else `~/.agave/current`.
+    public static func defaultLocation(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        var isDirectory: ObjCBool = false
+        if let dir = environment["AGAVE_CACHE_DIR"], !dir.isEmpty,
+           FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue {
+            return URL(fileURLWithPath: dir).appendingPathComponent("current")
+        }
+        let home = environment["HOME"].map { URL(fileURLWithPath: $0) } ?? FileManager.default.homeDirectoryForCurrentUser
+        return home.appendingPathComponent(".agave").appendingPathComponent("current")
+    }
+
+    public func read() throws -> AgaveCachedCredentials {
+        let object = try readObject().object
+        func text(_ key: String) -> String? {
+            switch object[key] {
+            case let s as String: return s.isEmpty ? nil : s
+            case let n as NSNumber: return n.stringValue
+            default: return nil
+            }
+        }
+        var expiry: Date?
+        if let created = text("created_at").flatMap(Double.init), let lifetime = text("expires_in").flatMap(Double.init) {
+            expiry = Date(timeIntervalSince1970: created + lifetime)
+        }
+        return AgaveCachedCredentials(tenantID: text("tenantid"), baseURL: text("baseurl"), apiKey: text("apikey"),
+                                      apiSecret: text("apisecret"), username: text("username"),
+                                      accessToken: text("access_token"), refreshToken: text("refresh_token"),
+                                      expiry: expiry)
+    }
+
+    /// Replaces the token fields, keeping every other key and the file's shape (object or one-element list).
+    public func writeTokens(accessToken: String, refreshToken: String?, createdAt: Date, expiresIn: TimeInterval) throws {
+        var (object, wasList) = try readObject()
+        func put(_ key: String, _ value: Int) {
+            // Keep the type the file already uses for this key (the CLI versions differ).
+            object[key] = object[key] is String ? String(value) : value
+        }
+        object["access_token"] = accessToken
+        if let refreshToken { object["refresh_token"] = refreshToken }
+        put("created_at", Int(createdAt.timeIntervalSince1970))
+        put("expires_in", Int(expiresIn))
+        object["expires_at"] = Self.cliDateString(createdAt.addingTimeInterval(expiresIn))
+        let root: Any = wasList ? [object] : object
+        let data = try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
+        try writeAtomically(data)
+    }
+
+    private func readObject() throws -> (object: [String: Any], wasList: Bool) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw FSError.io("cannot read Agave credentials \(url.path): \(error.localizedDescription)")
+        }
+        let parsed = try? JSONSerialization.jsonObject(with: data)
+        if let object = parsed as? [String: Any] { return (object, false) }
+        if let list = parsed as? [Any], list.count == 1, let object = list[0] as? [String: Any] { return (object, true) }
+        throw FSError.io("Agave credentials \(url.path) are not a JSON object")
+    }
+
+    private func writeAtomically(_ data: Data) throws {
+        let directory = url.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).sciencefs-\(UUID().uuidString)")
+        var mode: mode_t = 0o600
+        var info = stat()
+        if stat(url.path, &info) == 0 { mode = info.st_mode & 0o777 }
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, mode)
+        guard fd >= 0 else { throw FSError.fromErrno(errno) }
+        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let synced = fsync(fd)
+        close(fd)
+        guard written == data.count, synced == 0, rename(temporary.path, url.path) == 0 else {
+            let code = errno
+            unlink(temporary.path)
+            throw FSError.fromErrno(code)
+        }
+    }
+
+    /// The CLI's human-readable `expires_at` (e.g. `Thu Sep 21 16:40:51 CDT 2017`), for humans only.
+    private static func cliDateString(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "EEE MMM dd HH:mm:ss zzz yyyy"
+        return formatter.string(from: date)
+    }
+}

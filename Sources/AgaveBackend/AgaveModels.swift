@@ -1,0 +1,82 @@
+import Foundation
+
+/// The `{"status","message","version","result"}` wrapper around every Agave JSON reply (except `/token`).
+struct AgaveEnvelope<Result: Decodable>: Decodable {
+    let status: String
+    let message: String?
+    let result: Result?
+}
+
+/// An envelope whose result is not needed (delete, error replies): decodes with any result shape.
+struct AgaveStatusEnvelope: Decodable {
+    let status: String
+    let message: String?
+}
+
+/// One row of `GET /files/v2/listings/...` (protocol §4.2).
+struct AgaveFileRecord: Decodable {
+    let name: String
+    let path: String?
+    let lastModified: String?
+    let length: LenientNumber?
+    let permissions: String?
+    let format: String?
+    let mimeType: String?
+    let type: String
+    let system: String?
+
+    var isDirectory: Bool { type.lowercased() == "dir" }
+}
+
+/// One storage system summary from `GET /systems/v2/` (protocol §4.1).
+struct AgaveSystemSummary: Decodable {
+    let id: String
+    let name: String?
+    let type: String?
+    let description: String?
+    let status: String?
+    let lastModified: String?
+}
+
+/// The logical-file object returned by uploads and manage actions (protocol §4.4, §4.6). Only what we use.
+struct AgaveLogicalFile: Decodable {
+    let name: String?
+    let path: String?
+    let status: String?
+    let lastModified: String?
+}
+
+/// `POST /token` reply: plain OAuth2 JSON, not enveloped (protocol §2.1).
+struct AgaveTokenReply: Decodable {
+    let accessToken: String
+    let refreshToken: String?
+    let expiresIn: LenientNumber?
+
+    enum CodingKeys: String, CodingKey {
+        case accessToken = "access_token"
+        case refreshToken = "refresh_token"
+        case expiresIn = "expires_in"
+    }
+}
+
+/// A number that some servers and the Agave CLI write as a JSON number and others as a string.
+struct LenientNumber: Decodable, Equatable {
+    let value: Double
+
+    init(_ value: Double) { self.value = value }
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Double.self) {
+            value = number
+        } else if let text = try? container.decode(String.self),
+                  let number = Double(text.trimmingCharacters(in: .whitespaces)) {
+            value = number
+        } else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected a number or a numeric string")
+        }
+    }
+
+    /// The value as a byte count; negative or non-finite values become nil.
+    var unsigned: UInt64? { value.isFinite && value >= 0 ? UInt64(value) : nil }
+}

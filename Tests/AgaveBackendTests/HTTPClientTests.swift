@@ -1,0 +1,130 @@
+import AgaveEmulator
+import Foundation
+import Logging
+@testable import SciencefsHTTP
+import XCTest
+
+/// The HTTP layer on its own, against the emulator (a real HTTP server on 127.0.0.1) and a closed port.
+final class HTTPClientTests: XCTestCase {
+    var fixture: EmulatorFixture!
+    var client: HTTPClient!
+
+    override func setUpWithError() throws {
+        fixture = try EmulatorFixture()
+        client = HTTPClient(configuration: HTTPClientConfiguration(retry: EmulatorFixture.fastRetry), logger: fixture.logger)
+    }
+
+    override func tearDown() { fixture.tearDown() }
+
+    private func tokenRequest(retryAfterBodySent: Bool = false) -> HTTPRequest {
+        HTTPRequest(method: .post, url: fixture.baseURL + "/token",
+                    body: .form([("grant_type", "password"), ("username", "alice"), ("password", "alice-password")]),
+                    basicAuth: BasicCredentials(user: EmulatorFixture.clientKey, password: EmulatorFixture.clientSecret),
+                    retryAfterBodySent: retryAfterBodySent)
+    }
+
+    private func bearer() throws -> String {
+        let reply = try client.send(tokenRequest())
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: reply.body) as? [String: Any])
+        return try XCTUnwrap(object["access_token"] as? String)
+    }
+
+    func testPostIsNotRetriedAfterItsBodyWasSent() throws {
+        fixture.emulator.faults.add(method: "POST", pathPrefix: "/token", action: .status(503), count: 1)
+        XCTAssertThrowsError(try client.send(tokenRequest())) { error in
+            XCTAssertEqual((error as? HTTPError)?.statusCode, 503)
+        }
+        XCTAssertEqual(fixture.emulator.requestLog.entries(method: "POST", pathPrefix: "/token").count, 1)
+    }
+
+    func testPostIsRetriedWhenTheCallerSaysItIsSafe() throws {
+        fixture.emulator.faults.add(method: "POST", pathPrefix: "/token", action: .status(503), count: 2)
+        XCTAssertEqual(try client.send(tokenRequest(retryAfterBodySent: true)).status, 200)
+        XCTAssertEqual(fixture.emulator.requestLog.entries(method: "POST", pathPrefix: "/token").map(\.status), [503, 503, 200])
+    }
+
+    func testStatusErrorsCarryTheBodyAndNoCredentials() throws {
+        let token = try bearer()
+        let request = HTTPRequest(url: fixture.baseURL + "/files/v2/listings/system/nosuch/x?secret=query", bearerToken: token)
+        XCTAssertThrowsError(try client.send(request)) { error in
+            guard case .status(let code, let body)? = error as? HTTPError else { return XCTFail("\(error)") }
+            XCTAssertEqual(code, 404)
+            XCTAssertFalse(body.isEmpty)
+            XCTAssertFalse("\(error)".contains(token))
+        }
+    }
+
+    func testTransportErrorsNameTheURLWithoutQueryOrToken() throws {
+        let port = try fixture.emulator.start()
+        fixture.emulator.stop()
+        let started = Date()
+        let request = HTTPRequest(url: "http://127.0.0.1:\(port)/files?access_token=hush", bearerToken: "tok-123")
+        XCTAssertThrowsError(try client.send(request)) { error in
+            guard case .transport(let code, let message)? = error as? HTTPError else { return XCTFail("\(error)") }
+            XCTAssertEqual(code, 7) // CURLE_COULDNT_CONNECT
+            XCTAssertTrue(message.contains("GET http://127.0.0.1:\(port)/files"), message)
+            XCTAssertFalse(message.contains("hush"))
+            XCTAssertFalse(message.contains("tok-123"))
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5, "connection refusals back off briefly, then fail")
+    }
+
+    func testUnrangedDownloadResumesWithARangeAfterADrop() throws {
+        let content = try fixture.putFile("whole.bin", EmulatorFixture.pattern(500_000))
+        let token = try bearer()
+        fixture.emulator.faults.add(method: "GET", pathPrefix: "/files/v2/media/", action: .dropAfterBytes(123_457), count: 1)
+        var received = Data()
+        let url = fixture.baseURL + "/files/v2/media/system/\(EmulatorFixture.systemID)/whole.bin"
+
+        let response = try client.download(HTTPRequest(url: url, bearerToken: token)) { received.append(contentsOf: $0) }
+
+        XCTAssertEqual(received, content)
+        XCTAssertEqual(response.bytesDelivered, 500_000)
+        XCTAssertEqual(fixture.emulator.requestLog.entries(pathPrefix: "/files/v2/media/").map(\.range),
+                       [nil, "bytes=123457-"])
+    }
+
+    func testSinkErrorsAbortTheDownloadAndAreRethrown() throws {
+        try fixture.putFile("abort.bin", EmulatorFixture.pattern(2_000_000))
+        let token = try bearer()
+        struct Stop: Error {}
+        let url = fixture.baseURL + "/files/v2/media/system/\(EmulatorFixture.systemID)/abort.bin"
+        XCTAssertThrowsError(try client.download(HTTPRequest(url: url, bearerToken: token)) { _ in throw Stop() }) { error in
+            XCTAssertTrue(error is Stop, "\(error)")
+        }
+        XCTAssertEqual(fixture.emulator.requestLog.entries(pathPrefix: "/files/v2/media/").count, 1, "no retry after a sink error")
+    }
+
+    func testManyThreadsShareTheClient() throws {
+        let content = try fixture.putFile("shared.bin", EmulatorFixture.pattern(64 * 1024))
+        let token = try bearer()
+        let url = fixture.baseURL + "/files/v2/media/system/\(EmulatorFixture.systemID)/shared.bin"
+        let failures = NSLock()
+        var mismatches = 0
+        DispatchQueue.concurrentPerform(iterations: 32) { i in
+            let start = UInt64(i * 1000)
+            var got = Data()
+            let ok = (try? client.download(HTTPRequest(url: url, bearerToken: token),
+                                           range: ByteRange(start: start, end: start + 999)) { got.append(contentsOf: $0) }) != nil
+            if !ok || got != content.subdata(in: Int(start)..<Int(start) + 1000) {
+                failures.withLock { mismatches += 1 }
+            }
+        }
+        XCTAssertEqual(mismatches, 0)
+    }
+
+    func testBackoffGrowsExponentiallyUpToTheCap() {
+        let policy = RetryPolicy(maxRetries: 10, initialDelay: 0.1, multiplier: 2, maxDelay: 1, jitter: 0)
+        XCTAssertEqual((1...6).map { policy.delay(beforeRetry: $0) }, [0.1, 0.2, 0.4, 0.8, 1, 1])
+        let jittered = RetryPolicy(initialDelay: 1, maxDelay: 10, jitter: 0.2)
+        for _ in 0..<50 { XCTAssertTrue((0.8...1.2).contains(jittered.delay(beforeRetry: 1))) }
+        XCTAssertTrue(RetryPolicy.isRetryable(status: 503))
+        XCTAssertFalse(RetryPolicy.isRetryable(status: 501))
+        XCTAssertFalse(RetryPolicy.isRetryable(status: 404))
+    }
+
+    func testURLRedactionDropsQueryFragmentAndUserInfo() {
+        XCTAssertEqual(URLRedaction.redact("https://u:p@host:8443/a/b?token=x#frag"), "https://host:8443/a/b")
+        XCTAssertEqual(URLRedaction.redact("https://host/a@b/c"), "https://host/a@b/c")
+    }
+}
