@@ -1,0 +1,81 @@
+import AgaveEmulator
+import ArgumentParser
+import Foundation
+import Logging
+
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Start the embedded emulated services with sample data and mount them on MOUNTPOINT.",
+        discussion: "Runs in the foreground until Ctrl-C or `sciencefs unmount MOUNTPOINT`.")
+
+    @Option(name: .long, help: "Where the emulated services keep their files (default: ~/.cache/sciencefs/demo).")
+    var state: String?
+
+    @Option(name: .long, help: "Port for the emulated Agave server (default: any free port).")
+    var port: Int = 0
+
+    @Flag(name: .short, help: "Debug logging.")
+    var d = false
+
+    @Argument(help: "Where to mount.")
+    var mountpoint: String
+
+    func run() throws {
+        LogSetup.bootstrap(.standardError, debug: d)
+        let logger = Logger(label: "sciencefs")
+        try FileManager.default.createDirectory(atPath: mountpoint, withIntermediateDirectories: true)
+        let stateRoot = URL(fileURLWithPath: state.map(expandTilde) ?? MountConfiguration.defaultCacheRoot.appendingPathComponent("demo").path)
+        let agaveState = stateRoot.appendingPathComponent("agave")
+        try FileManager.default.createDirectory(at: agaveState, withIntermediateDirectories: true)
+
+        var emulatorConfig = AgaveEmulator.Configuration()
+        emulatorConfig.users = ["demo": "demo-password"]
+        let emulator = try AgaveEmulator(stateDirectory: agaveState, configuration: emulatorConfig)
+        print("preparing sample data in \(agaveState.path) ...")
+        try DemoData.seedDemo(into: emulator)
+        let boundPort = try emulator.start(port: port)
+        defer { emulator.stop() }
+        print("emulated Agave server on http://127.0.0.1:\(boundPort)")
+
+        let configURL = stateRoot.appendingPathComponent("config.toml")
+        let cacheRoot = stateRoot.appendingPathComponent("cache")
+        let configText = """
+            # Written by `sciencefs demo`: one Agave source on the embedded emulator.
+            cache_dir = "\(cacheRoot.path)"
+
+            [sources.agave]
+            type = "agave"
+            base_url = "http://127.0.0.1:\(boundPort)"
+            api_key = "\(emulatorConfig.clientKey)"
+            api_secret = "\(emulatorConfig.clientSecret)"
+            username = "demo"
+            password = "demo-password"
+            # Ignore any real ~/.agave/current for the demo.
+            credentials_file = "\(stateRoot.appendingPathComponent("no-agave-cli-credentials").path)"
+
+            """
+        try configText.write(to: configURL, atomically: true, encoding: .utf8)
+        let configuration = try MountConfiguration.load(from: configURL)
+        let identity = MountIdentity(mountpoint: mountpoint)
+        let runner = MountRunner(identity: identity, config: configuration, configFile: configURL.path,
+                                 settings: MountSettings(), logger: logger)
+        try runner.run {
+            let m = identity.mountpoint
+            print("""
+
+                sciencefs demo mounted on \(m). Try, in another terminal:
+                  ls \(m)/agave/systems
+                  ls -l \(m)/agave/systems/\(DemoData.dataSystem)
+                  find \(m)/agave/systems/\(DemoData.dataSystem) | head
+                  ls \(m)/agave/systems/\(DemoData.dataSystem)/\(DemoData.manyFilesFolder) | wc -l   # 10,000 entries, paged
+                  cmp \(m)/agave/systems/\(DemoData.dataSystem)/\(DemoData.largeFilePath) \(emulator.localURL(system: DemoData.dataSystem, path: DemoData.largeFilePath).path)
+                  cp /etc/hostname \(m)/agave/systems/\(DemoData.scratchSystem)/
+                  sciencefs status \(m) --config \(configURL.path)
+                Stop with Ctrl-C or: sciencefs unmount \(m)
+
+                """)
+        }
+        print("demo unmounted")
+    }
+}

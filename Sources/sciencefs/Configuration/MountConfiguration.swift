@@ -1,0 +1,111 @@
+import Foundation
+import TOMLKit
+
+/// The config file (`~/.config/sciencefs/config.toml` by default), as typed values. See README "Configuration".
+struct MountConfiguration: Decodable {
+    var cacheDir: String?
+    var dataCacheSizeMB: Int?
+    var entryTimeout: Double?
+    var attrTimeout: Double?
+    var sources: [String: SourceConfiguration]
+
+    enum CodingKeys: String, CodingKey {
+        case cacheDir = "cache_dir"
+        case dataCacheSizeMB = "data_cache_size_mb"
+        case entryTimeout = "entry_timeout"
+        case attrTimeout = "attr_timeout"
+        case sources
+    }
+
+    static var defaultPath: URL {
+        let environment = ProcessInfo.processInfo.environment
+        let base = environment["XDG_CONFIG_HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config")
+        return base.appendingPathComponent("sciencefs/config.toml")
+    }
+
+    static func load(from url: URL) throws -> MountConfiguration {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw ConfigurationError("cannot read config file \(url.path): \(error.localizedDescription)")
+        }
+        let config: MountConfiguration
+        do { config = try TOMLDecoder().decode(MountConfiguration.self, from: text) } catch {
+            throw ConfigurationError("config file \(url.path) is not valid: \(error)")
+        }
+        guard !config.sources.isEmpty else { throw ConfigurationError("config file \(url.path) names no [sources.NAME]") }
+        for (name, source) in config.sources {
+            guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+                throw ConfigurationError("source name \"\(name)\" cannot be a directory name")
+            }
+            guard SourceConfiguration.knownTypes.contains(source.type) else {
+                throw ConfigurationError("source \(name): unknown type \"\(source.type)\" (known: \(SourceConfiguration.knownTypes.joined(separator: ", ")))")
+            }
+        }
+        return config
+    }
+
+    /// Where metadata and cached data live: `cache_dir`, else `$XDG_CACHE_HOME/sciencefs`, else `~/.cache/sciencefs`.
+    var cacheRoot: URL {
+        if let cacheDir { return URL(fileURLWithPath: expandTilde(cacheDir)) }
+        return Self.defaultCacheRoot
+    }
+
+    static var defaultCacheRoot: URL {
+        if let xdg = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"], !xdg.isEmpty {
+            return URL(fileURLWithPath: xdg).appendingPathComponent("sciencefs")
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/sciencefs")
+    }
+}
+
+/// One `[sources.NAME]` table.
+struct SourceConfiguration: Decodable {
+    static let knownTypes = ["agave"]
+
+    var type: String
+    var baseURL: String?
+    var credentialsFile: String?
+    var apiKey: String?
+    var apiSecret: String?
+    var username: String?
+    var password: String?
+    /// Name of an environment variable holding the password, so the file need not.
+    var passwordEnv: String?
+    var verifyTLS: Bool?
+    var caBundle: String?
+    var pageSize: Int?
+    var attributeTTL: Double?
+    var listingTTL: Double?
+    var negativeTTL: Double?
+    var readOnly: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case type
+        case baseURL = "base_url"
+        case credentialsFile = "credentials_file"
+        case apiKey = "api_key"
+        case apiSecret = "api_secret"
+        case username
+        case password
+        case passwordEnv = "password_env"
+        case verifyTLS = "verify_tls"
+        case caBundle = "ca_bundle"
+        case pageSize = "page_size"
+        case attributeTTL = "attribute_ttl"
+        case listingTTL = "listing_ttl"
+        case negativeTTL = "negative_ttl"
+        case readOnly = "read_only"
+    }
+}
+
+struct ConfigurationError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+func expandTilde(_ path: String) -> String {
+    guard path.hasPrefix("~") else { return path }
+    let home = FileManager.default.homeDirectoryForCurrentUser.path
+    return home + path.dropFirst()
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Logging
+
+/// Where the daemon's log goes: stderr in the foreground, a file (or syslog) when it runs in the background.
+enum LogDestination {
+    case standardError
+    case file(URL)
+    case syslog
+}
+
+enum LogSetup {
+    static func bootstrap(_ destination: LogDestination, debug: Bool) {
+        let level: Logger.Level = debug ? .debug : .info
+        LoggingSystem.bootstrap { label in
+            var handler: LogHandler
+            switch destination {
+            case .standardError: handler = StreamLogHandler.standardError(label: label)
+            case .file(let url): handler = FileLogHandler(label: label, url: url)
+            case .syslog: handler = SyslogLogHandler(label: label)
+            }
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+/// Appends timestamped lines to a log file (created 0600).
+struct FileLogHandler: LogHandler {
+    private let label: String
+    private let stream: FileStream
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    init(label: String, url: URL) {
+        self.label = label
+        self.stream = FileStream.shared(url)
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        let merged = metadata.merging(explicit ?? [:]) { $1 }
+        let rendered = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let stamp = ISO8601DateFormatter().string(from: Date())
+        stream.write("\(stamp) \(level) \(label): \(message)\(rendered)\n")
+    }
+}
+
+/// One append-mode descriptor per log file, shared by all handlers.
+final class FileStream: @unchecked Sendable {
+    private static let lock = NSLock()
+    private static var streams: [String: FileStream] = [:]
+    private let fd: Int32
+    private let lock = NSLock()
+
+    private init(_ url: URL) {
+        fd = open(url.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+    }
+
+    static func shared(_ url: URL) -> FileStream {
+        lock.lock()
+        defer { lock.unlock() }
+        if let s = streams[url.path] { return s }
+        let s = FileStream(url)
+        streams[url.path] = s
+        return s
+    }
+
+    func write(_ text: String) {
+        guard fd >= 0 else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+    }
+}
+
+/// Sends log lines to the system log (daemon facility).
+struct SyslogLogHandler: LogHandler {
+    private let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    init(label: String) {
+        self.label = label
+        openlog("sciencefs", LOG_PID, LOG_DAEMON)
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        let merged = metadata.merging(explicit ?? [:]) { $1 }
+        let rendered = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let priority: Int32
+        switch level {
+        case .trace, .debug: priority = LOG_DEBUG
+        case .info: priority = LOG_INFO
+        case .notice: priority = LOG_NOTICE
+        case .warning: priority = LOG_WARNING
+        case .error: priority = LOG_ERR
+        case .critical: priority = LOG_CRIT
+        }
+        let text = "\(message)\(rendered)"
+        text.withCString { cText in
+            "%s".withCString { format in
+                withVaList([cText]) { vsyslog(priority, format, $0) }
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Logging
+import SciencefsCore
+import SciencefsFuse
+import SciencefsStore
+
+/// Mount-time choices that come from the command line rather than the config file.
+struct MountSettings {
+    var readOnly = false
+    var allowOther = false
+    var uid: UInt32?
+    var gid: UInt32?
+}
+
+/// Assembles store, data cache, backends and VFS for one mountpoint and serves it until unmounted.
+struct MountRunner {
+    let identity: MountIdentity
+    let config: MountConfiguration
+    let configFile: String
+    let settings: MountSettings
+    let logger: Logger
+
+    /// Blocks until the filesystem is unmounted. `mounted` runs once the kernel accepted the mount.
+    func run(mounted: () -> Void = {}) throws {
+        let root = config.cacheRoot
+        let cacheDirectory = identity.cacheDirectory(root: root)
+        let store = try MetadataStore(directory: cacheDirectory)
+        let capacity = UInt64(max(64, config.dataCacheSizeMB ?? 4096)) << 20
+        let dataCache = try DataCache(directory: cacheDirectory.appendingPathComponent("data"),
+                                      capacityBytes: capacity, store: store)
+        let backends = try BackendFactory.make(config.sources, logger: logger)
+        var options = VFSOptions(readOnly: settings.readOnly)
+        if let uid = settings.uid { options.uid = uid }
+        if let gid = settings.gid { options.gid = gid }
+        let vfs = try VFS(backends: backends, store: store, dataCache: dataCache,
+                          stagingDirectory: cacheDirectory.appendingPathComponent("staging"),
+                          options: options, logger: logger)
+        var fuseOptions = FuseMount.Options()
+        fuseOptions.readOnly = settings.readOnly
+        fuseOptions.allowOther = settings.allowOther
+        fuseOptions.fsName = "sciencefs"
+        fuseOptions.timeouts = FuseTimeouts(entry: config.entryTimeout ?? 30, attribute: config.attrTimeout ?? 30)
+        let mount = FuseMount(vfs: vfs, options: fuseOptions, logger: logger)
+
+        let record = MountRecord(mountpoint: identity.mountpoint, pid: getpid(), cacheDirectory: cacheDirectory.path,
+                                 configFile: configFile, startedAt: Date())
+        let statusWriter = StatusWriter(vfs: vfs, url: cacheDirectory.appendingPathComponent("status.json"))
+        try mount.run(mountpoint: identity.mountpoint) {
+            do { try MountRegistry.write(record, id: identity.id, root: root) } catch {
+                logger.warning("cannot write mount registry", metadata: ["error": "\(error)"])
+            }
+            statusWriter.start()
+            // Uploads a previous run accepted but did not finish go out now, in the background.
+            DispatchQueue.global().async { vfs.resumeJournal() }
+            mounted()
+        }
+        if !vfs.drain(timeout: 600) {
+            logger.error("unmounted with uploads still running; they resume from the journal at the next mount")
+        }
+        statusWriter.stop()
+        try? dataCache.flush()
+        MountRegistry.remove(id: identity.id, root: root)
+    }
+}
+
+/// Publishes the VFS's status figures to a JSON file every few seconds, for `sciencefs status`.
+final class StatusWriter: @unchecked Sendable {
+    private let vfs: VFS
+    private let url: URL
+    private let timer: DispatchSourceTimer
+
+    init(vfs: VFS, url: URL) {
+        self.vfs = vfs
+        self.url = url
+        self.timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
+    }
+
+    func start() {
+        timer.schedule(deadline: .now(), repeating: .seconds(2))
+        timer.setEventHandler { [weak self] in self?.write() }
+        timer.resume()
+    }
+
+    func stop() {
+        timer.cancel()
+        write()
+    }
+
+    private func write() {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        guard let data = try? encoder.encode(vfs.status()) else { return }
+        try? data.write(to: url, options: .atomic)
+    }
+}
