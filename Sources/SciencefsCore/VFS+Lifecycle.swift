@@ -35,13 +35,19 @@ extension VFS {
 
     /// Uploads that a previous run accepted (`close()` returned or the process died mid-upload) but did not finish.
     /// Files whose upload the server rejected stay in the journal as failed, with their bytes, for the user to see.
-    public func resumeJournal() {
-        guard let store else { return }
-        let unfinished: [UploadRecord]
-        do { unfinished = try store.uploads(in: [.staged, .uploading]) } catch {
+    ///
+    /// Call `unfinishedUploads()` before the mount serves requests (so this run's own new rows are not mistaken for
+    /// a previous run's), then `resume(_:)` with its result, in the background.
+    public func unfinishedUploads() -> [UploadRecord] {
+        guard let store else { return [] }
+        do { return try store.uploads(in: [.staged, .uploading]) } catch {
             logger.error("cannot read the upload journal", metadata: ["error": "\(error)"])
-            return
+            return []
         }
+    }
+
+    public func resume(_ unfinished: [UploadRecord]) {
+        guard let store else { return }
         for record in unfinished {
             let key = NodeKey(source: record.source, path: RemotePath(string: record.path))
             let url = URL(fileURLWithPath: record.stagingFile)

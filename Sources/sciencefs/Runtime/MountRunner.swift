@@ -45,13 +45,14 @@ struct MountRunner {
         let record = MountRecord(mountpoint: identity.mountpoint, pid: getpid(), cacheDirectory: cacheDirectory.path,
                                  configFile: configFile, startedAt: Date())
         let statusWriter = StatusWriter(vfs: vfs, url: cacheDirectory.appendingPathComponent("status.json"))
+        let unfinished = vfs.unfinishedUploads()
         try mount.run(mountpoint: identity.mountpoint) {
             do { try MountRegistry.write(record, id: identity.id, root: root) } catch {
                 logger.warning("cannot write mount registry", metadata: ["error": "\(error)"])
             }
             statusWriter.start()
             // Uploads a previous run accepted but did not finish go out now, in the background.
-            DispatchQueue.global().async { vfs.resumeJournal() }
+            if !unfinished.isEmpty { DispatchQueue.global().async { vfs.resume(unfinished) } }
             mounted()
         }
         if !vfs.drain(timeout: 600) {
