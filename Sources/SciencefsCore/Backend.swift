@@ -58,9 +58,19 @@ public protocol Backend: AnyObject, Sendable {
     func rename(_ from: RemotePath, to: RemotePath) throws
     /// A server-side copy into this backend; `.notPossible` when none exists.
     func copy(from: RemoteRef, to: RemotePath) throws -> CopyOutcome
+    /// Whole-object checksums the service vouches for. The Core verifies them once a file has been read completely
+    /// into the data cache; a mismatch evicts the bytes and fails the read with EIO.
+    func checksums(of path: RemotePath, attributes: RemoteAttributes) -> [Checksum]
+    /// Extended attributes of an object (`getfattr`). The default answers `attributes.xattrs`; a backend may fetch
+    /// more (a replica list, user metadata) here, since only an explicit xattr call pays for it.
+    func extendedAttributes(of path: RemotePath, attributes: RemoteAttributes) throws -> [String: String]
 }
 
 extension Backend {
     public var isWritable: Bool { true }
     public func copy(from: RemoteRef, to: RemotePath) throws -> CopyOutcome { .notPossible }
+    public func checksums(of path: RemotePath, attributes: RemoteAttributes) -> [Checksum] { [] }
+    public func extendedAttributes(of path: RemotePath, attributes: RemoteAttributes) throws -> [String: String] {
+        attributes.xattrs
+    }
 }

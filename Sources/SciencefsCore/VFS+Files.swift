@@ -84,7 +84,11 @@ extension VFS {
                 }
             }
             let length = min(file.readahead.nextFetchSize(atLeast: end - position), size - position)
+            let wasComplete = file.cacheObject?.isComplete(size: size) ?? true
             let fetched = try fetch(file, from: position, length: length, copyingInto: target)
+            if !wasComplete, let object = file.cacheObject, object.isComplete(size: size) {
+                try verifyChecksums(file, object: object)
+            }
             guard fetched > 0 else { break }
             position += UInt64(min(fetched, UInt64(target.count)))
         }
@@ -117,6 +121,24 @@ extension VFS {
         } catch {
             throw logged(error, "read", file.key)
         }
+    }
+
+    /// The file has just become complete in the cache: check it against the checksums the service published.
+    private func verifyChecksums(_ file: OpenFile, object: CachedObject) throws {
+        let backend = try backend(for: file.key)
+        let expected = backend.checksums(of: file.key.path, attributes: file.attributes)
+        guard !expected.isEmpty else { return }
+        let actual = try object.withFileDescriptor { fd in
+            try ChecksumCalculator.compute(fileDescriptor: fd, length: file.attributes.size)
+        }
+        guard let bad = ChecksumCalculator.mismatch(expected: expected, actual: actual) else {
+            logger.debug("checksums verified", metadata: ["path": "\(file.key)", "expected": "\(expected)"])
+            return
+        }
+        try? dataCache?.remove(source: file.key.source ?? "", path: file.key.path.string)
+        logger.error("checksum mismatch: cached bytes evicted, read fails with EIO",
+                     metadata: ["path": "\(file.key)", "expected": "\(bad.expected)", "computed": "\(bad.actual)"])
+        throw FSError.io("checksum mismatch for \(file.key): expected \(bad.expected), computed \(bad.actual)")
     }
 
     public func write(handle fh: UInt64, offset: UInt64, bytes: UnsafeRawBufferPointer) throws -> Int {

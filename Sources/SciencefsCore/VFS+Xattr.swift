@@ -23,6 +23,11 @@ extension VFS {
     private func extendedAttributes(of key: NodeKey) throws -> [String: String] {
         let attrs = try attributes(of: key)
         var all = attrs.xattrs
+        if key.source != nil, !key.path.isRoot, stagedFile(key) == nil {
+            do { all = try backend(for: key).extendedAttributes(of: key.path, attributes: attrs) } catch {
+                throw logged(error, "xattrs", key)
+            }
+        }
         if let source = key.source {
             all["user.sciencefs.source"] = source
             if attrs.kind == .file, let staged = stagedFile(key) {

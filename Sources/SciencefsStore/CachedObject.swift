@@ -70,6 +70,11 @@ public final class CachedObject: @unchecked Sendable {
         return try cache.finishWrite(entry, start: offset, end: offset + UInt64(bytes.count))
     }
 
+    /// Runs `body` with the sparse file's descriptor (read-only use: whole-file checksums).
+    public func withFileDescriptor<T>(_ body: (Int32) throws -> T) rethrows -> T {
+        try body(descriptor)
+    }
+
     /// Whether all of `[0, size)` is cached (e.g. to verify a whole-file checksum).
     public func isComplete(size: UInt64) -> Bool {
         cache.isComplete(entry, size: size)

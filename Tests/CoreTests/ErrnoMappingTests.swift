@@ -30,3 +30,29 @@ final class ErrnoMappingTests: XCTestCase {
         XCTAssertEqual(FSError.fromErrno(ENOENT), .notFound)
     }
 }
+
+final class ChecksumTests: XCTestCase {
+    func testAdler32AndMD5OfKnownInputs() {
+        // Reference values from zlib's adler32() and md5sum.
+        let result = ChecksumCalculator.compute(Data("Wikipedia".utf8))
+        XCTAssertEqual(result.adler32, "11e60398")
+        XCTAssertEqual(ChecksumCalculator.compute(Data()).adler32, "00000001")
+        XCTAssertEqual(ChecksumCalculator.compute(Data("abc".utf8)).md5, "900150983cd24fb0d6963f7d28e17f72")
+    }
+
+    func testLargeInputsKeepTheModuloCorrect() {
+        let data = Data(repeating: 0xff, count: 100_000)
+        var adler = Adler32()
+        data.withUnsafeBytes { adler.update($0) }
+        // Computed byte by byte with the textbook definition.
+        var a: UInt32 = 1, b: UInt32 = 0
+        for byte in data { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
+        XCTAssertEqual(adler.value, (b << 16) | a)
+    }
+
+    func testLeadingZerosDoNotMatterForAdler32ButDigitsDo() {
+        let actual = ChecksumCalculator.Result(adler32: "0a1b2c3d", md5: "x")
+        XCTAssertNil(ChecksumCalculator.mismatch(expected: [.adler32("a1b2c3d")], actual: actual))
+        XCTAssertNotNil(ChecksumCalculator.mismatch(expected: [.adler32("0a1b2c3e")], actual: actual))
+    }
+}

@@ -12,6 +12,14 @@ final class InMemoryBackend: Backend, @unchecked Sendable {
     private(set) var calls: [String] = []
     /// When set, uploads fail with this error.
     var uploadError: FSError?
+    /// Checksums the "service" publishes per path.
+    var publishedChecksums: [String: [Checksum]] = [:]
+
+    func checksums(of path: RemotePath, attributes: RemoteAttributes) -> [Checksum] {
+        lock.lock()
+        defer { lock.unlock() }
+        return publishedChecksums[path.string] ?? []
+    }
 
     init(name: String = "mem", policy: CachePolicy = CachePolicy(attributeTTL: 60, listingTTL: 60, negativeTTL: 10)) {
         self.name = name

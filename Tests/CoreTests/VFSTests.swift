@@ -96,6 +96,44 @@ final class VFSTests: XCTestCase {
         vfs.release(handle: again)
     }
 
+    private func readAll(_ vfs: VFS, _ path: String) throws -> Data {
+        let fh = try vfs.open(try ino(vfs, path), flags: VFS.OpenFlags(rawValue: O_RDONLY))
+        defer { vfs.release(handle: fh) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 8)
+        defer { buffer.deallocate() }
+        var result = Data()
+        while true {
+            let n = try vfs.read(handle: fh, offset: UInt64(result.count), into: buffer)
+            if n == 0 { return result }
+            result.append(contentsOf: buffer[0..<n])
+        }
+    }
+
+    func testAFileMatchingItsPublishedChecksumsReadsFine() throws {
+        let backend = InMemoryBackend()
+        let content = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        backend.put("/good.bin", content)
+        let sums = ChecksumCalculator.compute(content)
+        backend.publishedChecksums["/good.bin"] = [.adler32(sums.adler32), .md5(sums.md5)]
+        let vfs = try makeVFS(backend)
+        XCTAssertEqual(try readAll(vfs, "mem/good.bin"), content)
+    }
+
+    func testACorruptedFileFailsWithEIOAndIsEvicted() throws {
+        let backend = InMemoryBackend()
+        let content = Data(repeating: 7, count: 200_000)
+        backend.put("/bad.bin", content)
+        backend.publishedChecksums["/bad.bin"] = [.adler32("deadbeef")]
+        let vfs = try makeVFS(backend)
+        XCTAssertThrowsError(try readAll(vfs, "mem/bad.bin")) { error in
+            guard case .io(let why) = error as? FSError else { return XCTFail("expected EIO, got \(error)") }
+            XCTAssertTrue(why.contains("checksum mismatch"), why)
+        }
+        let reads = backend.count("read /bad.bin")
+        XCTAssertThrowsError(try readAll(vfs, "mem/bad.bin"), "evicted: the next read fetches and checks again")
+        XCTAssertGreaterThan(backend.count("read /bad.bin"), reads)
+    }
+
     func testCreateWriteFlushUploadsOnce() throws {
         let backend = InMemoryBackend()
         backend.put("/d/keep", Data())

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Benchmark: sequential read of the demo's 100 MiB file through the mount against curl fetching the same file
 # from the same emulator in the same run, and `ls -l` of the 10,000-entry directory cold and warm.
-# Prints figures and ratios; asserts nothing. Usage: .ci/bench [path/to/sciencefs]
+# Prints figures and ratios; asserts nothing. Usage: Tests/Benchmarks/run.sh [path/to/sciencefs]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 BIN="${1:-.build/release/sciencefs}"
 if [ ! -x "$BIN" ]; then swift build -c release >/dev/null; fi
 WORK="$(mktemp -d /tmp/sciencefs-bench.XXXXXX)"
