@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// A whole-file checksum as services publish it: lowercase hex.
@@ -24,7 +23,7 @@ public enum ChecksumCalculator {
 
     public static func compute(fileDescriptor fd: Int32, length: UInt64) throws -> Result {
         var adler = Adler32()
-        var md5 = Insecure.MD5()
+        var md5 = MD5()
         let chunk = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
         defer { buffer.deallocate() }
@@ -39,18 +38,17 @@ public enum ChecksumCalculator {
             if n == 0 { throw FSError.io("file shorter than expected while checksumming") }
             let slice = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
             adler.update(slice)
-            md5.update(bufferPointer: slice)
+            md5.update(slice)
             offset += UInt64(n)
         }
-        let digest = md5.finalize().map { String(format: "%02x", $0) }.joined()
-        return Result(adler32: adler.hex, md5: digest)
+        return Result(adler32: adler.hex, md5: md5.finalizeHex())
     }
 
     public static func compute(_ data: Data) -> Result {
         var adler = Adler32()
-        var md5 = Insecure.MD5()
-        data.withUnsafeBytes { adler.update($0); md5.update(bufferPointer: $0) }
-        return Result(adler32: adler.hex, md5: md5.finalize().map { String(format: "%02x", $0) }.joined())
+        var md5 = MD5()
+        data.withUnsafeBytes { adler.update($0); md5.update($0) }
+        return Result(adler32: adler.hex, md5: md5.finalizeHex())
     }
 
     /// The first mismatching checksum, or nil when every expected one matches.

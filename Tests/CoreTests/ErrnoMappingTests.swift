@@ -40,6 +40,26 @@ final class ChecksumTests: XCTestCase {
         XCTAssertEqual(ChecksumCalculator.compute(Data("abc".utf8)).md5, "900150983cd24fb0d6963f7d28e17f72")
     }
 
+    func testMD5MatchesRFC1321VectorsAcrossBlockBoundaries() {
+        let vectors = [
+            ("", "d41d8cd98f00b204e9800998ecf8427e"),
+            ("a", "0cc175b9c0f1b6a831c399e269772661"),
+            ("message digest", "f96b697d7cb7938d525a2f31aaf161d0"),
+            ("12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+             "57edf4a22be3c955ac49da2e2107b67a"),
+        ]
+        for (input, digest) in vectors { XCTAssertEqual(ChecksumCalculator.compute(Data(input.utf8)).md5, digest, input) }
+        // Fed in uneven pieces, the digest is the same as in one piece.
+        let data = Data((0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 13) })
+        var pieces = MD5()
+        var offset = 0
+        for size in [1, 63, 64, 65, 127, 3000, 6680] {
+            data[offset..<offset + size].withUnsafeBytes { pieces.update($0) }
+            offset += size
+        }
+        XCTAssertEqual(pieces.finalizeHex(), ChecksumCalculator.compute(data).md5)
+    }
+
     func testLargeInputsKeepTheModuloCorrect() {
         let data = Data(repeating: 0xff, count: 100_000)
         var adler = Adler32()

@@ -41,6 +41,19 @@ final class MountSessionTests: XCTestCase {
         XCTAssertEqual(dirStat.text, "directory\n")
     }
 
+    func testGetfattrAndRefresh() throws {
+        try fixture.writeServerFile("x/a.txt", Data("a".utf8))
+        try fixture.mount()
+        let xattrs = fixture.run("getfattr", ["-d", fixture.path("x/a.txt")])
+        XCTAssertEqual(xattrs.status, 0, xattrs.stderr)
+        XCTAssertTrue(xattrs.text.contains("user.sciencefs.source=\"agave\""), xattrs.text)
+        // A file added behind the mount's back appears after an explicit refresh, before the TTL runs out.
+        XCTAssertEqual(fixture.run("ls", [fixture.path("x")]).lines, ["a.txt"])
+        try fixture.writeServerFile("x/b.txt", Data("b".utf8))
+        XCTAssertEqual(fixture.run("setfattr", ["-n", "user.sciencefs.refresh", "-v", "1", fixture.path("x")]).status, 0)
+        XCTAssertEqual(fixture.run("ls", [fixture.path("x")]).lines, ["a.txt", "b.txt"])
+    }
+
     func testFindWalksTheTree() throws {
         for path in ["a/b/c/deep.txt", "a/top.txt", "a/b/mid.txt"] {
             try fixture.writeServerFile(path, Data(path.utf8))

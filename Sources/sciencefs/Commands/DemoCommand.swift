@@ -22,6 +22,8 @@ struct DemoCommand: ParsableCommand {
     var mountpoint: String
 
     func run() throws {
+        // Line-buffered stdout, so the instructions show up at once even when piped to a file.
+        setvbuf(stdout, nil, _IOLBF, 0)
         LogSetup.bootstrap(.standardError, debug: d)
         let logger = Logger(label: "sciencefs")
         try FileManager.default.createDirectory(atPath: mountpoint, withIntermediateDirectories: true)
