@@ -64,6 +64,9 @@ public protocol Backend: AnyObject, Sendable {
     /// Extended attributes of an object (`getfattr`). The default answers `attributes.xattrs`; a backend may fetch
     /// more (a replica list, user metadata) here, since only an explicit xattr call pays for it.
     func extendedAttributes(of path: RemotePath, attributes: RemoteAttributes) throws -> [String: String]
+    /// `setfattr` on one of the backend's own names (e.g. `user.amie.client_state`): the backend acts on it.
+    /// The default refuses with `.unsupported` (ENOTSUP).
+    func setExtendedAttribute(of path: RemotePath, name: String, value: String) throws
 }
 
 extension Backend {
@@ -72,5 +75,8 @@ extension Backend {
     public func checksums(of path: RemotePath, attributes: RemoteAttributes) -> [Checksum] { [] }
     public func extendedAttributes(of path: RemotePath, attributes: RemoteAttributes) throws -> [String: String] {
         attributes.xattrs
+    }
+    public func setExtendedAttribute(of path: RemotePath, name: String, value: String) throws {
+        throw FSError.unsupported
     }
 }

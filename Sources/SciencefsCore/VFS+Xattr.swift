@@ -20,6 +20,19 @@ extension VFS {
         return try extendedAttributes(of: key).keys.sorted()
     }
 
+    /// `user.sciencefs.refresh` drops cached metadata; any other name goes to the backend, which may act on it.
+    public func setxattr(_ ino: UInt64, name: String, value: [UInt8]) throws {
+        if name == "user.sciencefs.refresh" { return try refresh(ino) }
+        if Self.isSystemName(name) { throw FSError.unsupported }
+        let key = try key(for: ino)
+        guard key.source != nil, !key.path.isRoot else { throw FSError.unsupported }
+        let text = String(decoding: value, as: UTF8.self)
+        do { try backend(for: key).setExtendedAttribute(of: key.path, name: name, value: text) } catch {
+            throw logged(error, "setxattr \(name)", key)
+        }
+        metadata.invalidate(key)
+    }
+
     private func extendedAttributes(of key: NodeKey) throws -> [String: String] {
         let attrs = try attributes(of: key)
         var all = attrs.xattrs

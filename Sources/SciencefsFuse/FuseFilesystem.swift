@@ -25,11 +25,13 @@ final class FuseFilesystem: @unchecked Sendable {
 
     /// Runs `body` on the work queue and replies with its error, if it throws, as an errno.
     func async(_ req: fuse_req_t?, _ operation: String, _ body: @escaping () throws -> Void) {
-        work.async {
+        let request = PendingRequest(req)
+        let work = UncheckedWork(body)
+        self.work.async {
             do {
-                try body()
+                try work.body()
             } catch {
-                self.replyError(req, error, operation)
+                self.replyError(request.raw, error, operation)
             }
         }
     }
@@ -46,4 +48,16 @@ final class FuseFilesystem: @unchecked Sendable {
         guard let pointer else { return "" }
         return String(cString: pointer)
     }
+}
+
+/// A libfuse request handle travelling to the work queue. libfuse allows a reply from any thread, exactly once.
+struct PendingRequest: @unchecked Sendable {
+    let raw: fuse_req_t?
+    init(_ raw: fuse_req_t?) { self.raw = raw }
+}
+
+/// A callback's work item; it captures only copied values and the request handle.
+struct UncheckedWork: @unchecked Sendable {
+    let body: () throws -> Void
+    init(_ body: @escaping () throws -> Void) { self.body = body }
 }

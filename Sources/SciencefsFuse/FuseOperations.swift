@@ -160,7 +160,7 @@ enum FuseOperations {
         ops.release = { req, _, fi in
             let fs = FuseFilesystem.from(req)
             let handle = fi?.pointee.fh ?? 0
-            fs.work.async {
+            fs.async(req, "release") {
                 fs.vfs.release(handle: handle)
                 fuse_reply_err(req, 0)
             }
@@ -232,11 +232,9 @@ enum FuseOperations {
         ops.setxattr = { req, ino, name, value, size, _ in
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
-            _ = value
-            _ = size
+            let bytes: [UInt8] = value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
             fs.async(req, "setxattr") {
-                guard name == "user.sciencefs.refresh" else { throw FSError.unsupported }
-                try fs.vfs.refresh(ino)
+                try fs.vfs.setxattr(ino, name: name, value: bytes)
                 fuse_reply_err(req, 0)
             }
         }
@@ -262,7 +260,7 @@ enum XattrReplies {
         } else if size < bytes.count {
             fuse_reply_err(req, ERANGE)
         } else {
-            bytes.withUnsafeBufferPointer { buf in
+            _ = bytes.withUnsafeBufferPointer { buf in
                 fuse_reply_buf(req, UnsafeRawPointer(buf.baseAddress)?.assumingMemoryBound(to: CChar.self), bytes.count)
             }
         }
