@@ -52,15 +52,15 @@ final class TransferState {
 
     /// One header line, including the status line of each (interim or final) response.
     func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
-        var line = String(decoding: bytes, as: UTF8.self)
-        while line.last == "\n" || line.last == "\r" { line.removeLast() }
+        // "\r\n" is a single Character in Swift, so trim by scalars, not by `last == "\n"`.
+        let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .newlines)
         if line.hasPrefix("HTTP/") {
             let parts = line.split(separator: " ", maxSplits: 2)
             status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
             headers = HTTPHeaders()
         } else if let colon = line.firstIndex(of: ":") {
             let name = line[..<colon].trimmingCharacters(in: .whitespaces)
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
             headers.add(name, value)
         }
     }
