@@ -39,6 +39,9 @@ public protocol Backend: AnyObject, Sendable {
     /// The source's name, its directory in the mount root.
     var name: String { get }
     var cachePolicy: CachePolicy { get }
+    /// The policy for one path, when parts of a source change at different rates (a running job's outputs
+    /// versus a finished one's). Defaults to `cachePolicy`.
+    func cachePolicy(for path: RemotePath) -> CachePolicy
     /// False when the source is read-only (the Core answers EROFS without asking).
     var isWritable: Bool { get }
 
@@ -71,6 +74,7 @@ public protocol Backend: AnyObject, Sendable {
 
 extension Backend {
     public var isWritable: Bool { true }
+    public func cachePolicy(for path: RemotePath) -> CachePolicy { cachePolicy }
     public func copy(from: RemoteRef, to: RemotePath) throws -> CopyOutcome { .notPossible }
     public func checksums(of path: RemotePath, attributes: RemoteAttributes) -> [Checksum] { [] }
     public func extendedAttributes(of path: RemotePath, attributes: RemoteAttributes) throws -> [String: String] {

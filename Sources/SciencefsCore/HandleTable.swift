@@ -13,6 +13,9 @@ final class OpenFile: @unchecked Sendable {
     let readahead: ReadaheadWindow
     /// Serializes reads of one handle so parallel kernel reads don't fetch the same range twice.
     let readLock = NSLock()
+    /// Set (under `readLock`) when the file failed checksum verification: every later read of this handle fails
+    /// too, so a retried page read cannot slip the bad bytes past the check.
+    var verificationFailure: FSError?
 
     init(key: NodeKey, attributes: RemoteAttributes, writable: Bool, staged: StagedFile?,
          cacheObject: CachedObject?, readahead: ReadaheadWindow) {

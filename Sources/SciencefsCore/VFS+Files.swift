@@ -69,6 +69,7 @@ extension VFS {
         let end = min(size, offset + UInt64(buffer.count))
         file.readLock.lock()
         defer { file.readLock.unlock() }
+        if let failure = file.verificationFailure { throw failure }
         file.readahead.noteRead(at: offset, length: end - offset)
         var position = offset
         while position < end {
@@ -87,7 +88,10 @@ extension VFS {
             let wasComplete = file.cacheObject?.isComplete(size: size) ?? true
             let fetched = try fetch(file, from: position, length: length, copyingInto: target)
             if !wasComplete, let object = file.cacheObject, object.isComplete(size: size) {
-                try verifyChecksums(file, object: object)
+                do { try verifyChecksums(file, object: object) } catch {
+                    file.verificationFailure = FSError.from(error)
+                    throw error
+                }
             }
             guard fetched > 0 else { break }
             position += UInt64(min(fetched, UInt64(target.count)))

@@ -139,7 +139,7 @@ public final class VFS: @unchecked Sendable {
         }
         if let staged = stagedFile(key) { return staged.attributes() }
         let now = clock.now()
-        let policy = backend.cachePolicy
+        let policy = backend.cachePolicy(for: key.path)
         if let cached = metadata.attributes(key, ttl: policy.attributeTTL, now: now) { return cached }
         if metadata.isKnownMissing(key, policy: policy, now: now) { throw FSError.notFound }
         do {
@@ -167,7 +167,7 @@ public final class VFS: @unchecked Sendable {
         let backend = try backend(for: key)
         let now = clock.now()
         var entries: [RemoteEntry]
-        if !fresh, let cached = metadata.listing(key, ttl: backend.cachePolicy.listingTTL, now: now) {
+        if !fresh, let cached = metadata.listing(key, ttl: backend.cachePolicy(for: key.path).listingTTL, now: now) {
             entries = cached
         } else {
             do {
