@@ -4,7 +4,8 @@ import PackageDescription
 /// Module graph (imports point down only):
 ///   sciencefs (CLI) → SciencefsFuse → SciencefsCore → SciencefsStore
 ///                                   ↘ AgaveBackend → SciencefsCore (Backend protocol), SciencefsHTTP → CCurl
-///   AgaveEmulator is a stand-alone HTTP server used by the demo and the tests.
+///   AgaveEmulator and RucioEmulator are stand-alone HTTP servers used by the demo and the tests; they share
+///   their test hooks (request log, fault injector, Range parsing, deterministic data) through EmulatorSupport.
 let package = Package(
     name: "sciencefs",
     platforms: [.macOS(.v14)],
@@ -37,16 +38,31 @@ let package = Package(
             "SciencefsCore", "SciencefsHTTP",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "RucioBackend", dependencies: [
+            "SciencefsCore", "SciencefsHTTP",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "SciencefsFuse", dependencies: [
             "CFuse", "SciencefsCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "EmulatorSupport", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "AgaveEmulator", dependencies: [
+            "EmulatorSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "RucioEmulator", dependencies: [
+            "EmulatorSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "sciencefs", dependencies: [
             "SciencefsCore", "SciencefsStore", "SciencefsFuse", "SciencefsHTTP", "AgaveBackend", "AgaveEmulator",
+            "RucioBackend", "RucioEmulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -55,7 +71,9 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["SciencefsCore", "SciencefsStore"]),
         .testTarget(name: "StoreTests", dependencies: ["SciencefsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AgaveBackendTests", dependencies: ["AgaveBackend", "AgaveEmulator", "SciencefsHTTP", "SciencefsCore"]),
-        .testTarget(name: "MountTests", dependencies: ["sciencefs", "AgaveEmulator"]),
+        .testTarget(name: "RucioBackendTests", dependencies: ["RucioBackend", "RucioEmulator", "SciencefsHTTP", "SciencefsCore"]),
+        .testTarget(name: "MountTests", dependencies: ["sciencefs", "AgaveEmulator", "RucioEmulator"]),
+        .testTarget(name: "RucioEmulatorTests", dependencies: ["RucioEmulator"]),
         .testTarget(name: "FidelityTests", dependencies: ["AgaveEmulator"], exclude: ["agavepy_fidelity.py"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,4 +1,4 @@
-import Dispatch
+@_exported import EmulatorSupport
 import Foundation
 import Hummingbird
 import Logging
@@ -17,13 +17,13 @@ public final class AgaveEmulator: @unchecked Sendable {
     public var faults: FaultInjector { state.faults }
 
     let state: EmulatorState
-    private let lock = NSLock()
-    private var running: (task: Task<Void, Never>, stopped: DispatchSemaphore, port: Int)?
+    private let server: LoopbackServer<AgaveResponder>
 
     public init(stateDirectory: URL, configuration: Configuration = .init()) throws {
         self.stateDirectory = stateDirectory
         self.configuration = configuration
         state = try EmulatorState(stateDirectory: stateDirectory, configuration: configuration)
+        server = LoopbackServer(responder: AgaveResponder(state: state), logger: configuration.logger)
     }
 
     deinit { stop() }
@@ -32,54 +32,24 @@ public final class AgaveEmulator: @unchecked Sendable {
     /// up. Calling it while running returns the current port.
     @discardableResult
     public func start(port: Int = 0) throws -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        if let running { return running.port }
-
-        let started = DispatchSemaphore(value: 0)
-        let stopped = DispatchSemaphore(value: 0)
-        let boundPort = LockedValue<Int?>(nil)
-        let failure = LockedValue<Error?>(nil)
-        let appLogger = configuration.logger
-        let app = Application(
-            responder: AgaveResponder(state: state),
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: port), serverName: nil),
-            onServerRunning: { channel in
-                boundPort.set(channel.localAddress?.port)
-                started.signal()
-            },
-            logger: appLogger
-        )
-        let task = Task {
-            do {
-                // Cancelling this task shuts the server down (Hummingbird's service group treats cancellation
-                // as a graceful-shutdown trigger).
-                try await app.run()
-            } catch {
-                failure.set(error)
-            }
-            started.signal()
-            stopped.signal()
+        let wasRunning = server.port != nil
+        let bound: Int
+        do {
+            bound = try server.start(port: port)
+        } catch {
+            throw EmulatorError.couldNotStart("\(error)")
         }
-        guard started.wait(timeout: .now() + 30) == .success, let bound = boundPort.get() else {
-            task.cancel()
-            throw EmulatorError.couldNotStart(failure.get().map { "\($0)" } ?? "timed out")
+        if !wasRunning {
+            state.baseURL = "http://127.0.0.1:\(bound)"
+            configuration.logger.info("Agave emulator listening", metadata: ["url": "\(state.baseURL)",
+                                                                           "state": "\(stateDirectory.path)"])
         }
-        state.baseURL = "http://127.0.0.1:\(bound)"
-        running = (task, stopped, bound)
-        configuration.logger.info("Agave emulator listening", metadata: ["url": "\(state.baseURL)",
-                                                                       "state": "\(stateDirectory.path)"])
         return bound
     }
 
     /// Stops the server and waits (up to 10 s) until it has closed its listener. Idempotent.
     public func stop() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let running else { return }
-        self.running = nil
-        running.task.cancel()
-        if running.stopped.wait(timeout: .now() + 10) == .timedOut {
+        if !server.stop() {
             configuration.logger.warning("Agave emulator did not stop within 10 s")
         }
     }
@@ -125,13 +95,4 @@ public final class AgaveEmulator: @unchecked Sendable {
             }
         }
     }
-}
-
-/// A value shared between the starting thread and the server task.
-final class LockedValue<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func get() -> Value { lock.withLock { value } }
-    func set(_ newValue: Value) { lock.withLock { value = newValue } }
 }

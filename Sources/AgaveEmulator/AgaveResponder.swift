@@ -1,3 +1,4 @@
+import EmulatorSupport
 import Foundation
 import Hummingbird
 
@@ -81,6 +82,9 @@ struct AgaveResponder: HTTPResponder {
             guard method == .get else { throw AgaveError(405, "Method not allowed") }
             if rawSegments.count == 2 { return SystemsEndpoint(state: state).list(query: query, options: options) }
             if rawSegments.count == 3 { return try SystemsEndpoint(state: state).get(rawId: rawSegments[2], options: options) }
+        case ("jobs", "v2"):
+            return try await JobsEndpoint(state: state).respond(request, rawSegments: rawSegments.dropFirst(2), query: query,
+                                                               options: options, owner: owner)
         case ("files", "v2") where rawSegments.count >= 3:
             let kind = rawSegments[2]
             let rest = rawSegments.dropFirst(3)

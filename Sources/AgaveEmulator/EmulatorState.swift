@@ -1,3 +1,4 @@
+import EmulatorSupport
 import Foundation
 import Logging
 
@@ -15,6 +16,8 @@ final class EmulatorState: @unchecked Sendable {
     let requestLog = RequestLog()
     let faults = FaultInjector()
     let listingCache = DirectoryListingCache()
+    /// Jobs and their outputs, under `<state>/jobs`.
+    let jobs: JobStore
     var logger: Logger { configuration.logger }
 
     private let lock = NSLock()
@@ -29,6 +32,7 @@ final class EmulatorState: @unchecked Sendable {
         try fm.createDirectory(at: systemsDirectory, withIntermediateDirectories: true)
         try fm.createDirectory(at: incomingDirectory, withIntermediateDirectories: true)
         registry = try SystemRegistry(stateDirectory: stateDirectory)
+        jobs = try JobStore(stateDirectory: stateDirectory)
     }
 
     /// `http://127.0.0.1:<port>` once the server listens; used in `_links`.

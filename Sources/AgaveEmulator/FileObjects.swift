@@ -1,3 +1,4 @@
+import EmulatorSupport
 import Foundation
 
 /// JSON shapes of files, logical files and systems, as Agave's Java models serialize them.

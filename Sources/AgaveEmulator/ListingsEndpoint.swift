@@ -1,3 +1,4 @@
+import EmulatorSupport
 import Hummingbird
 
 /// `GET /files/v2/listings/system/{id}/{path}` (protocols/agave.md §4.2).

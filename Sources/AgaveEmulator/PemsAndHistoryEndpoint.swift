@@ -1,3 +1,4 @@
+import EmulatorSupport
 import Hummingbird
 
 /// Minimal `GET /files/v2/pems/…` and `GET /files/v2/history/…` (protocols/agave.md §4.8): one permission

@@ -1,3 +1,4 @@
+import EmulatorSupport
 import Foundation
 
 /// A path inside one storage system, already decoded and checked: no `..`, no empty or `.` segments, no `/` or

@@ -1,3 +1,4 @@
+import EmulatorSupport
 import Hummingbird
 
 /// `GET /systems/v2/` and `GET /systems/v2/{id}` (protocols/agave.md §4.1). Only storage systems exist here.

@@ -1,6 +1,7 @@
 import AgaveBackend
 import Foundation
 import Logging
+import RucioBackend
 import SciencefsCore
 import SciencefsHTTP
 
@@ -11,6 +12,7 @@ enum BackendFactory {
             guard let source = sources[name] else { throw ConfigurationError("source \(name) vanished") }
             switch source.type {
             case "agave": return try makeAgave(name: name, source, logger: logger)
+            case "rucio": return try makeRucio(name: name, source, logger: logger)
             default: throw ConfigurationError("source \(name): unknown type \(source.type)")
             }
         }
@@ -55,5 +57,87 @@ enum BackendFactory {
         }
         let http = HTTPClient(configuration: config.httpClientConfiguration, logger: logger)
         return AgaveBackend(configuration: config, http: http, logger: logger)
+    }
+
+    /// Settings in the sciencefs config win; the rest comes from the user's own rucio.cfg (`rucio_config`, else
+    /// `$RUCIO_CONFIG`, `$RUCIO_HOME/etc/rucio.cfg`, ...), so a Rucio user mounts with no new secrets.
+    static func makeRucio(name: String, _ source: SourceConfiguration, logger: Logger) throws -> Backend {
+        let environment = ProcessInfo.processInfo.environment
+        let cfgURL = source.rucioConfig.map { URL(fileURLWithPath: expandTilde($0)) }
+        var config: RucioConfiguration
+        do {
+            config = try RucioConfiguration.fromRucioConfig(name: name, file: cfgURL, environment: environment)
+        } catch {
+            // No usable rucio.cfg: the sciencefs config must say everything itself.
+            guard cfgURL == nil, let host = source.rucioHost else {
+                throw ConfigurationError("source \(name): \(error)")
+            }
+            config = RucioConfiguration(name: name, rucioHost: host, credentials: try rucioCredentials(name, source, nil))
+        }
+        if let v = source.rucioHost { config.rucioHost = v; if source.authHost == nil { config.authHost = v } }
+        if let v = source.authHost { config.authHost = v }
+        if let v = source.account { config.account = v }
+        if let v = source.vo { config.vo = v }
+        if source.authType != nil || source.username != nil || source.password != nil || source.passwordEnv != nil
+            || source.clientCert != nil || source.clientProxy != nil || source.tokenFile != nil {
+            config.credentials = try rucioCredentials(name, source, config.credentials)
+        }
+        if let v = source.verifyTLS { config.verifyTLS = v }
+        if let v = source.caBundle { config.caCertPath = expandTilde(v) }
+        if let v = source.uploadRSE { config.uploadRSE = v }
+        if let v = source.preferredRSEs { config.preferredRSEs = v }
+        if let v = source.site { config.site = v }
+        if let v = source.scopes {
+            guard let listing = RucioConfiguration.ScopeListing(rawValue: v) else {
+                throw ConfigurationError("source \(name): scopes must be \"all\" or \"account\"")
+            }
+            config.scopeListing = listing
+        }
+        if let v = source.containerSuffix { config.containerSuffix = v }
+        if let v = source.attributeTTL { config.cachePolicy.attributeTTL = v }
+        if let v = source.listingTTL { config.cachePolicy.listingTTL = v }
+        if let v = source.negativeTTL { config.cachePolicy.negativeTTL = v }
+        if let v = source.readOnly { config.isWritable = !v }
+        if !config.verifyTLS {
+            logger.warning("TLS certificate verification is off for this source", metadata: ["source": "\(name)"])
+        }
+        return RucioBackend(configuration: config, logger: logger)
+    }
+
+    private static func rucioCredentials(_ name: String, _ source: SourceConfiguration,
+                                         _ current: RucioCredentials?) throws -> RucioCredentials {
+        let password = try source.passwordEnv.map { env -> String in
+            guard let v = ProcessInfo.processInfo.environment[env] else {
+                throw ConfigurationError("source \(name): environment variable \(env) (password_env) is not set")
+            }
+            return v
+        } ?? source.password
+        switch source.authType ?? current?.authType ?? (source.username != nil ? "userpass" : "") {
+        case "userpass":
+            var username = source.username
+            var existing: String?
+            if case .userpass(let u, let p)? = current { username = username ?? u; existing = p }
+            guard let username, let secret = password ?? existing else {
+                throw ConfigurationError("source \(name): userpass needs username and password (or password_env)")
+            }
+            return .userpass(username: username, password: secret)
+        case "x509":
+            guard let cert = source.clientCert.map(expandTilde) else {
+                if let current, case .x509 = current { return current }
+                throw ConfigurationError("source \(name): x509 needs client_cert (and client_key)")
+            }
+            return .x509(certificate: cert, key: source.clientKey.map(expandTilde))
+        case "x509_proxy":
+            if let proxy = source.clientProxy.map(expandTilde) { return .x509Proxy(path: proxy) }
+            if let current, case .x509Proxy = current { return current }
+            throw ConfigurationError("source \(name): x509_proxy needs client_x509_proxy (or X509_USER_PROXY)")
+        case "token", "oidc":
+            if let file = source.tokenFile.map(expandTilde) { return .tokenFile(file) }
+            if let current, case .token = current { return current }
+            if let current, case .tokenFile = current { return current }
+            throw ConfigurationError("source \(name): token auth needs token_file (or BEARER_TOKEN)")
+        default:
+            throw ConfigurationError("source \(name): auth_type must be userpass, x509, x509_proxy or token")
+        }
     }
 }

@@ -61,7 +61,7 @@ struct MountConfiguration: Decodable {
 
 /// One `[sources.NAME]` table.
 struct SourceConfiguration: Decodable {
-    static let knownTypes = ["agave"]
+    static let knownTypes = ["agave", "rucio"]
 
     var type: String
     var baseURL: String?
@@ -80,6 +80,24 @@ struct SourceConfiguration: Decodable {
     var negativeTTL: Double?
     var readOnly: Bool?
 
+    // Rucio: anything left out comes from the user's rucio.cfg.
+    var rucioConfig: String?
+    var rucioHost: String?
+    var authHost: String?
+    var account: String?
+    var vo: String?
+    var authType: String?
+    var clientCert: String?
+    var clientKey: String?
+    var clientProxy: String?
+    var tokenFile: String?
+    var uploadRSE: String?
+    var preferredRSEs: [String]?
+    var site: String?
+    var scopes: String?
+    var containerSuffix: String?
+
+
     enum CodingKeys: String, CodingKey {
         case type
         case baseURL = "base_url"
@@ -96,6 +114,21 @@ struct SourceConfiguration: Decodable {
         case listingTTL = "listing_ttl"
         case negativeTTL = "negative_ttl"
         case readOnly = "read_only"
+        case rucioConfig = "rucio_config"
+        case rucioHost = "rucio_host"
+        case authHost = "auth_host"
+        case account
+        case vo
+        case authType = "auth_type"
+        case clientCert = "client_cert"
+        case clientKey = "client_key"
+        case clientProxy = "client_x509_proxy"
+        case tokenFile = "token_file"
+        case uploadRSE = "upload_rse"
+        case preferredRSEs = "preferred_rses"
+        case site
+        case scopes = "scope_listing"
+        case containerSuffix = "container_suffix"
     }
 }
 

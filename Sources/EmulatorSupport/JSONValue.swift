@@ -4,20 +4,22 @@ import Foundation
 ///
 /// Order matters only for humans reading `pretty=true` output, but it also keeps replies byte-stable across runs,
 /// which makes request-log comparisons in tests straightforward. Parsing of request bodies uses `JSONSerialization`.
-enum JSONValue: Sendable, Equatable {
+package enum JSONValue: Sendable, Equatable {
     case string(String)
     case int(Int64)
+    /// Serialized with Swift's shortest round-trip form; non-finite values become `null` (JSON has no NaN).
+    case double(Double)
     case bool(Bool)
     case null
     case array([JSONValue])
     case object([(String, JSONValue)])
 
-    static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         lhs.serialized() == rhs.serialized()
     }
 
     /// Serializes to UTF-8 text; `pretty` indents by two spaces like Agave's `pretty=true`.
-    func serialized(pretty: Bool = false) -> String {
+    package func serialized(pretty: Bool = false) -> String {
         var out = ""
         write(into: &out, pretty: pretty, depth: 0)
         return out
@@ -27,6 +29,7 @@ enum JSONValue: Sendable, Equatable {
         switch self {
         case .string(let s): JSONValue.writeString(s, into: &out)
         case .int(let n): out += String(n)
+        case .double(let d): out += d.isFinite ? String(d) : "null"
         case .bool(let b): out += b ? "true" : "false"
         case .null: out += "null"
         case .array(let items):
@@ -73,7 +76,7 @@ enum JSONValue: Sendable, Equatable {
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral {
-    init(stringLiteral value: String) { self = .string(value) }
-    init(booleanLiteral value: Bool) { self = .bool(value) }
-    init(integerLiteral value: Int64) { self = .int(value) }
+    package init(stringLiteral value: String) { self = .string(value) }
+    package init(booleanLiteral value: Bool) { self = .bool(value) }
+    package init(integerLiteral value: Int64) { self = .int(value) }
 }

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Interpretation of an HTTP `Range` request header against a file of known length, with Agave's rules
-/// (protocols/agave.md §4.3): only the first range of a multi-range header is used, and a range whose end
-/// reaches past the end of the file is *unsatisfiable* (416) rather than truncated as RFC 9110 would allow.
+/// Interpretation of an HTTP `Range` request header against a file of known length. Only the first range of a
+/// multi-range header is used. What happens to a range whose end reaches past the end of the file depends on the
+/// server being imitated (`EndPastEOF`): Agave answers 416 (protocols/agave.md §4.3), while ordinary web/WebDAV
+/// servers truncate it to the file as RFC 9110 allows.
 public enum HTTPRange: Equatable, Sendable {
     /// No usable `Range` header (absent, not `bytes=`, or syntactically broken): send the whole file with 200.
     case whole
@@ -16,7 +17,15 @@ public enum HTTPRange: Equatable, Sendable {
     /// Accepted forms: `bytes=a-b`, `bytes=a-`, and the suffix form `bytes=-n` (the last `n` bytes; `n` larger
     /// than the file means the whole file, as in RFC 9110). `a` must be below `length`; `b` must be at least
     /// `a` and below `length`.
-    public static func parse(_ header: String?, length: UInt64) -> HTTPRange {
+    /// What to do with `bytes=a-b` when `b` is at or past the end of the file.
+    public enum EndPastEOF: Sendable {
+        /// 416, as Agave does. The default, for compatibility with the first emulator.
+        case unsatisfiable
+        /// Serve `a` to the last byte (RFC 9110 §14.1.2), as nginx, Apache and WebDAV servers do.
+        case clamp
+    }
+
+    public static func parse(_ header: String?, length: UInt64, endPastEOF: EndPastEOF = .unsatisfiable) -> HTTPRange {
         guard let header else { return .whole }
         let trimmed = header.trimmingCharacters(in: .whitespaces)
         guard trimmed.lowercased().hasPrefix("bytes=") else { return .whole }
@@ -37,7 +46,13 @@ public enum HTTPRange: Equatable, Sendable {
         guard start < length else { return .unsatisfiable }
         if endText.isEmpty { return .partial(start...(length - 1)) }
         guard let end = UInt64(endText) else { return .whole }
-        guard end >= start, end < length else { return .unsatisfiable }
+        guard end >= start else { return .unsatisfiable }
+        if end >= length {
+            switch endPastEOF {
+            case .unsatisfiable: return .unsatisfiable
+            case .clamp: return .partial(start...(length - 1))
+            }
+        }
         return .partial(start...end)
     }
 }

@@ -1,11 +1,12 @@
 import Foundation
 
 /// Scripted misbehaviour for tests: each rule matches requests by method and path, fires a number of times (or
-/// forever), and replaces or perturbs the normal answer. Rules are tried in the order they were added; the first
+/// forever), and replaces or perturbs the normal answer. This type only decides *which* action fires; each
+/// emulator renders it in its own service's dialect (e.g. its own error body for `.status`). Rules are tried in the order they were added; the first
 /// match fires and the others are left alone for that request. Thread-safe.
 public final class FaultInjector: @unchecked Sendable {
     public enum Action: Sendable, Equatable {
-        /// Answer with this HTTP status and an Agave error envelope (no work is done).
+        /// Answer with this HTTP status and the service's error body (no work is done).
         case status(Int)
         /// Answer 200 with a body that is not valid JSON.
         case malformedJSON
@@ -21,7 +22,7 @@ public final class FaultInjector: @unchecked Sendable {
         /// The decoded request path contains this string.
         case contains(String)
 
-        func matches(_ path: String) -> Bool {
+        public func matches(_ path: String) -> Bool {
             switch self {
             case .prefix(let p): return path.hasPrefix(p)
             case .contains(let p): return path.contains(p)
@@ -48,7 +49,7 @@ public final class FaultInjector: @unchecked Sendable {
     private let lock = NSLock()
     private var rules: [Rule] = []
 
-    init() {}
+    public init() {}
 
     public func add(_ rule: Rule) { lock.withLock { rules.append(rule) } }
 
@@ -63,7 +64,7 @@ public final class FaultInjector: @unchecked Sendable {
     public var pending: [Rule] { lock.withLock { rules } }
 
     /// Finds the first rule matching the request, uses up one of its firings, and returns its action.
-    func take(method: String, path: String) -> Action? {
+    public func take(method: String, path: String) -> Action? {
         lock.withLock {
             guard let index = rules.firstIndex(where: { ($0.method == nil || $0.method == method) && $0.path.matches(path) })
             else { return nil }

@@ -1,8 +1,8 @@
 /// Percent-decoding for URL path segments and `application/x-www-form-urlencoded` text (queries and form bodies).
-enum FormEncoding {
+package enum FormEncoding {
     /// Decodes `%XX` escapes; with `plusIsSpace` a `+` becomes a space (form and query encoding, not paths).
     /// Returns nil for a broken escape or bytes that are not UTF-8, which callers answer with 400.
-    static func percentDecode<S: StringProtocol>(_ text: S, plusIsSpace: Bool) -> String? {
+    package static func percentDecode<S: StringProtocol>(_ text: S, plusIsSpace: Bool) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
@@ -23,7 +23,7 @@ enum FormEncoding {
     }
 
     /// Parses `a=1&b=x%20y` into a dictionary; a repeated key keeps its last value, undecodable pairs are skipped.
-    static func decodeForm<S: StringProtocol>(_ text: S) -> [String: String] {
+    package static func decodeForm<S: StringProtocol>(_ text: S) -> [String: String] {
         var result: [String: String] = [:]
         for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -34,8 +34,20 @@ enum FormEncoding {
         return result
     }
 
+    /// Parses a query or form body keeping every value of a repeated key, in order (`lfn=a&lfn=b`).
+    package static func decodeFormMulti<S: StringProtocol>(_ text: S) -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let key = percentDecode(parts[0], plusIsSpace: true) else { continue }
+            let value = parts.count > 1 ? percentDecode(parts[1], plusIsSpace: true) : ""
+            if let value { result[key, default: []].append(value) }
+        }
+        return result
+    }
+
     /// Percent-encodes one path segment: everything except RFC 3986 unreserved characters.
-    static func encodePathSegment(_ segment: String) -> String {
+    package static func encodePathSegment(_ segment: String) -> String {
         var out = ""
         for byte in segment.utf8 {
             switch byte {
@@ -51,7 +63,7 @@ enum FormEncoding {
     }
 
     /// Encodes a `/`-separated relative path segment by segment, keeping the slashes.
-    static func encodePath(_ path: String) -> String {
+    package static func encodePath(_ path: String) -> String {
         path.split(separator: "/", omittingEmptySubsequences: true)
             .map { encodePathSegment(String($0)) }
             .joined(separator: "/")

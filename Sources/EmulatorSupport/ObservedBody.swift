@@ -3,10 +3,10 @@ import Hummingbird
 /// Wraps a response body to count the bytes actually written and, for the drop-connection fault, to stop after
 /// a given number of bytes and fail the write, which makes Hummingbird close the connection: the client sees the
 /// headers (with the full `Content-Length`) and a short body.
-enum ObservedBody {
-    struct ConnectionDropped: Error {}
+package enum ObservedBody {
+    package struct ConnectionDropped: Error {}
 
-    static func wrap(_ body: ResponseBody, dropAfter: Int?, report: @escaping @Sendable (Int) -> Void) -> ResponseBody {
+    package static func wrap(_ body: ResponseBody, dropAfter: Int?, report: @escaping @Sendable (Int) -> Void) -> ResponseBody {
         ResponseBody(contentLength: body.contentLength) { writer in
             let counting = CountingWriter(inner: writer, limit: dropAfter, report: report)
             try await body.write(counting)
