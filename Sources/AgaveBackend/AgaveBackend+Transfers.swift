@@ -10,6 +10,11 @@ extension AgaveBackend {
     public func read(_ path: RemotePath, offset: UInt64, length: UInt64,
                      sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
         guard let range = ByteRange(offset: offset, length: length) else { return 0 }
+        if case .jobs(let jobPath)? = try? AgaveLocation(path) {
+            return try mapErrors("read", path) {
+                try readJobs(AgaveJobLocation(jobPath), path: path, offset: offset, length: length, sink: sink)
+            }
+        }
         let (id, components) = try mapErrors("read", path) {
             try AgaveLocation(path).onSystem(orElse: .isDirectory)
         }

@@ -6,7 +6,8 @@ import SciencefsHTTP
 /// The Agave (Tapis v2) storage service as a `Backend` (protocol: shared/protocols/agave.md).
 ///
 /// Layout under the source's directory: `systems/` lists the user's storage systems, and
-/// `systems/<systemId>/<path>` is `<path>` under that system's root directory.
+/// `systems/<systemId>/<path>` is `<path>` under that system's root directory; `jobs/` holds the user's jobs
+/// and their outputs, read-only (layout in `AgaveJobLocation`).
 ///
 /// Thread-safety: stateless apart from the token manager (locked) and the HTTP client (thread-safe), so
 /// any number of VFS threads may call at once; each call blocks until its requests are done.
@@ -17,8 +18,10 @@ public final class AgaveBackend: Backend {
     let configuration: AgaveConfiguration
     let api: AgaveAPI
     let logger: Logger
-    /// The synthetic directories (source root, `systems/`) report the mount time as their mtime.
-    private let createdAt = Date()
+    /// The synthetic directories (source root, `systems/`, `jobs/`) report the mount time as their mtime.
+    let createdAt = Date()
+    /// Job directory names, records and generated `job.json`/`history.json` bytes.
+    let jobRegistry = AgaveJobRegistry()
 
     public init(configuration: AgaveConfiguration, http: HTTPClient, logger: Logger) {
         self.name = configuration.name
@@ -48,6 +51,8 @@ public final class AgaveBackend: Backend {
                 let rows = try api.result([AgaveFileRecord].self, .get, url)
                 guard let row = rows.first else { throw FSError.notFound }
                 return row.attributes
+            case .jobs(let components):
+                return try statJobs(AgaveJobLocation(components))
             }
         }
     }
@@ -56,7 +61,9 @@ public final class AgaveBackend: Backend {
         try mapErrors("list", path) {
             switch try AgaveLocation(path) {
             case .root:
-                return [RemoteEntry(name: AgaveLocation.systemsDirectory, attributes: .directory(mtime: createdAt))]
+                return [RemoteEntry(name: AgaveLocation.systemsDirectory, attributes: .directory(mtime: createdAt)),
+                        RemoteEntry(name: AgaveLocation.jobsDirectory,
+                                    attributes: .directory(mtime: createdAt, permissions: Self.jobDirectoryMode))]
             case .systems:
                 let systems = try AgavePaging.fetchAll(pageSize: configuration.pageSize) { limit, offset in
                     try api.result([AgaveSystemSummary].self, .get, api.endpoints.storageSystems(limit: limit, offset: offset))
@@ -64,6 +71,8 @@ public final class AgaveBackend: Backend {
                 return systems.map { RemoteEntry(name: $0.id, attributes: $0.attributes) }
             case .system(let id, let components):
                 return try listDirectory(system: id, path: components)
+            case .jobs(let components):
+                return try listJobs(AgaveJobLocation(components))
             }
         }
     }

@@ -33,6 +33,8 @@ public struct AgaveConfiguration: Sendable {
     /// Refresh the access token this long before it expires.
     public var tokenRefreshMargin: TimeInterval
     public var isWritable: Bool
+    /// How long job records and outputs stay fresh (`jobs/`); set after `init`.
+    public var jobCaching = AgaveJobCaching()
 
     public init(name: String = "agave", baseURL: String, apiKey: String? = nil, apiSecret: String? = nil,
                 username: String? = nil, password: String? = nil, accessToken: String? = nil,

@@ -1,19 +1,25 @@
 import SciencefsCore
 
-/// Where a mount path points inside an Agave source: the source root (holding `systems/`), the list of
-/// storage systems, or a path on one system (`systems/<id>/a/b` → system `id`, path `["a","b"]`).
-/// Laid out this way so jobs (`jobs/<id>/outputs/…`) can join as a sibling of `systems/` later.
+/// Where a mount path points inside an Agave source: the source root (holding `systems/` and `jobs/`), the
+/// list of storage systems, a path on one system (`systems/<id>/a/b` → system `id`, path `["a","b"]`), or a
+/// path below `jobs/` (the components after `jobs`, see `AgaveJobLocation`).
 enum AgaveLocation: Equatable {
     case root
     case systems
     case system(id: String, path: [String])
+    case jobs([String])
 
     static let systemsDirectory = "systems"
+    static let jobsDirectory = "jobs"
 
     init(_ path: RemotePath) throws {
         let c = path.components
         guard let first = c.first else {
             self = .root
+            return
+        }
+        if first == Self.jobsDirectory {
+            self = .jobs(Array(c.dropFirst()))
             return
         }
         guard first == Self.systemsDirectory else { throw FSError.notFound }
@@ -25,8 +31,9 @@ enum AgaveLocation: Equatable {
     }
 
     /// The system path a write operation targets; everything above the systems (the source root, `systems/`,
-    /// unknown top-level names) is not writable through Agave.
+    /// unknown top-level names) is not writable through Agave, and `jobs/` is read-only.
     static func forWriting(_ path: RemotePath) throws -> (id: String, path: [String]) {
+        if case .jobs? = try? AgaveLocation(path) { throw FSError.readOnly }
         guard let location = try? AgaveLocation(path), case .system(let id, let components) = location else {
             throw FSError.permissionDenied
         }

@@ -70,7 +70,7 @@ final class AgaveBackendMetadataTests: XCTestCase {
         try fixture.emulator.addSystem(id: "second.storage", name: "Second", description: "another")
         let backend = fixture.backend()
 
-        XCTAssertEqual(try backend.list(.root).map(\.name), ["systems"])
+        XCTAssertEqual(try backend.list(.root).map(\.name), ["systems", "jobs"])
         XCTAssertEqual(try backend.stat(.root).kind, .directory)
         let systems = try backend.list(RemotePath(["systems"]))
         XCTAssertEqual(Set(systems.map(\.name)), [EmulatorFixture.systemID, "second.storage"])
