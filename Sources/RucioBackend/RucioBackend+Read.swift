@@ -1,0 +1,93 @@
+import Foundation
+import SciencefsCore
+import SciencefsHTTP
+
+/// Reads: one `POST /replicas/list` per file (kept for the attribute TTL), then ranged GETs from the chosen
+/// replica's PFN, falling over to the next replica on connection errors, 5xx and 404 (see `ReplicaSelector`).
+extension RucioBackend {
+    struct ReplicaListRequest: Encodable {
+        struct DIDRef: Encodable { var scope: String; var name: String }
+        struct Location: Encodable { var site: String }
+        var dids: [DIDRef]
+        var schemes: [String]
+        var client_location: Location?
+    }
+
+    /// Schemes asked for in replica lookups: the ones a plain HTTP client can read.
+    static let replicaSchemes = ["https", "davs", "http"]
+
+    public func read(_ path: RemotePath, offset: UInt64, length: UInt64,
+                     sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
+        try mapErrors("read", path) {
+            guard case .did(let did, _) = try RucioLocation(path) else { throw FSError.isDirectory }
+            let replicas = try replicaRecord(did)
+            let size = try replicas.bytes ?? record(did).bytes ?? 0
+            guard offset < size, length > 0 else { return 0 }
+            let end = min(size, offset.addingReportingOverflow(length).overflow ? size : offset + length)
+            return try readFromReplicas(replicas, did: did, from: offset, to: end, sink: sink)
+        }
+    }
+
+    /// The file's replica record, from memory or one `POST /replicas/list`.
+    func replicaRecord(_ did: DID, fresh: Bool = false) throws -> ReplicaRecord {
+        if !fresh, let cached = replicaRecords.value(did) { return cached }
+        let body = ReplicaListRequest(dids: [.init(scope: did.scope, name: did.name)], schemes: Self.replicaSchemes,
+                                      client_location: configuration.site.map { .init(site: $0) })
+        var found: ReplicaRecord?
+        try api.stream(ReplicaRecord.self, api.endpoints.replicasList, method: .post, body: .json(body)) { record in
+            if record.scope == did.scope && record.name == did.name { found = record }
+        }
+        guard let found else { throw FSError.notFound }
+        replicaRecords.set(did, found)
+        return found
+    }
+
+    /// Streams `[start, end)` from the best replica, continuing from the next one where a replica fails, so a
+    /// failure half-way through still delivers every byte exactly once.
+    private func readFromReplicas(_ record: ReplicaRecord, did: DID, from start: UInt64, to end: UInt64,
+                                  sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
+        let candidates = selector.order(record, recentlyFailed: failures.recentlyFailed())
+        guard !candidates.isEmpty else {
+            throw FSError.io("\(did) has no replica we can read (need an AVAILABLE disk replica over https/davs/http)")
+        }
+        var delivered: UInt64 = 0
+        var problems: [String] = []
+        for candidate in candidates {
+            var sinkFailed = false
+            do {
+                guard let range = ByteRange(offset: start + delivered, length: end - start - delivered) else { break }
+                _ = try storage.download(HTTPRequest(method: .get, url: candidate.url), range: range) { chunk in
+                    do {
+                        try sink(chunk)
+                    } catch {
+                        sinkFailed = true
+                        throw error
+                    }
+                    delivered += UInt64(chunk.count)
+                }
+                if start + delivered < end {
+                    throw HTTPError.transport(code: 18, message: "replica ended after \(start + delivered) of \(end) bytes")
+                }
+                failures.recordSuccess(candidate.rse)
+                return delivered
+            } catch where !sinkFailed && Self.isReplicaFailure(error) {
+                failures.recordFailure(candidate.rse)
+                problems.append("\(candidate.rse): \(error)")
+                logger.warning("replica read failed; trying the next replica", metadata: [
+                    "source": "\(name)", "did": "\(did)", "rse": "\(candidate.rse)",
+                    "url": "\(URLRedaction.redact(candidate.url))", "error": "\(error)"])
+            }
+        }
+        replicaRecords.remove(did) // the list may be stale: ask the server again next time
+        throw FSError.io("no replica of \(did) could be read: " + problems.joined(separator: "; "))
+    }
+
+    /// Errors that say "this copy is unusable now", not "you may not read": worth trying another replica.
+    static func isReplicaFailure(_ error: Error) -> Bool {
+        guard let http = error as? HTTPError else { return false }
+        switch http {
+        case .transport, .invalidRequest: return true
+        case .status(let code, _): return code == 404 || code == 410 || code == 416 || code >= 500 || code == 401 || code == 403
+        }
+    }
+}

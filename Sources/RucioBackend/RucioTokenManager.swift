@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import SciencefsCore
+import SciencefsHTTP
+
+/// Holds the `X-Rucio-Auth-Token` of one source: reused until `X-Rucio-Auth-Token-Expires` minus a margin,
+/// renewed before that and when the server answers 401. Thread-safe; while one thread logs in the others wait
+/// for its token rather than each opening a session. Tokens and passwords are never logged.
+final class RucioTokenManager: @unchecked Sendable {
+    private let configuration: RucioConfiguration
+    private let http: HTTPClient
+    private let logger: Logger
+
+    private let lock = NSLock()
+    private var token: String?
+    /// When to renew proactively: the expiry minus the refresh margin (at most half the token's lifetime, so a
+    /// server issuing short-lived tokens does not make every call log in again).
+    private var renewAt: Date?
+    /// The account the server says the token belongs to (used when the configuration names none).
+    private var learnedAccount: String?
+
+    init(configuration: RucioConfiguration, http: HTTPClient, logger: Logger) {
+        self.configuration = configuration
+        self.http = http
+        self.logger = logger
+    }
+
+    /// The account to send as `X-Rucio-Account`.
+    var account: String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return configuration.account ?? learnedAccount
+    }
+
+    /// A token to send now: the current one unless it is absent or about to expire.
+    func currentToken() throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let token {
+            guard let renewAt, renewAt <= Date() else { return token }
+        }
+        return try renewLocked(reason: token == nil ? "no token yet" : "token about to expire")
+    }
+
+    /// Called after the server answered 401 to `rejected`; renews unless another thread already did.
+    func tokenAfterRejection(of rejected: String) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let token, token != rejected { return token }
+        return try renewLocked(reason: "server rejected the token")
+    }
+
+    private func renewLocked(reason: String) throws -> String {
+        switch configuration.credentials {
+        case .token(let given):
+            if token == nil {
+                token = given
+                return given
+            }
+            logger.error("Rucio rejected the configured bearer token and it cannot be renewed here",
+                         metadata: ["source": "\(configuration.name)"])
+            throw FSError.permissionDenied
+        case .tokenFile(let path):
+            return try readTokenFile(path, reason: reason)
+        case .userpass(let username, let password):
+            var headers = HTTPHeaders()
+            headers.add("X-Rucio-Username", username)
+            headers.add("X-Rucio-Password", password)
+            return try login(path: "/auth/userpass", extraHeaders: headers, reason: reason)
+        case .x509(_, let key):
+            if let key { try checkPrivateKeyMode(key) }
+            return try login(path: "/auth/x509", extraHeaders: HTTPHeaders(), reason: reason)
+        case .x509Proxy(let path):
+            try checkPrivateKeyMode(path)
+            return try login(path: "/auth/x509_proxy", extraHeaders: HTTPHeaders(), reason: reason)
+        }
+    }
+
+    /// An external agent keeps the file fresh; a rejected token that is still the file's content means the
+    /// agent has not renewed it yet, which we cannot fix.
+    private func readTokenFile(_ path: String, reason: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            logger.error("cannot read the Rucio bearer token file", metadata: ["source": "\(configuration.name)", "file": "\(path)"])
+            throw FSError.permissionDenied
+        }
+        let fresh = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !fresh.isEmpty, fresh != token else {
+            logger.error("the Rucio bearer token in the token file was rejected and has not been renewed",
+                         metadata: ["source": "\(configuration.name)", "file": "\(path)"])
+            throw FSError.permissionDenied
+        }
+        token = fresh
+        renewAt = nil
+        return fresh
+    }
+
+    /// The Rucio client refuses private keys readable by others; so do we, with a clear log line.
+    private func checkPrivateKeyMode(_ path: String) throws {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value else {
+            logger.error("cannot read the X.509 key/proxy file", metadata: ["source": "\(configuration.name)", "file": "\(path)"])
+            throw FSError.permissionDenied
+        }
+        if mode & 0o077 != 0 {
+            logger.error("X.509 key/proxy file must be mode 400 or 600",
+                         metadata: ["source": "\(configuration.name)", "file": "\(path)", "mode": "\(String(mode, radix: 8))"])
+            throw FSError.permissionDenied
+        }
+    }
+
+    private func login(path: String, extraHeaders: HTTPHeaders, reason: String) throws -> String {
+        logger.info("requesting a Rucio token", metadata: ["source": "\(configuration.name)",
+                                                          "auth_type": "\(configuration.credentials.authType)", "why": "\(reason)"])
+        var headers = extraHeaders
+        if let account = configuration.account ?? learnedAccount { headers.add("X-Rucio-Account", account) }
+        headers.add("X-Rucio-VO", configuration.vo)
+        let url = configuration.authHost + path
+        let response: HTTPResponse
+        do {
+            response = try http.send(HTTPRequest(method: .get, url: url, headers: headers))
+        } catch let error as HTTPError {
+            if let status = error.statusCode, status == 400 || status == 401 || status == 403 {
+                logger.error("Rucio refused to issue a token", metadata: [
+                    "source": "\(configuration.name)", "status": "\(status)",
+                    "why": "\(RucioErrorMapping.exception(Self.body(of: error)) ?? "no detail")"])
+                throw FSError.permissionDenied
+            }
+            logger.error("Rucio token request failed", metadata: ["source": "\(configuration.name)", "error": "\(error)"])
+            throw FSError.io("token request to \(url) failed: \(error)")
+        }
+        if response.status == 206 {
+            logger.error("the identity maps to several Rucio accounts; set `account` in the configuration",
+                         metadata: ["source": "\(configuration.name)", "accounts": "\(Self.header(response, "X-Rucio-Auth-Accounts") ?? "?")"])
+            throw FSError.permissionDenied
+        }
+        guard let fresh = Self.header(response, "X-Rucio-Auth-Token"), !fresh.isEmpty else {
+            logger.error("Rucio token reply has no X-Rucio-Auth-Token header", metadata: ["source": "\(configuration.name)"])
+            throw FSError.io("token reply from \(url) has no X-Rucio-Auth-Token header")
+        }
+        token = fresh
+        // Without an expiry header, assume Rucio's default lifetime (1 h); a 401 renews early anyway.
+        let now = Date()
+        let expiry = Self.header(response, "X-Rucio-Auth-Token-Expires").flatMap(RucioDate.parse) ?? now.addingTimeInterval(3600)
+        let lifetime = max(0, expiry.timeIntervalSince(now))
+        renewAt = expiry.addingTimeInterval(-min(configuration.tokenRefreshMargin, lifetime / 2))
+        if let account = Self.header(response, "X-Rucio-Auth-Account"), !account.isEmpty { learnedAccount = account }
+        return fresh
+    }
+
+    /// A response header's value without surrounding whitespace or line endings (the HTTP layer may leave a
+    /// trailing CR/LF on values; a token must never carry one into the next request's header).
+    static func header(_ response: HTTPResponse, _ name: String) -> String? {
+        response.headers[name]?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private static func body(of error: HTTPError) -> Data {
+        if case .status(_, let body) = error { return body }
+        return Data()
+    }
+}
