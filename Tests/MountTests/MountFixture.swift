@@ -1,5 +1,6 @@
 import AgaveEmulator
 import Foundation
+import RucioEmulator
 import XCTest
 
 /// One user's session: an Agave emulator on 127.0.0.1, a config file, and the real `sciencefs` binary mounted
@@ -11,12 +12,16 @@ final class MountFixture {
     let configURL: URL
     let logURL: URL
     let emulator: AgaveEmulator
+    /// Started when the session also mounts a Rucio source (directory `rucio/`).
+    let rucio: RucioEmulator?
     private(set) var process: Process?
 
     static let system = "data.test"
     static let otherSystem = "scratch.test"
 
-    init(maxPageLimit: Int = 100, tokenLifetime: TimeInterval = 14_400, listingTTL: Double = 60) throws {
+    /// `extraConfig` is appended to the config file (more `[sources.NAME]` tables).
+    init(maxPageLimit: Int = 100, tokenLifetime: TimeInterval = 14_400, listingTTL: Double = 60,
+         withRucio: Bool = false, extraConfig: String = "") throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-mount-\(UUID().uuidString)")
         mountpoint = root.appendingPathComponent("mnt")
         cacheRoot = root.appendingPathComponent("cache")
@@ -31,6 +36,28 @@ final class MountFixture {
         try emulator.addSystem(id: Self.system, name: "Test data", description: "data")
         try emulator.addSystem(id: Self.otherSystem, name: "Test scratch", description: "scratch")
         let port = try emulator.start(port: 0)
+        var rucioSource = ""
+        if withRucio {
+            let rucio = try RucioEmulator(stateDirectory: root.appendingPathComponent("rucio"))
+            let rucioPort = try rucio.start()
+            self.rucio = rucio
+            rucioSource = """
+
+                [sources.rucio]
+                type = "rucio"
+                rucio_host = "http://127.0.0.1:\(rucioPort)"
+                account = "alice"
+                auth_type = "userpass"
+                username = "alice"
+                password = "alice-password"
+                upload_rse = "SITE_A"
+                listing_ttl = \(listingTTL)
+                attribute_ttl = \(listingTTL)
+
+                """
+        } else {
+            self.rucio = nil
+        }
         let config = """
             cache_dir = "\(cacheRoot.path)"
             data_cache_size_mb = 512
@@ -46,7 +73,7 @@ final class MountFixture {
             listing_ttl = \(listingTTL)
             attribute_ttl = \(listingTTL)
 
-            """
+            """ + rucioSource + extraConfig
         try config.write(to: configURL, atomically: true, encoding: .utf8)
     }
 
@@ -54,6 +81,11 @@ final class MountFixture {
     func path(_ relative: String = "", system: String = MountFixture.system) -> String {
         let base = mountpoint.appendingPathComponent("agave/systems/\(system)").path
         return relative.isEmpty ? base : base + "/" + relative
+    }
+
+    /// The path of `relative` inside the Rucio source in the mount.
+    func rucioPath(_ relative: String) -> String {
+        mountpoint.appendingPathComponent("rucio").path + "/" + relative
     }
 
     /// The emulator's own copy of a file (what the server stores).
@@ -83,6 +115,13 @@ final class MountFixture {
             + options.flatMap { ["-o", $0] } + [mountpoint.path]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        // The user's own Rucio client settings must not leak into a test mount.
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["RUCIO_CONFIG", "RUCIO_HOME", "VIRTUAL_ENV", "CONDA_PREFIX", "RUCIO_ACCOUNT", "RUCIO_AUTH_TYPE",
+                     "X509_USER_PROXY", "BEARER_TOKEN", "BEARER_TOKEN_FILE"] {
+            environment[name] = nil
+        }
+        process.environment = environment
         try process.run()
         self.process = process
         let deadline = Date().addingTimeInterval(30)
@@ -116,6 +155,7 @@ final class MountFixture {
     func tearDown() {
         unmount()
         emulator.stop()
+        rucio?.stop()
         try? FileManager.default.removeItem(at: root)
     }
 

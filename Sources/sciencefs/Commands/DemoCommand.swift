@@ -2,6 +2,7 @@ import AgaveEmulator
 import ArgumentParser
 import Foundation
 import Logging
+import RucioEmulator
 
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,9 +37,16 @@ struct DemoCommand: ParsableCommand {
         let emulator = try AgaveEmulator(stateDirectory: agaveState, configuration: emulatorConfig)
         print("preparing sample data in \(agaveState.path) ...")
         try DemoData.seedDemo(into: emulator)
+        try AgaveJobsDemoData.seedDemo(into: emulator)
         let boundPort = try emulator.start(port: port)
         defer { emulator.stop() }
         print("emulated Agave server on http://127.0.0.1:\(boundPort)")
+
+        let rucio = try RucioEmulator(stateDirectory: stateRoot.appendingPathComponent("rucio"))
+        try RucioDemoData.seedDemo(into: rucio)
+        let rucioPort = try rucio.start()
+        defer { rucio.stop() }
+        print("emulated Rucio server on http://127.0.0.1:\(rucioPort) (storage elements SITE_A, SITE_B)")
 
         let configURL = stateRoot.appendingPathComponent("config.toml")
         let cacheRoot = stateRoot.appendingPathComponent("cache")
@@ -55,6 +63,15 @@ struct DemoCommand: ParsableCommand {
             password = "demo-password"
             # Ignore any real ~/.agave/current for the demo.
             credentials_file = "\(stateRoot.appendingPathComponent("no-agave-cli-credentials").path)"
+
+            [sources.rucio]
+            type = "rucio"
+            rucio_host = "http://127.0.0.1:\(rucioPort)"
+            account = "alice"
+            auth_type = "userpass"
+            username = "alice"
+            password = "alice-password"
+            upload_rse = "SITE_A"
 
             """
         try configText.write(to: configURL, atomically: true, encoding: .utf8)
@@ -73,6 +90,10 @@ struct DemoCommand: ParsableCommand {
                   ls \(m)/agave/systems/\(DemoData.dataSystem)/\(DemoData.manyFilesFolder) | wc -l   # 10,000 entries, paged
                   cmp \(m)/agave/systems/\(DemoData.dataSystem)/\(DemoData.largeFilePath) \(emulator.localURL(system: DemoData.dataSystem, path: DemoData.largeFilePath).path)
                   cp /etc/hostname \(m)/agave/systems/\(DemoData.scratchSystem)/
+                  ls -lt \(m)/agave/jobs/                                  # a finished and a running job
+                  ls \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)
+                  getfattr -d \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)/\(RucioDemoData.run1Dataset)/*  | head -20
+                  cp /etc/hostname \(m)/rucio/\(RucioDemoData.userScope)/\(RucioDemoData.analysisContainer)/\(RucioDemoData.analysisDataset)/
                   sciencefs status \(m) --config \(configURL.path)
                 Stop with Ctrl-C or: sciencefs unmount \(m)
 
