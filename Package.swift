@@ -42,6 +42,15 @@ let package = Package(
             "SciencefsCore", "SciencefsHTTP",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "AMIEBackend", dependencies: [
+            "SciencefsCore", "SciencefsHTTP",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "AMIEEmulator", dependencies: [
+            "EmulatorSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "SciencefsFuse", dependencies: [
             "CFuse", "SciencefsCore",
             .product(name: "Logging", package: "swift-log"),
@@ -62,7 +71,7 @@ let package = Package(
         ]),
         .executableTarget(name: "sciencefs", dependencies: [
             "SciencefsCore", "SciencefsStore", "SciencefsFuse", "SciencefsHTTP", "AgaveBackend", "AgaveEmulator",
-            "RucioBackend", "RucioEmulator",
+            "RucioBackend", "RucioEmulator", "AMIEBackend", "AMIEEmulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -72,7 +81,9 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["SciencefsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AgaveBackendTests", dependencies: ["AgaveBackend", "AgaveEmulator", "SciencefsHTTP", "SciencefsCore"]),
         .testTarget(name: "RucioBackendTests", dependencies: ["RucioBackend", "RucioEmulator", "SciencefsHTTP", "SciencefsCore"]),
-        .testTarget(name: "MountTests", dependencies: ["sciencefs", "AgaveEmulator", "RucioEmulator"]),
+        .testTarget(name: "MountTests", dependencies: ["sciencefs", "AgaveEmulator", "RucioEmulator", "AMIEEmulator"]),
+        .testTarget(name: "AMIETests", dependencies: ["AMIEBackend", "AMIEEmulator", "SciencefsHTTP", "SciencefsCore"],
+                    exclude: ["amieclient_fidelity.py"]),
         .testTarget(name: "RucioEmulatorTests", dependencies: ["RucioEmulator"]),
         .testTarget(name: "FidelityTests", dependencies: ["AgaveEmulator"], exclude: ["agavepy_fidelity.py"]),
     ],

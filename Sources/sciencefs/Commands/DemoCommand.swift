@@ -1,3 +1,4 @@
+import AMIEEmulator
 import AgaveEmulator
 import ArgumentParser
 import Foundation
@@ -48,6 +49,14 @@ struct DemoCommand: ParsableCommand {
         defer { rucio.stop() }
         print("emulated Rucio server on http://127.0.0.1:\(rucioPort) (storage elements SITE_A, SITE_B)")
 
+        let amieConfig = AMIEEmulator.Configuration(siteName: "DEMOSITE", apiKey: "demo-amie-key")
+        let amie = AMIEEmulator(configuration: amieConfig)
+        let amiePort = try amie.start(port: 0)
+        defer { amie.stop() }
+        _ = try AMIEDemoData.seedDemo(into: amie)
+        print("emulated AMIE server on \(amie.baseURL.absoluteString) (site DEMOSITE)")
+        _ = amiePort
+
         let configURL = stateRoot.appendingPathComponent("config.toml")
         let cacheRoot = stateRoot.appendingPathComponent("cache")
         let configText = """
@@ -73,6 +82,12 @@ struct DemoCommand: ParsableCommand {
             password = "alice-password"
             upload_rse = "SITE_A"
 
+            [sources.amie]
+            type = "amie"
+            site_name = "DEMOSITE"
+            api_key = "demo-amie-key"
+            base_url = "\(amie.baseURL.absoluteString)"
+
             """
         try configText.write(to: configURL, atomically: true, encoding: .utf8)
         let configuration = try MountConfiguration.load(from: configURL)
@@ -94,6 +109,8 @@ struct DemoCommand: ParsableCommand {
                   ls \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)
                   getfattr -d \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)/\(RucioDemoData.run1Dataset)/*  | head -20
                   cp /etc/hostname \(m)/rucio/\(RucioDemoData.userScope)/\(RucioDemoData.analysisContainer)/\(RucioDemoData.analysisDataset)/
+                  ls \(m)/amie/packets/incoming/
+                  getfattr -d \(m)/amie/packets/incoming/*request_project_create.json
                   sciencefs status \(m) --config \(configURL.path)
                 Stop with Ctrl-C or: sciencefs unmount \(m)
 

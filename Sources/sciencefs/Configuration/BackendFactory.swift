@@ -13,6 +13,7 @@ enum BackendFactory {
             switch source.type {
             case "agave": return try makeAgave(name: name, source, logger: logger)
             case "rucio": return try makeRucio(name: name, source, logger: logger)
+            case "amie": return try makeAMIE(name: name, source, logger: logger)
             default: throw ConfigurationError("source \(name): unknown type \(source.type)")
             }
         }

@@ -61,7 +61,7 @@ struct MountConfiguration: Decodable {
 
 /// One `[sources.NAME]` table.
 struct SourceConfiguration: Decodable {
-    static let knownTypes = ["agave", "rucio"]
+    static let knownTypes = ["agave", "rucio", "amie"]
 
     var type: String
     var baseURL: String?
@@ -97,6 +97,9 @@ struct SourceConfiguration: Decodable {
     var scopes: String?
     var containerSuffix: String?
 
+    // AMIE: the site's AMIE code and its API key (`api_key`, or the name of an environment variable holding it).
+    var siteName: String?
+    var apiKeyEnv: String?
 
     enum CodingKeys: String, CodingKey {
         case type
@@ -129,6 +132,8 @@ struct SourceConfiguration: Decodable {
         case site
         case scopes = "scope_listing"
         case containerSuffix = "container_suffix"
+        case siteName = "site_name"
+        case apiKeyEnv = "api_key_env"
     }
 }
 
