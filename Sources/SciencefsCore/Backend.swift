@@ -70,6 +70,12 @@ public protocol Backend: AnyObject, Sendable {
     /// `setfattr` on one of the backend's own names (e.g. `user.amie.client_state`): the backend acts on it.
     /// The default refuses with `.unsupported` (ENOTSUP).
     func setExtendedAttribute(of path: RemotePath, name: String, value: String) throws
+    /// Called when a file is opened for reading, before any read: a backend whose data must first be staged
+    /// (tape) starts that here. With `nonBlocking` (O_NONBLOCK) it must not wait: `.wouldBlock` (EAGAIN) if the
+    /// data is not ready yet. The default does nothing.
+    func prepareRead(_ path: RemotePath, attributes: RemoteAttributes, nonBlocking: Bool) throws
+    /// Server-side jobs this backend started (tape requests, transfers), for `MNT/.sciencefs/transfers/`.
+    func transfers() -> [TransferRecord]
 }
 
 extension Backend {
@@ -82,5 +88,32 @@ extension Backend {
     }
     public func setExtendedAttribute(of path: RemotePath, name: String, value: String) throws {
         throw FSError.unsupported
+    }
+    public func prepareRead(_ path: RemotePath, attributes: RemoteAttributes, nonBlocking: Bool) throws {}
+    public func transfers() -> [TransferRecord] { [] }
+}
+
+/// One server-side job, as `MNT/.sciencefs/transfers/<source>-<id>.json` shows it.
+public struct TransferRecord: Codable, Sendable, Equatable {
+    public var id: String
+    /// e.g. "jdma-get", "jdma-put", "fts3", "agave-import".
+    public var kind: String
+    public var state: String
+    /// Paths in the mount (or remote URLs) the job moves.
+    public var files: [String]
+    public var bytes: UInt64?
+    /// Why it failed, or other detail worth showing.
+    public var detail: String?
+    public var updated: Date
+
+    public init(id: String, kind: String, state: String, files: [String] = [], bytes: UInt64? = nil,
+                detail: String? = nil, updated: Date = Date()) {
+        self.id = id
+        self.kind = kind
+        self.state = state
+        self.files = files
+        self.bytes = bytes
+        self.detail = detail
+        self.updated = updated
     }
 }

@@ -7,11 +7,14 @@ extension VFS {
         public var accessMode: Int32
         public var truncate: Bool
         public var append: Bool
+        /// O_NONBLOCK: data that must first be staged (tape) gives EAGAIN instead of waiting.
+        public var nonBlocking: Bool
 
         public init(rawValue: Int32) {
             accessMode = rawValue & O_ACCMODE
             truncate = rawValue & O_TRUNC != 0
             append = rawValue & O_APPEND != 0
+            nonBlocking = rawValue & O_NONBLOCK != 0
         }
 
         public var writes: Bool { accessMode == O_WRONLY || accessMode == O_RDWR }
@@ -30,6 +33,13 @@ extension VFS {
             let staged = try stageForWriting(key, backend: backend, current: attrs, truncate: flags.truncate)
             return register(OpenFile(key: key, attributes: attrs, writable: true, staged: staged, cacheObject: nil,
                                      readahead: readaheadWindow()))
+        }
+        if stagedFile(key) == nil {
+            do {
+                try backend(for: key).prepareRead(key.path, attributes: attrs, nonBlocking: flags.nonBlocking)
+            } catch {
+                throw logged(error, "open", key)
+            }
         }
         return register(OpenFile(key: key, attributes: attrs, writable: false, staged: nil,
                                  cacheObject: cacheObject(for: key, attributes: attrs), readahead: readaheadWindow()))

@@ -25,7 +25,7 @@ extension VFS {
         let open = handles.count
         let inodeCount = inodes.count
         lock.unlock()
-        return Status(sources: sourceNames, metadataHits: metadata.hits, metadataMisses: metadata.misses,
+        return Status(sources: sourceNames.filter { $0 != ControlBackend.sourceName }, metadataHits: metadata.hits, metadataMisses: metadata.misses,
                       dataCacheBytes: usage?.bytes ?? 0, dataCacheCapacity: usage?.capacity ?? 0,
                       dataCacheHits: usage?.hits ?? 0, dataCacheMisses: usage?.misses ?? 0,
                       openHandles: open, uploadsInFlight: uploads.count,

@@ -28,6 +28,7 @@ public final class VFS: @unchecked Sendable {
     public init(backends: [Backend], store: MetadataStore?, dataCache: DataCache?, stagingDirectory: URL,
                 options: VFSOptions = VFSOptions(), clock: Clock = SystemClock(), logger: Logger) throws {
         var byName: [String: Backend] = [:]
+        let backends = backends + [ControlBackend(sources: backends)]
         for backend in backends {
             guard byName[backend.name] == nil else { throw FSError.invalidArgument("two sources named \(backend.name)") }
             byName[backend.name] = backend

@@ -12,6 +12,25 @@ final class InMemoryBackend: Backend, @unchecked Sendable {
     private(set) var calls: [String] = []
     /// When set, uploads fail with this error.
     var uploadError: FSError?
+    /// Jobs the "service" reports for the transfers view.
+    var reportedTransfers: [TransferRecord] = []
+    /// Paths whose data is "on tape": opening them with O_NONBLOCK gives EAGAIN.
+    var onTape: Set<String> = []
+
+    func transfers() -> [TransferRecord] {
+        lock.lock()
+        defer { lock.unlock() }
+        return reportedTransfers
+    }
+
+    func prepareRead(_ path: RemotePath, attributes: RemoteAttributes, nonBlocking: Bool) throws {
+        record("prepare \(path) \(nonBlocking)")
+        lock.lock()
+        let staged = !onTape.contains(path.string)
+        lock.unlock()
+        if !staged && nonBlocking { throw FSError.wouldBlock }
+    }
+
     /// Checksums the "service" publishes per path.
     var publishedChecksums: [String: [Checksum]] = [:]
 

@@ -134,6 +134,34 @@ final class VFSTests: XCTestCase {
         XCTAssertGreaterThan(backend.count("read /bad.bin"), reads)
     }
 
+    func testTransfersOfEverySourceAppearAsJSONFilesUnderDotSciencefs() throws {
+        let backend = InMemoryBackend()
+        backend.reportedTransfers = [TransferRecord(id: "42", kind: "jdma-get", state: "GET_PENDING", files: ["/mem/b/f"])]
+        let vfs = try makeVFS(backend)
+        let dir = try ino(vfs, ".sciencefs/transfers")
+        XCTAssertEqual(try vfs.readdir(dir).map(\.name), ["mem-42.json"])
+        let json = try readAll(vfs, ".sciencefs/transfers/mem-42.json")
+        let object = try JSONSerialization.jsonObject(with: json) as? [String: Any]
+        XCTAssertEqual(object?["state"] as? String, "GET_PENDING")
+        XCTAssertEqual(object?["source"] as? String, "mem")
+        XCTAssertEqual(object?["kind"] as? String, "jdma-get")
+        XCTAssertEqual(vfs.status().sources, ["mem"], "the control directory is not a source")
+    }
+
+    func testOpenWithNonBlockOfDataNotYetStagedIsEAGAIN() throws {
+        let backend = InMemoryBackend()
+        backend.put("/tape/f", Data("x".utf8))
+        backend.onTape = ["/tape/f"]
+        let vfs = try makeVFS(backend)
+        let file = try ino(vfs, "mem/tape/f")
+        XCTAssertThrowsError(try vfs.open(file, flags: VFS.OpenFlags(rawValue: O_RDONLY | O_NONBLOCK))) {
+            XCTAssertEqual($0 as? FSError, .wouldBlock)
+        }
+        let fh = try vfs.open(file, flags: VFS.OpenFlags(rawValue: O_RDONLY))
+        vfs.release(handle: fh)
+        XCTAssertEqual(backend.count("prepare /tape/f"), 2)
+    }
+
     func testCreateWriteFlushUploadsOnce() throws {
         let backend = InMemoryBackend()
         backend.put("/d/keep", Data())
