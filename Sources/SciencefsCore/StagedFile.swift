@@ -17,6 +17,9 @@ final class StagedFile: @unchecked Sendable {
     /// Bytes not yet uploaded.
     var dirty: Bool
     var openCount = 0
+    /// Set when the server made this file by a server-side copy: its attributes are the server's, not the
+    /// (empty) staging file's.
+    var serverCopy: RemoteAttributes?
     /// Set when the file is deleted while open: later writes go to the staging file only, never to the server.
     var unlinked = false
     let permissions: UInt16
@@ -33,9 +36,18 @@ final class StagedFile: @unchecked Sendable {
         self.permissions = permissions
     }
 
+    /// True when the server holds this file's bytes after a server-side copy (and nothing was written since):
+    /// reads must go to the server, not to the empty staging file.
+    var holdsServerCopy: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return serverCopy != nil && !dirty
+    }
+
     func attributes() -> RemoteAttributes {
         lock.lock()
         defer { lock.unlock() }
+        if let serverCopy, !dirty { return serverCopy }
         return RemoteAttributes(kind: .file, size: size, mtime: mtime, permissions: permissions)
     }
 

@@ -71,7 +71,7 @@ extension VFS {
     /// Reads up to `buffer.count` bytes at `offset`; returns the count (0 at end of file).
     public func read(handle fh: UInt64, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let file = try openFile(fh)
-        if let staged = file.staged ?? stagedFile(file.key) {
+        if let staged = file.staged ?? stagedFile(file.key), !staged.holdsServerCopy {
             return try staged.read(into: buffer, at: offset)
         }
         let size = file.attributes.size
@@ -175,6 +175,7 @@ extension VFS {
         lock.lock()
         let file = handles.remove(fh)
         lock.unlock()
+        serverCopies.finish(target: fh)
         guard let file, let staged = file.staged else { return }
         staged.lock.lock()
         staged.openCount -= 1

@@ -89,8 +89,4 @@ extension VFS {
         }
     }
 
-    /// Not implemented by any source yet: answered so `cp` falls back to streaming.
-    public func copyFileRange(from: UInt64, offsetIn: UInt64, to: UInt64, offsetOut: UInt64, length: UInt64) throws -> UInt64 {
-        throw FSError.unsupported
-    }
 }

@@ -24,6 +24,7 @@ public final class VFS: @unchecked Sendable {
     /// Files being written through the mount, by node; shared by every handle open for writing on the node.
     var staged: [NodeKey: StagedFile] = [:]
     let uploads = UploadCoordinator()
+    let serverCopies = ServerCopyProgress()
 
     public init(backends: [Backend], store: MetadataStore?, dataCache: DataCache?, stagingDirectory: URL,
                 options: VFSOptions = VFSOptions(), clock: Clock = SystemClock(), logger: Logger) throws {

@@ -1,0 +1,102 @@
+import Foundation
+
+/// `copy_file_range` inside the mount: a whole-file copy becomes a server-side copy when the destination's service
+/// can do one, so no byte passes through this machine. GNU cp calls it with offsets 0 and a huge length, and calls
+/// again until it returns 0; anything else (a partial range, a destination already written to, no server-side
+/// path) answers EOPNOTSUPP and the kernel streams the bytes through read/write instead.
+extension VFS {
+    /// The largest count one reply can carry (the FUSE reply field is 32-bit); a bigger copy is reported in pieces
+    /// across cp's repeated calls.
+    static let copyReplyLimit: UInt64 = 1 << 30
+
+    public func copyFileRange(from inHandle: UInt64, offsetIn: UInt64, to outHandle: UInt64, offsetOut: UInt64,
+                              length: UInt64) throws -> UInt64 {
+        let source = try openFile(inHandle)
+        let target = try openFile(outHandle)
+        guard let staged = target.staged else { throw FSError.unsupported }
+        let size = source.attributes.size
+        // A later call of the same cp: the server already copied everything; report the rest, then 0 (EOF).
+        if let copied = serverCopies.reported(target: outHandle) {
+            guard offsetIn == copied.reported, offsetOut == copied.reported else { throw FSError.unsupported }
+            let piece = min(copied.total - copied.reported, Self.copyReplyLimit, length)
+            serverCopies.advance(target: outHandle, by: piece)
+            return piece
+        }
+        staged.lock.lock()
+        let untouched = staged.size == 0 && !staged.unlinked
+        staged.lock.unlock()
+        guard offsetIn == 0, offsetOut == 0, length >= size, untouched, source.key.source != nil,
+              source.key != target.key, stagedFile(source.key) == nil else {
+            logger.debug("copy_file_range: not a whole-file copy; the kernel streams it",
+                         metadata: ["from": "\(source.key)", "to": "\(target.key)"])
+            throw FSError.unsupported
+        }
+        let backend = try backend(for: target.key)
+        let outcome: CopyOutcome
+        do {
+            outcome = try backend.copy(from: RemoteRef(source: source.key.source ?? "", path: source.key.path),
+                                       to: target.key.path)
+        } catch {
+            throw logged(error, "server-side copy", target.key)
+        }
+        guard case .copied(var attributes) = outcome else {
+            logger.debug("copy_file_range: no server-side path; the kernel streams it",
+                         metadata: ["from": "\(source.key)", "to": "\(target.key)"])
+            throw FSError.unsupported
+        }
+        if attributes.size == 0 { attributes.size = size }
+        // The server holds the bytes now: the empty staged file must not be uploaded over them.
+        staged.lock.lock()
+        staged.dirty = false
+        staged.lock.unlock()
+        try staged.truncate(to: 0, now: clock.now())
+        staged.lock.lock()
+        staged.dirty = false
+        staged.lock.unlock()
+        serverCopyFinished(staged, attributes: attributes)
+        logger.info("server-side copy", metadata: ["from": "\(source.key)", "to": "\(target.key)", "bytes": "\(size)"])
+        let piece = min(size, Self.copyReplyLimit)
+        serverCopies.start(target: outHandle, total: size, reported: piece)
+        return piece
+    }
+
+    /// The destination now shows the server's object; the staged placeholder is dropped when the handle closes.
+    private func serverCopyFinished(_ staged: StagedFile, attributes: RemoteAttributes) {
+        staged.lock.lock()
+        staged.serverCopy = attributes
+        staged.lock.unlock()
+        // Nothing is left to upload: a crash now must not resume an upload of the empty placeholder.
+        if let id = staged.journalID { try? store?.removeUpload(id: id) }
+        metadata.added(staged.key, attributes: attributes, now: clock.now())
+    }
+}
+
+/// Per destination handle: how much of a finished server-side copy has been reported to cp so far.
+final class ServerCopyProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var copies: [UInt64: (total: UInt64, reported: UInt64)] = [:]
+
+    func start(target: UInt64, total: UInt64, reported: UInt64) {
+        lock.lock()
+        copies[target] = (total, reported)
+        lock.unlock()
+    }
+
+    func reported(target: UInt64) -> (total: UInt64, reported: UInt64)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return copies[target]
+    }
+
+    func advance(target: UInt64, by n: UInt64) {
+        lock.lock()
+        if let c = copies[target] { copies[target] = (c.total, c.reported + n) }
+        lock.unlock()
+    }
+
+    func finish(target: UInt64) {
+        lock.lock()
+        copies[target] = nil
+        lock.unlock()
+    }
+}

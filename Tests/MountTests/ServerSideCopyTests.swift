@@ -1,0 +1,51 @@
+import AgaveEmulator
+import Foundation
+import XCTest
+
+/// `cp` inside the mount: GNU cp calls copy_file_range, which becomes a server-side copy when the service can do
+/// one (here: Agave's files `copy` action on the same system), and streams otherwise.
+final class ServerSideCopyTests: XCTestCase {
+    private var fixture: MountFixture!
+
+    override func setUpWithError() throws {
+        fixture = try MountFixture()
+    }
+
+    override func tearDown() {
+        if let fixture, (testRun?.failureCount ?? 0) > 0 {
+            print("--- sciencefs log (last 4000 chars) ---\n\(fixture.log.suffix(4000))")
+        }
+        fixture?.tearDown()
+        fixture = nil
+    }
+
+    func testCpWithinOneAgaveSystemIsAServerSideCopy() throws {
+        try DeterministicData.writeFile(at: fixture.serverFile("src/big.bin"), size: 8 << 20, seed: 3)
+        try FileManager.default.createDirectory(at: fixture.serverFile("dst"), withIntermediateDirectories: true)
+        try fixture.mount()
+        XCTAssertEqual(fixture.run("ls", [fixture.path("dst")]).status, 0)
+        fixture.emulator.requestLog.clear()
+        let cp = fixture.run("cp", [fixture.path("src/big.bin"), fixture.path("dst/copy.bin")])
+        XCTAssertEqual(cp.status, 0, cp.stderr)
+        XCTAssertEqual(fixture.run("cmp", [fixture.serverFile("src/big.bin").path, fixture.serverFile("dst/copy.bin").path]).status, 0,
+                       "the server made an identical copy")
+        let requests = fixture.emulator.requestLog.all
+        XCTAssertTrue(requests.contains { $0.method == "PUT" && $0.path.hasSuffix("/src/big.bin") }, "one copy action")
+        let downloaded = requests.filter { $0.method == "GET" && $0.path.hasPrefix("/files/v2/media/") }.reduce(0) { $0 + $1.bytesSent }
+        let uploads = requests.filter { $0.method == "POST" && $0.path.hasPrefix("/files/v2/media/") }
+        XCTAssertEqual(downloaded, 0, "no payload byte came through this machine")
+        XCTAssertTrue(uploads.isEmpty, "and none went back up: \(uploads)")
+        XCTAssertEqual(fixture.run("stat", ["-c", "%s", fixture.path("dst/copy.bin")]).text, "\(8 << 20)\n")
+        XCTAssertTrue(fixture.log.contains("server-side copy"), fixture.log.suffix(1500).description)
+    }
+
+    func testCpAcrossSystemsFallsBackToStreamingWithIdenticalBytes() throws {
+        try DeterministicData.writeFile(at: fixture.serverFile("a.bin"), size: 1 << 20, seed: 4)
+        try FileManager.default.createDirectory(at: fixture.serverFile("in", system: MountFixture.otherSystem), withIntermediateDirectories: true)
+        try fixture.mount()
+        let cp = fixture.run("cp", [fixture.path("a.bin"), fixture.path("in/a.bin", system: MountFixture.otherSystem)])
+        XCTAssertEqual(cp.status, 0, cp.stderr)
+        XCTAssertEqual(fixture.run("cmp", [fixture.serverFile("a.bin").path,
+                                           fixture.serverFile("in/a.bin", system: MountFixture.otherSystem).path]).status, 0)
+    }
+}
