@@ -58,20 +58,58 @@ extension AgaveBackend {
         }
     }
 
-    /// Server-side copy when source and destination are on the same Agave system (`copy` action).
-    /// Other sources, or another system, are `.notPossible` for now (Agave's `urlToIngest` import could
-    /// cover those later), so the kernel streams the bytes instead.
+    /// Server-side copies between places of this Agave tenant:
+    /// - same system: the files API `copy` action on the source (one request);
+    /// - another system: an import into the destination directory with `urlToIngest=agave://<system>/<path>`
+    ///   (the service fetches the bytes itself), then the destination is polled with backoff until it has the
+    ///   source's size, since real Agave stages imports asynchronously (202). The import shows in
+    ///   `.sciencefs/transfers/` while it runs.
+    /// Anything else (another source) is `.notPossible`, so the kernel streams the bytes.
     public func copy(from: RemoteRef, to: RemotePath) throws -> CopyOutcome {
         guard from.source == name,
               case .system(let sourceID, let sourcePath)? = try? AgaveLocation(from.path), !sourcePath.isEmpty,
-              case .system(let targetID, let targetPath)? = try? AgaveLocation(to), !targetPath.isEmpty,
-              sourceID == targetID else {
+              case .system(let targetID, let targetPath)? = try? AgaveLocation(to), !targetPath.isEmpty else {
             return .notPossible
         }
-        return try mapErrors("copy", to) {
-            let action = AgaveManageAction(action: "copy", path: targetPath.joined(separator: "/"))
-            _ = try api.send(.put, api.endpoints.media(system: sourceID, path: sourcePath), body: .json(action))
-            return .copied(try stat(to))
+        if sourceID == targetID {
+            return try mapErrors("copy", to) {
+                let action = AgaveManageAction(action: "copy", path: targetPath.joined(separator: "/"))
+                _ = try api.send(.put, api.endpoints.media(system: sourceID, path: sourcePath), body: .json(action))
+                return .copied(try stat(to))
+            }
+        }
+        return try mapErrors("import", to) {
+            let size = try stat(from.path).size
+            guard let leaf = targetPath.last else { throw FSError.isDirectory }
+            let sourceURL = "agave://\(sourceID)/" + sourcePath.map { PercentEncoding.pathSegment($0) }.joined(separator: "/")
+            let id = imports.begin(files: [from.path.string, to.string], bytes: size)
+            do {
+                let form: [(String, String)] = [("urlToIngest", sourceURL), ("fileName", leaf), ("fileType", ""),
+                                                ("notifications", "")]
+                _ = try api.send(.post, api.endpoints.media(system: targetID, path: Array(targetPath.dropLast())),
+                                 body: .form(form))
+                imports.update(id, state: "STAGING")
+                let attributes = try waitForImport(of: to, size: size)
+                imports.update(id, state: "STAGING_COMPLETED")
+                return .copied(attributes)
+            } catch {
+                imports.update(id, state: "STAGING_FAILED", detail: "\(error)")
+                throw error
+            }
         }
     }
+
+    /// Polls the destination (0.1 s, doubling to 5 s) until it exists with the expected size, for up to an hour.
+    private func waitForImport(of path: RemotePath, size: UInt64) throws -> RemoteAttributes {
+        var delay: TimeInterval = 0.1
+        let deadline = Date().addingTimeInterval(3600)
+        while true {
+            if let attributes = try? stat(path), attributes.size == size { return attributes }
+            guard Date() < deadline else { throw FSError.timedOut }
+            Thread.sleep(forTimeInterval: delay)
+            delay = min(delay * 2, 5)
+        }
+    }
+
+    public func transfers() -> [TransferRecord] { imports.records }
 }

@@ -22,6 +22,7 @@ public final class AgaveBackend: Backend {
     let createdAt = Date()
     /// Job directory names, records and generated `job.json`/`history.json` bytes.
     let jobRegistry = AgaveJobRegistry()
+    let imports = AgaveImportLog()
 
     public init(configuration: AgaveConfiguration, http: HTTPClient, logger: Logger) {
         self.name = configuration.name

@@ -39,13 +39,38 @@ final class ServerSideCopyTests: XCTestCase {
         XCTAssertTrue(fixture.log.contains("server-side copy"), fixture.log.suffix(1500).description)
     }
 
-    func testCpAcrossSystemsFallsBackToStreamingWithIdenticalBytes() throws {
-        try DeterministicData.writeFile(at: fixture.serverFile("a.bin"), size: 1 << 20, seed: 4)
+    func testCpAcrossAgaveSystemsIsAnImportShownInTransfers() throws {
+        try DeterministicData.writeFile(at: fixture.serverFile("a b.bin"), size: 1 << 20, seed: 4)
         try FileManager.default.createDirectory(at: fixture.serverFile("in", system: MountFixture.otherSystem), withIntermediateDirectories: true)
         try fixture.mount()
-        let cp = fixture.run("cp", [fixture.path("a.bin"), fixture.path("in/a.bin", system: MountFixture.otherSystem)])
+        fixture.emulator.requestLog.clear()
+        let cp = fixture.run("cp", [fixture.path("a b.bin"), fixture.path("in/a b.bin", system: MountFixture.otherSystem)])
+        XCTAssertEqual(cp.status, 0, cp.stderr)
+        XCTAssertEqual(fixture.run("cmp", [fixture.serverFile("a b.bin").path,
+                                           fixture.serverFile("in/a b.bin", system: MountFixture.otherSystem).path]).status, 0)
+        let requests = fixture.emulator.requestLog.all
+        XCTAssertEqual(requests.filter { $0.method == "GET" && $0.path.hasPrefix("/files/v2/media/") }.reduce(0) { $0 + $1.bytesSent }, 0,
+                       "no payload byte came through this machine")
+        XCTAssertEqual(requests.filter { $0.method == "POST" && $0.path.hasPrefix("/files/v2/media/system/\(MountFixture.otherSystem)") }.count, 1,
+                       "one import request")
+        let transfers = fixture.run("ls", [fixture.mountpoint.appendingPathComponent(".sciencefs/transfers").path])
+        XCTAssertEqual(transfers.lines.count, 1, transfers.text + transfers.stderr)
+        let record = fixture.run("cat", [fixture.mountpoint.appendingPathComponent(".sciencefs/transfers/\(transfers.lines.first ?? "")").path])
+        XCTAssertTrue(record.text.contains("\"state\" : \"STAGING_COMPLETED\"") && record.text.contains("agave-import"), record.text)
+    }
+
+    func testCpToAnotherSourceFallsBackToStreamingWithIdenticalBytes() throws {
+        fixture.tearDown()
+        fixture = try MountFixture(withRucio: true)
+        let rucio = try XCTUnwrap(fixture.rucio)
+        try rucio.addScope("user.alice", account: "alice")
+        try rucio.addCollection(scope: "user.alice", name: "ds", type: .dataset)
+        try DeterministicData.writeFile(at: fixture.serverFile("a.bin"), size: 1 << 20, seed: 4)
+        try fixture.mount()
+        let cp = fixture.run("cp", [fixture.path("a.bin"), fixture.rucioPath("user.alice/ds/")])
         XCTAssertEqual(cp.status, 0, cp.stderr)
         XCTAssertEqual(fixture.run("cmp", [fixture.serverFile("a.bin").path,
-                                           fixture.serverFile("in/a.bin", system: MountFixture.otherSystem).path]).status, 0)
+                                           rucio.storageFile(rse: "SITE_A", scope: "user.alice", name: "a.bin").path]).status, 0,
+                       "streamed through the machine and uploaded to Rucio")
     }
 }
