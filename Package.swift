@@ -42,6 +42,7 @@ let package = Package(
             "SciencefsCore", "SciencefsHTTP",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "JDMABackend", dependencies: ["SciencefsCore", "SciencefsHTTP", .product(name: "Logging", package: "swift-log")]),
         .target(name: "AMIEBackend", dependencies: [
             "SciencefsCore", "SciencefsHTTP",
             .product(name: "Logging", package: "swift-log"),
@@ -69,9 +70,10 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "JDMAEmulator", dependencies: ["EmulatorSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "sciencefs", dependencies: [
             "SciencefsCore", "SciencefsStore", "SciencefsFuse", "SciencefsHTTP", "AgaveBackend", "AgaveEmulator",
-            "RucioBackend", "RucioEmulator", "AMIEBackend", "AMIEEmulator",
+            "RucioBackend", "RucioEmulator", "AMIEBackend", "AMIEEmulator", "JDMABackend", "JDMAEmulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -81,10 +83,12 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["SciencefsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AgaveBackendTests", dependencies: ["AgaveBackend", "AgaveEmulator", "SciencefsHTTP", "SciencefsCore"]),
         .testTarget(name: "RucioBackendTests", dependencies: ["RucioBackend", "RucioEmulator", "SciencefsHTTP", "SciencefsCore"]),
-        .testTarget(name: "MountTests", dependencies: ["sciencefs", "AgaveEmulator", "RucioEmulator", "AMIEEmulator"]),
+        .testTarget(name: "MountTests", dependencies: ["sciencefs", "AgaveEmulator", "RucioEmulator", "AMIEEmulator", "JDMAEmulator"]),
         .testTarget(name: "AMIETests", dependencies: ["AMIEBackend", "AMIEEmulator", "SciencefsHTTP", "SciencefsCore"],
                     exclude: ["amieclient_fidelity.py"]),
+        .testTarget(name: "JDMABackendTests", dependencies: ["JDMABackend", "SciencefsCore"]),
         .testTarget(name: "RucioEmulatorTests", dependencies: ["RucioEmulator"]),
+        .testTarget(name: "JDMAEmulatorTests", dependencies: ["JDMAEmulator"]),
         .testTarget(name: "FidelityTests", dependencies: ["AgaveEmulator"], exclude: ["agavepy_fidelity.py"]),
     ],
     swiftLanguageModes: [.v5]

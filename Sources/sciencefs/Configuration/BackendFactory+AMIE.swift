@@ -25,9 +25,9 @@ extension BackendFactory {
                                        baseURL: source.baseURL ?? AMIEConfiguration.defaultBaseURL)
         if let v = source.verifyTLS { config.verifyTLS = v }
         if let v = source.caBundle { config.caBundlePath = expandTilde(v) }
-        if let v = source.attributeTTL { config.cachePolicy.attributeTTL = v }
-        if let v = source.listingTTL { config.cachePolicy.listingTTL = v }
-        if let v = source.negativeTTL { config.cachePolicy.negativeTTL = v }
+        if let v = source.attributeTTL?.value { config.cachePolicy.attributeTTL = v }
+        if let v = source.listingTTL?.value { config.cachePolicy.listingTTL = v }
+        if let v = source.negativeTTL?.value { config.cachePolicy.negativeTTL = v }
         if let v = source.readOnly { config.isWritable = !v }
         if !config.verifyTLS {
             logger.warning("TLS certificate verification is off for this source", metadata: ["source": "\(name)"])

@@ -14,6 +14,7 @@ enum BackendFactory {
             case "agave": return try makeAgave(name: name, source, logger: logger)
             case "rucio": return try makeRucio(name: name, source, logger: logger)
             case "amie": return try makeAMIE(name: name, source, logger: logger)
+            case "jdma": return try makeJDMA(name: name, source, logger: logger)
             default: throw ConfigurationError("source \(name): unknown type \(source.type)")
             }
         }
@@ -49,9 +50,9 @@ enum BackendFactory {
         if let v = source.verifyTLS { config.verifyTLS = v }
         if let v = source.caBundle { config.caBundlePath = expandTilde(v) }
         if let v = source.pageSize { config.pageSize = max(1, v) }
-        if let v = source.attributeTTL { config.cachePolicy.attributeTTL = v }
-        if let v = source.listingTTL { config.cachePolicy.listingTTL = v }
-        if let v = source.negativeTTL { config.cachePolicy.negativeTTL = v }
+        if let v = source.attributeTTL?.value { config.cachePolicy.attributeTTL = v }
+        if let v = source.listingTTL?.value { config.cachePolicy.listingTTL = v }
+        if let v = source.negativeTTL?.value { config.cachePolicy.negativeTTL = v }
         if let v = source.readOnly { config.isWritable = !v }
         if !config.verifyTLS {
             logger.warning("TLS certificate verification is off for this source", metadata: ["source": "\(name)"])
@@ -95,9 +96,9 @@ enum BackendFactory {
             config.scopeListing = listing
         }
         if let v = source.containerSuffix { config.containerSuffix = v }
-        if let v = source.attributeTTL { config.cachePolicy.attributeTTL = v }
-        if let v = source.listingTTL { config.cachePolicy.listingTTL = v }
-        if let v = source.negativeTTL { config.cachePolicy.negativeTTL = v }
+        if let v = source.attributeTTL?.value { config.cachePolicy.attributeTTL = v }
+        if let v = source.listingTTL?.value { config.cachePolicy.listingTTL = v }
+        if let v = source.negativeTTL?.value { config.cachePolicy.negativeTTL = v }
         if let v = source.readOnly { config.isWritable = !v }
         if !config.verifyTLS {
             logger.warning("TLS certificate verification is off for this source", metadata: ["source": "\(name)"])

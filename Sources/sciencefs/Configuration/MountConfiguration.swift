@@ -5,8 +5,8 @@ import TOMLKit
 struct MountConfiguration: Decodable {
     var cacheDir: String?
     var dataCacheSizeMB: Int?
-    var entryTimeout: Double?
-    var attrTimeout: Double?
+    var entryTimeout: Seconds?
+    var attrTimeout: Seconds?
     var sources: [String: SourceConfiguration]
 
     enum CodingKeys: String, CodingKey {
@@ -61,7 +61,7 @@ struct MountConfiguration: Decodable {
 
 /// One `[sources.NAME]` table.
 struct SourceConfiguration: Decodable {
-    static let knownTypes = ["agave", "rucio", "amie"]
+    static let knownTypes = ["agave", "rucio", "amie", "jdma"]
 
     var type: String
     var baseURL: String?
@@ -75,9 +75,9 @@ struct SourceConfiguration: Decodable {
     var verifyTLS: Bool?
     var caBundle: String?
     var pageSize: Int?
-    var attributeTTL: Double?
-    var listingTTL: Double?
-    var negativeTTL: Double?
+    var attributeTTL: Seconds?
+    var listingTTL: Seconds?
+    var negativeTTL: Seconds?
     var readOnly: Bool?
 
     // Rucio: anything left out comes from the user's rucio.cfg.
@@ -100,6 +100,12 @@ struct SourceConfiguration: Decodable {
     // AMIE: the site's AMIE code and its API key (`api_key`, or the name of an environment variable holding it).
     var siteName: String?
     var apiKeyEnv: String?
+    // JDMA: the user name JDMA knows, the workspaces to show, and a staging directory JDMA can read and write.
+    var workspaces: [String]?
+    var stagingDir: String?
+    var storage: String?
+    var readTimeout: Seconds?
+    var quietPeriod: Seconds?
 
     enum CodingKeys: String, CodingKey {
         case type
@@ -134,6 +140,11 @@ struct SourceConfiguration: Decodable {
         case containerSuffix = "container_suffix"
         case siteName = "site_name"
         case apiKeyEnv = "api_key_env"
+        case workspaces
+        case stagingDir = "staging_dir"
+        case storage
+        case readTimeout = "read_timeout"
+        case quietPeriod = "quiet_period"
     }
 }
 
@@ -146,4 +157,18 @@ func expandTilde(_ path: String) -> String {
     guard path.hasPrefix("~") else { return path }
     let home = FileManager.default.homeDirectoryForCurrentUser.path
     return home + path.dropFirst()
+}
+
+/// A number of seconds in the config: TOML writes `60` and `60.0` differently, and both must work.
+struct Seconds: Decodable {
+    var value: Double
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let double = try? container.decode(Double.self) {
+            value = double
+        } else {
+            value = Double(try container.decode(Int.self))
+        }
+    }
 }

@@ -39,7 +39,7 @@ struct MountRunner {
         fuseOptions.readOnly = settings.readOnly
         fuseOptions.allowOther = settings.allowOther
         fuseOptions.fsName = "sciencefs"
-        fuseOptions.timeouts = FuseTimeouts(entry: config.entryTimeout ?? 30, attribute: config.attrTimeout ?? 30)
+        fuseOptions.timeouts = FuseTimeouts(entry: config.entryTimeout?.value ?? 30, attribute: config.attrTimeout?.value ?? 30)
         let mount = FuseMount(vfs: vfs, options: fuseOptions, logger: logger)
 
         let record = MountRecord(mountpoint: identity.mountpoint, pid: getpid(), cacheDirectory: cacheDirectory.path,

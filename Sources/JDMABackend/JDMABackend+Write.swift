@@ -1,0 +1,329 @@
+import Foundation
+import Logging
+import SciencefsCore
+import SciencefsHTTP
+
+/// Copies in become PUT batches. `mkdir <ws>/<label>` records a local batch; files copied into it are copied
+/// durably into `<staging>/put/<ws>/<label>/…` and listed in the manifest; the batch is sealed by
+/// `setfattr -n user.jdma.submit` on its directory (or after the quiet period) and submitted as ONE
+/// `upload_files` PUT listing every staged file. The staged files stay until the PUT completes (JDMA reads them
+/// asynchronously), and they stay after a refused submit (quota) so it can be retried.
+extension JDMABackend {
+    public static let submitAttribute = "user.jdma.submit"
+
+    // MARK: Local batches
+
+    /// An unsubmitted local batch.
+    func pendingBatch(workspace: String, label: String) -> PendingBatch? {
+        puts.batches.first { $0.workspace == workspace && $0.label == label && !$0.isSubmitted }
+    }
+
+    func pendingBatches(workspace: String) -> [PendingBatch] {
+        puts.batches.filter { $0.workspace == workspace && !$0.isSubmitted }
+    }
+
+    func putFile(workspace: String, label: String, relative: String) -> URL {
+        puts.fileURL(workspace: workspace, label: label, relative: relative)
+    }
+
+    /// A staged file of a batch this daemon submitted and whose PUT has not completed.
+    func submittedPutFile(batchID: Int, relative: String) -> URL? {
+        guard let batch = puts.batches.first(where: { $0.batchID == batchID }), batch.files[relative] != nil else { return nil }
+        let url = putFile(workspace: batch.workspace, label: batch.label, relative: relative)
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    func pendingStat(_ batch: PendingBatch, inside: [String]) throws -> RemoteAttributes {
+        let relative = inside.joined(separator: "/")
+        if let size = batch.files[relative] {
+            return RemoteAttributes(kind: .file, size: size, mtime: batch.lastChange, permissions: 0o644,
+                                    xattrs: ["user.jdma.stage": "LOCAL"])
+        }
+        guard relative.isEmpty || batch.directories.contains(relative) else { throw FSError.notFound }
+        var attributes = RemoteAttributes.directory(mtime: batch.lastChange)
+        attributes.xattrs = ["user.jdma.stage": "LOCAL"]
+        return attributes
+    }
+
+    func pendingList(_ batch: PendingBatch, inside: [String]) throws -> [RemoteEntry] {
+        let relative = inside.joined(separator: "/")
+        guard relative.isEmpty || batch.directories.contains(relative) else {
+            throw batch.files[relative] != nil ? FSError.notDirectory : FSError.notFound
+        }
+        let prefix = relative.isEmpty ? "" : relative + "/"
+        var entries: [RemoteEntry] = []
+        for directory in batch.directories where directory.hasPrefix(prefix) {
+            let rest = directory.dropFirst(prefix.count)
+            if !rest.isEmpty, !rest.contains("/") {
+                entries.append(RemoteEntry(name: String(rest), attributes: try pendingStat(batch, inside: directory.split(separator: "/").map(String.init))))
+            }
+        }
+        for (path, size) in batch.files where path.hasPrefix(prefix) {
+            let rest = path.dropFirst(prefix.count)
+            if !rest.contains("/") {
+                entries.append(RemoteEntry(name: String(rest), attributes: RemoteAttributes(
+                    kind: .file, size: size, mtime: batch.lastChange, permissions: 0o644, xattrs: ["user.jdma.stage": "LOCAL"])))
+            }
+        }
+        return entries.sorted { $0.name < $1.name }
+    }
+
+    // MARK: Backend writes
+
+    public func makeDirectory(_ path: RemotePath) throws -> RemoteAttributes {
+        try mapErrors("mkdir", path) {
+            switch JDMALocation(path) {
+            case .root, .workspace:
+                // Workspaces are JDMA group workspaces, configured on the server.
+                throw FSError.permissionDenied
+            case .batch(let workspace, let label, let inside) where inside.isEmpty:
+                guard try workspaces().contains(workspace) else { throw FSError.notFound }
+                guard BatchNaming.isLegalNewLabel(label) else { throw FSError.invalidArgument("illegal batch label \(label)") }
+                guard try batchNames(workspace: workspace)[label] == nil else { throw FSError.exists }
+                let now = Date()
+                try puts.modify { manifest in
+                    guard manifest.index(workspace: workspace, label: label) == nil else { throw FSError.exists }
+                    try FileManager.default.createDirectory(at: puts.batchDirectory(workspace: workspace, label: label),
+                                                            withIntermediateDirectories: true)
+                    manifest.batches.append(PendingBatch(workspace: workspace, label: label, createdAt: now, lastChange: now))
+                }
+                logger.info("JDMA batch started", metadata: ["source": "\(name)", "workspace": "\(workspace)", "label": "\(label)"])
+                return .directory(mtime: now)
+            case .batch(let workspace, let label, let inside):
+                let relative = inside.joined(separator: "/")
+                try modifyPending(workspace: workspace, label: label) { batch in
+                    guard batch.files[relative] == nil, !batch.directories.contains(relative) else { throw FSError.exists }
+                    try FileManager.default.createDirectory(at: putFile(workspace: workspace, label: label, relative: relative),
+                                                            withIntermediateDirectories: true)
+                    batch.directories.formUnion(Self.ancestors(of: inside))
+                }
+                return .directory(mtime: Date())
+            }
+        }
+    }
+
+    public func upload(from localFile: URL, to path: RemotePath) throws -> RemoteAttributes {
+        try mapErrors("upload", path) {
+            guard case .batch(let workspace, let label, let inside) = JDMALocation(path), !inside.isEmpty else {
+                throw FSError.permissionDenied
+            }
+            let relative = inside.joined(separator: "/")
+            var size: UInt64 = 0
+            try modifyPending(workspace: workspace, label: label) { batch in
+                guard !batch.directories.contains(relative) else { throw FSError.isDirectory }
+                let destination = putFile(workspace: workspace, label: label, relative: relative)
+                try DurableFiles.copy(localFile, to: destination)
+                let attributes = try FileManager.default.attributesOfItem(atPath: destination.path)
+                size = (attributes[.size] as? NSNumber)?.uint64Value ?? 0
+                batch.files[relative] = size
+                batch.directories.formUnion(Self.ancestors(of: Array(inside.dropLast())))
+            }
+            return RemoteAttributes(kind: .file, size: size, mtime: Date(), permissions: 0o644, xattrs: ["user.jdma.stage": "LOCAL"])
+        }
+    }
+
+    public func delete(_ path: RemotePath, kind: NodeKind) throws {
+        try mapErrors("delete", path) {
+            guard case .batch(let workspace, let label, let inside) = JDMALocation(path) else { throw FSError.permissionDenied }
+            guard pendingBatch(workspace: workspace, label: label) != nil else {
+                // Batches on JDMA are immutable; deleting one (delete_batch) is not done from here.
+                throw FSError.permissionDenied
+            }
+            if inside.isEmpty {
+                try puts.modify { manifest in
+                    guard let index = manifest.index(workspace: workspace, label: label) else { throw FSError.notFound }
+                    guard manifest.batches[index].files.isEmpty, manifest.batches[index].directories.isEmpty else {
+                        throw FSError.notEmpty
+                    }
+                    manifest.batches.remove(at: index)
+                }
+                try? FileManager.default.removeItem(at: puts.batchDirectory(workspace: workspace, label: label))
+                return
+            }
+            let relative = inside.joined(separator: "/")
+            try modifyPending(workspace: workspace, label: label) { batch in
+                switch kind {
+                case .file:
+                    guard batch.files.removeValue(forKey: relative) != nil else { throw FSError.notFound }
+                case .directory:
+                    guard batch.directories.contains(relative) else { throw FSError.notFound }
+                    let prefix = relative + "/"
+                    guard !batch.files.keys.contains(where: { $0.hasPrefix(prefix) }),
+                          !batch.directories.contains(where: { $0.hasPrefix(prefix) }) else { throw FSError.notEmpty }
+                    batch.directories.remove(relative)
+                }
+                try? FileManager.default.removeItem(at: putFile(workspace: workspace, label: label, relative: relative))
+            }
+        }
+    }
+
+    /// Renames a batch directory — a local batch's label, or a JDMA batch's label (`modify_batch`) — or moves a
+    /// file within a local batch. Files of JDMA batches cannot move (batches are immutable).
+    public func rename(_ from: RemotePath, to: RemotePath) throws {
+        try mapErrors("rename", from) {
+            guard case .batch(let workspace, let label, let inside) = JDMALocation(from),
+                  case .batch(let toWorkspace, let toLabel, let toInside) = JDMALocation(to) else { throw FSError.permissionDenied }
+            guard toWorkspace == workspace else { throw FSError.crossDevice }
+            guard pendingBatch(workspace: workspace, label: label) != nil else {
+                guard inside.isEmpty, toInside.isEmpty else { throw FSError.permissionDenied }
+                try relabelRemoteBatch(workspace: workspace, name: label, newLabel: toLabel)
+                return
+            }
+            if inside.isEmpty, toInside.isEmpty {
+                guard BatchNaming.isLegalNewLabel(toLabel) else { throw FSError.invalidArgument("illegal batch label \(toLabel)") }
+                guard try batchNames(workspace: workspace)[toLabel] == nil else { throw FSError.exists }
+                try puts.modify { manifest in
+                    guard let index = manifest.index(workspace: workspace, label: label) else { throw FSError.notFound }
+                    guard manifest.index(workspace: workspace, label: toLabel) == nil else { throw FSError.exists }
+                    try FileManager.default.moveItem(at: puts.batchDirectory(workspace: workspace, label: label),
+                                                     to: puts.batchDirectory(workspace: workspace, label: toLabel))
+                    manifest.batches[index].label = toLabel
+                    manifest.batches[index].lastChange = Date()
+                }
+                return
+            }
+            guard toLabel == label, !inside.isEmpty, !toInside.isEmpty else { throw FSError.crossDevice }
+            let source = inside.joined(separator: "/"), destination = toInside.joined(separator: "/")
+            try modifyPending(workspace: workspace, label: label) { batch in
+                guard let size = batch.files[source] else { throw FSError.unsupported } // directory moves: not supported
+                try FileManager.default.createDirectory(at: putFile(workspace: workspace, label: label, relative: destination)
+                                                            .deletingLastPathComponent(), withIntermediateDirectories: true)
+                guard Glibc.rename(putFile(workspace: workspace, label: label, relative: source).path,
+                                   putFile(workspace: workspace, label: label, relative: destination).path) == 0 else {
+                    throw FSError.fromErrno(errno)
+                }
+                batch.files[source] = nil
+                batch.files[destination] = size
+                batch.directories.formUnion(Self.ancestors(of: Array(toInside.dropLast())))
+            }
+        }
+    }
+
+    /// `mv <ws>/<old> <ws>/<new>` of a batch on JDMA: `modify_batch` sets the new label.
+    private func relabelRemoteBatch(workspace: String, name: String, newLabel: String) throws {
+        let record = try resolveRemoteBatch(workspace: workspace, name: name)
+        guard BatchNaming.isLegalNewLabel(newLabel) else { throw FSError.invalidArgument("illegal batch label \(newLabel)") }
+        guard try batchNames(workspace: workspace)[newLabel] == nil, pendingBatch(workspace: workspace, label: newLabel) == nil else {
+            throw FSError.exists
+        }
+        try client.modifyBatch(batchID: record.id, label: newLabel)
+        batchList.remove(0)
+        logger.info("JDMA batch relabelled", metadata: ["source": "\(self.name)", "batch": "\(record.id)", "label": "\(newLabel)"])
+    }
+
+    /// Changes one unsubmitted local batch in the manifest (and stamps its last change).
+    private func modifyPending(workspace: String, label: String, _ body: (inout PendingBatch) throws -> Void) throws {
+        try puts.modify { manifest in
+            guard let index = manifest.index(workspace: workspace, label: label), !manifest.batches[index].isSubmitted else {
+                throw pendingBatch(workspace: workspace, label: label) == nil && (try? batchNames(workspace: workspace)[label]) != nil
+                    ? FSError.permissionDenied : FSError.notFound
+            }
+            try body(&manifest.batches[index])
+            manifest.batches[index].lastChange = Date()
+            manifest.batches[index].lastError = nil // new content: the quiet-period submit may try again
+        }
+    }
+
+    /// `a/b/c` → `a`, `a/b`, `a/b/c`.
+    static func ancestors(of components: [String]) -> Set<String> {
+        Set((0..<components.count).map { components[0...$0].joined(separator: "/") })
+    }
+
+    // MARK: Submit
+
+    /// Seals a local batch: ONE `upload_files` PUT listing every staged file. Quota refusals throw
+    /// `.quotaExceeded` and leave the batch and its files as they were, so a later submit can retry.
+    public func submit(workspace: String, label: String) throws {
+        try mapErrors("submit", RemotePath([workspace, label])) { try submitBatch(workspace: workspace, label: label) }
+    }
+
+    private func submitBatch(workspace: String, label: String) throws {
+        let key = workspace + "/" + label
+        guard puts.beginSubmit(key) else { return }
+        defer { puts.endSubmit(key) }
+        guard let batch = pendingBatch(workspace: workspace, label: label) else { throw FSError.notFound }
+        guard !batch.files.isEmpty else { throw FSError.invalidArgument("batch \(key) holds no files to submit") }
+        let filelist = batch.files.keys.sorted().map { putFile(workspace: workspace, label: label, relative: $0).path }
+        let record: JDMARequestRecord
+        do {
+            record = try client.uploadFiles(workspace: workspace, label: label, filelist: filelist, storage: configuration.storage)
+        } catch {
+            let why = JDMAErrorMapping.serverMessage(error) ?? "\(error)"
+            try? puts.modify { manifest in
+                if let index = manifest.index(workspace: workspace, label: label) { manifest.batches[index].lastError = why }
+            }
+            logger.error("JDMA PUT refused; staged files kept", metadata: ["source": "\(name)", "batch": "\(key)", "why": "\(why)"])
+            throw error
+        }
+        try puts.modify { manifest in
+            guard let index = manifest.index(workspace: workspace, label: label) else { return }
+            manifest.batches[index].requestID = record.id
+            manifest.batches[index].batchID = record.batchID
+            manifest.batches[index].lastError = nil
+        }
+        transferLog.record(.init(id: String(record.id), kind: "PUT", state: JDMAStages.Request.name(of: record.stage),
+                                 detail: "\(key): \(filelist.count) files → batch \(record.batchID.map(String.init) ?? "?")"))
+        logger.info("JDMA PUT submitted", metadata: ["source": "\(name)", "batch": "\(key)", "request": "\(record.id)",
+                                                     "files": "\(filelist.count)"])
+        batchList.remove(0)
+        pollPut(workspace: workspace, label: label, requestID: record.id)
+    }
+
+    /// Follows a PUT until it is final; on PUT_COMPLETED the staged copies are removed (the batch is on storage).
+    func pollPut(workspace: String, label: String, requestID: Int) {
+        let client = self.client, log = self.transferLog, puts = self.puts, logger = self.logger
+        let batchList = self.batchList, trees = self.trees, source = name
+        poller.start(requestID: requestID, fetch: { try client.request(id: requestID) }, onStage: { record in
+            log.update(id: String(requestID), kind: "PUT", state: JDMAStages.Request.name(of: record.stage))
+            batchList.remove(0)
+        }, onFinal: { result in
+            batchList.remove(0)
+            switch result {
+            case .success(let record) where record.stage == JDMAStages.Request.putCompleted.rawValue:
+                if let batchID = record.batchID { trees.remove(batchID) }
+                try? puts.modify { manifest in
+                    manifest.batches.removeAll { $0.workspace == workspace && $0.label == label && $0.requestID == requestID }
+                }
+                try? FileManager.default.removeItem(at: puts.batchDirectory(workspace: workspace, label: label))
+                logger.info("JDMA PUT completed", metadata: ["source": "\(source)", "request": "\(requestID)"])
+            case .success(let record):
+                let why = record.failureReason ?? JDMAStages.Request.name(of: record.stage)
+                log.update(id: String(requestID), kind: "PUT", state: JDMAStages.Request.name(of: record.stage), detail: why)
+                logger.error("JDMA PUT failed; staged files kept", metadata: ["source": "\(source)", "request": "\(requestID)", "why": "\(why)"])
+            case .failure(let error):
+                log.update(id: String(requestID), kind: "PUT", state: "UNKNOWN", detail: "\(error)")
+                logger.error("JDMA PUT could not be followed", metadata: ["source": "\(source)", "request": "\(requestID)", "why": "\(error)"])
+            }
+        })
+    }
+
+    /// Submits every unsubmitted batch that holds files and was left alone for the quiet period.
+    public func submitQuietBatches(now: Date = Date()) {
+        guard let quiet = configuration.quietPeriod else { return }
+        for batch in puts.batches where !batch.isSubmitted && !batch.files.isEmpty && batch.lastError == nil
+            && now.timeIntervalSince(batch.lastChange) >= quiet {
+            do {
+                try submit(workspace: batch.workspace, label: batch.label)
+            } catch {
+                logger.warning("JDMA quiet-period submit failed", metadata: ["source": "\(name)",
+                    "batch": "\(batch.workspace)/\(batch.label)", "why": "\(error)"])
+            }
+        }
+    }
+
+    /// After a restart: follows PUTs still in flight and starts the quiet-period timer (which also submits
+    /// batches whose submit was interrupted by the restart).
+    func resumeAfterRestart() {
+        for batch in puts.batches {
+            guard let requestID = batch.requestID else { continue }
+            transferLog.record(.init(id: String(requestID), kind: "PUT", state: "RESUMED",
+                                     detail: "\(batch.workspace)/\(batch.label): \(batch.files.count) files"))
+            pollPut(workspace: batch.workspace, label: batch.label, requestID: requestID)
+        }
+        if let quiet = configuration.quietPeriod {
+            quietTimer.set(RepeatingTimer(interval: max(0.5, min(quiet / 2, 5)), label: "jdma-quiet-\(name)") { [weak self] in
+                self?.submitQuietBatches()
+            })
+        }
+    }
+}

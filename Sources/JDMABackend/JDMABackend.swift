@@ -1,0 +1,227 @@
+import Foundation
+import Logging
+import SciencefsCore
+import SciencefsHTTP
+
+/// A JDMA (JASMIN Data Migration App) server as a `Backend` (protocol: shared/protocols/jdma.md).
+///
+/// Layout: the root lists workspaces; `<workspace>/` lists its batches, named after their labels made legal
+/// and unique (`BatchNaming`); `<workspace>/<batch>/` shows the batch's original tree (`BatchTree`). Every
+/// listing and stat is answered from `migration/` and `file/` listings — sizes and digests come from there, tape
+/// is never touched. Reads stage the whole batch with one GET request (`JDMABackend+Read`); files copied into a
+/// new batch directory wait in the staging directory until the batch is submitted as one PUT
+/// (`JDMABackend+Write`).
+///
+/// Thread-safety: caches, the retrieval coordinator, the transfer log and the manifest are locked; the HTTP client
+/// is thread-safe.
+public final class JDMABackend: Backend {
+    public let name: String
+    public let cachePolicy: CachePolicy
+    let configuration: JDMAConfiguration
+    let client: JDMAClient
+    let logger: Logger
+    let startTime = Date()
+
+    let batchList: TimedCache<Int, [JDMABatchRecord]>
+    let trees: TimedCache<Int, BatchTree>
+    let retrievals: RetrievalCoordinator
+    let transferLog = TransferLog()
+    let poller: RequestPoller
+    let puts: PutStaging
+    /// Files whose SHA-256 was checked after staging (batch id, relative path).
+    let verified = TimedCache<String, Bool>(ttl: .infinity)
+    /// Submits batches left alone for the quiet period (nil when no quiet period is configured).
+    let quietTimer = QuietTimerSlot()
+
+    public init(configuration: JDMAConfiguration, http: HTTPClient, logger: Logger) throws {
+        self.name = configuration.name
+        self.cachePolicy = configuration.cachePolicy
+        self.configuration = configuration
+        self.client = JDMAClient(configuration: configuration, http: http)
+        self.logger = logger
+        batchList = TimedCache(ttl: configuration.cachePolicy.listingTTL)
+        trees = TimedCache(ttl: configuration.cachePolicy.listingTTL)
+        let getRoot = configuration.stagingDirectory.appendingPathComponent("get", isDirectory: true)
+        try FileManager.default.createDirectory(at: getRoot, withIntermediateDirectories: true)
+        puts = try PutStaging(root: configuration.stagingDirectory.appendingPathComponent("put", isDirectory: true))
+        retrievals = RetrievalCoordinator(getRoot: getRoot, failureMemory: configuration.failureMemory)
+        poller = RequestPoller(initialInterval: configuration.initialPollInterval,
+                               maxInterval: configuration.maxPollInterval, logger: logger)
+        resumeAfterRestart()
+    }
+
+    public convenience init(configuration: JDMAConfiguration, logger: Logger) throws {
+        try self.init(configuration: configuration,
+                      http: HTTPClient(configuration: configuration.clientConfiguration, logger: logger), logger: logger)
+    }
+
+    deinit { quietTimer.cancel() }
+
+    /// Paths whose state moves on its own (a batch being put, a local batch) are re-read often.
+    public func cachePolicy(for path: RemotePath) -> CachePolicy {
+        guard case .batch(let workspace, let batchName, _) = JDMALocation(path) else { return cachePolicy }
+        if pendingBatch(workspace: workspace, label: batchName) != nil {
+            return CachePolicy(attributeTTL: 0, listingTTL: 0, negativeTTL: 0)
+        }
+        // Only what is cached decides (no request from here): a batch known to be on its way moves fast.
+        if let batches = batchList.value(0),
+           let record = batches.first(where: { $0.workspace == workspace && BatchNaming.legalName(label: $0.label, batchID: $0.id) == batchName
+               || "\(BatchNaming.legalName(label: $0.label, batchID: $0.id))~\($0.id)" == batchName }),
+           record.stage != JDMAStages.Batch.onStorage.rawValue {
+            return CachePolicy(attributeTTL: 2, listingTTL: 2, negativeTTL: 1)
+        }
+        return cachePolicy
+    }
+
+    // MARK: Metadata
+
+    public func stat(_ path: RemotePath) throws -> RemoteAttributes {
+        try mapErrors("stat", path) {
+            switch JDMALocation(path) {
+            case .root:
+                return .directory(mtime: startTime)
+            case .workspace(let workspace):
+                guard try workspaces().contains(workspace) else { throw FSError.notFound }
+                return .directory(mtime: startTime)
+            case .batch(let workspace, let batchName, let inside):
+                if let pending = pendingBatch(workspace: workspace, label: batchName) {
+                    return try pendingStat(pending, inside: inside)
+                }
+                let record = try resolveRemoteBatch(workspace: workspace, name: batchName)
+                let tree = try self.tree(of: record)
+                let relative = inside.joined(separator: "/")
+                if let file = tree.files[relative] { return fileAttributes(file, batch: record) }
+                guard tree.directories.contains(relative) else { throw FSError.notFound }
+                return batchDirectoryAttributes(record)
+            }
+        }
+    }
+
+    public func list(_ path: RemotePath) throws -> [RemoteEntry] {
+        try mapErrors("list", path) {
+            switch JDMALocation(path) {
+            case .root:
+                return try workspaces().sorted().map { RemoteEntry(name: $0, attributes: .directory(mtime: startTime)) }
+            case .workspace(let workspace):
+                guard try workspaces().contains(workspace) else { throw FSError.notFound }
+                var entries = try batchNames(workspace: workspace).map { name, record in
+                    RemoteEntry(name: name, attributes: batchDirectoryAttributes(record))
+                }
+                for pending in pendingBatches(workspace: workspace) {
+                    entries.append(RemoteEntry(name: pending.label, attributes: try pendingStat(pending, inside: [])))
+                }
+                return entries.sorted { $0.name < $1.name }
+            case .batch(let workspace, let batchName, let inside):
+                if let pending = pendingBatch(workspace: workspace, label: batchName) {
+                    return try pendingList(pending, inside: inside)
+                }
+                let record = try resolveRemoteBatch(workspace: workspace, name: batchName)
+                let tree = try self.tree(of: record)
+                let relative = inside.joined(separator: "/")
+                guard tree.directories.contains(relative) else {
+                    throw tree.files[relative] != nil ? FSError.notDirectory : FSError.notFound
+                }
+                let children = tree.children(of: relative)
+                var entries = children.directories.map { RemoteEntry(name: $0, attributes: batchDirectoryAttributes(record)) }
+                entries += children.files.map { RemoteEntry(name: $0.key, attributes: fileAttributes($0.value, batch: record)) }
+                return entries.sorted { $0.name < $1.name }
+            }
+        }
+    }
+
+    // MARK: Server state, cached
+
+    /// Every batch of the user (`GET migration/?name=U`), cached for the listing TTL.
+    func allBatches() throws -> [JDMABatchRecord] {
+        if let cached = batchList.value(0) { return cached }
+        let batches: [JDMABatchRecord]
+        do {
+            batches = try client.batches()
+        } catch HTTPError.status(code: 404, _) {
+            batches = [] // the server answers 404 when the user has no batches at all
+        }
+        batchList.set(0, batches)
+        return batches
+    }
+
+    /// Configured workspaces, those holding a batch, and those with a local batch.
+    func workspaces() throws -> Set<String> {
+        var names = Set(configuration.workspaces)
+        names.formUnion(try allBatches().map(\.workspace))
+        names.formUnion(puts.batches.filter { !$0.isSubmitted }.map(\.workspace))
+        return names.filter { BatchNaming.isLegalNewLabel($0) }
+    }
+
+    /// Directory name → batch for one workspace (deleted batches are hidden).
+    func batchNames(workspace: String) throws -> [String: JDMABatchRecord] {
+        let batches = try allBatches().filter { $0.workspace == workspace && $0.stage != JDMAStages.Batch.deleted.rawValue }
+        let reserved = Set(pendingBatches(workspace: workspace).map(\.label))
+        let names = BatchNaming.assignNames(batches.map { ($0.id, $0.label) }, reserved: reserved)
+        var byName: [String: JDMABatchRecord] = [:]
+        for batch in batches { if let name = names[batch.id] { byName[name] = batch } }
+        return byName
+    }
+
+    func resolveRemoteBatch(workspace: String, name: String) throws -> JDMABatchRecord {
+        guard let record = try batchNames(workspace: workspace)[name] else { throw FSError.notFound }
+        return record
+    }
+
+    /// The batch's file tree from `GET file/`; kept for the process lifetime once the batch is ON_STORAGE
+    /// (its files cannot change then).
+    func tree(of batch: JDMABatchRecord) throws -> BatchTree {
+        if let cached = trees.value(batch.id) { return cached }
+        let tree = BatchTree(try client.files(batchID: batch.id))
+        trees.set(batch.id, tree, ttl: batch.stage == JDMAStages.Batch.onStorage.rawValue ? .infinity : nil)
+        return tree
+    }
+
+    // MARK: Attributes
+
+    func batchDirectoryAttributes(_ batch: JDMABatchRecord) -> RemoteAttributes {
+        var attributes = RemoteAttributes.directory(mtime: JDMADate.parse(batch.registeredDate) ?? startTime)
+        attributes.xattrs = batchXattrs(batch)
+        return attributes
+    }
+
+    func fileAttributes(_ file: BatchTree.File, batch: JDMABatchRecord) -> RemoteAttributes {
+        var xattrs = batchXattrs(batch)
+        if let digest = file.digest, digest != "0" {
+            xattrs["user.jdma.digest"] = file.digestFormat.map { "\(DigestCheck.normalized($0)):\(digest)" } ?? digest
+        }
+        return RemoteAttributes(kind: .file, size: file.size, mtime: JDMADate.parse(batch.registeredDate) ?? startTime,
+                                permissions: 0o444, xattrs: xattrs)
+    }
+
+    func batchXattrs(_ batch: JDMABatchRecord) -> [String: String] {
+        var xattrs = ["user.jdma.batch_id": String(batch.id), "user.jdma.stage": JDMAStages.Batch.name(of: batch.stage)]
+        if let storage = batch.storage { xattrs["user.jdma.storage"] = storage }
+        if let external = batch.externalID, !external.isEmpty { xattrs["user.jdma.external_id"] = external }
+        return xattrs
+    }
+
+    // MARK: Error mapping
+
+    /// Runs one operation and turns what it throws into an `FSError`, with the log line every EIO, timeout and
+    /// quota error must have.
+    func mapErrors<R>(_ operation: String, _ path: RemotePath, _ body: () throws -> R) throws -> R {
+        do {
+            return try body()
+        } catch {
+            let mapped = JDMAErrorMapping.fsError(error, operation: operation, target: path.string)
+            let metadata: Logger.Metadata = ["source": "\(name)", "op": "\(operation)", "path": "\(path)"]
+            switch mapped {
+            case .io(let why):
+                logger.error("JDMA operation failed", metadata: metadata.merging(["why": "\(why)"]) { $1 })
+            case .timedOut:
+                logger.error("JDMA operation timed out", metadata: metadata)
+            case .quotaExceeded:
+                logger.error("JDMA quota exceeded", metadata: metadata.merging(
+                    ["why": "\(JDMAErrorMapping.serverMessage(error) ?? "quota")"]) { $1 })
+            default:
+                break
+            }
+            throw mapped
+        }
+    }
+}

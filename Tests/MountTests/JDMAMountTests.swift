@@ -1,0 +1,106 @@
+import Foundation
+import JDMAEmulator
+import XCTest
+
+/// JDMA through the mount over the JDMA emulator: batches as directories without touching tape, a read that
+/// becomes one GET request for the batch, O_NONBLOCK, and a copied-in tree submitted as one PUT batch.
+final class JDMAMountTests: XCTestCase {
+    private var fixture: MountFixture!
+    private var jdma: JDMAEmulator!
+    private var staging: URL!
+
+    override func setUpWithError() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-jdma-\(UUID().uuidString)")
+        staging = root.appendingPathComponent("staging")
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        jdma = try JDMAEmulator(stateDirectory: root.appendingPathComponent("jdma"))
+        _ = try jdma.start()
+        jdma.addUser("alice", workspaces: ["gws"], quotaBytes: 1 << 30)
+        fixture = try MountFixture(extraConfig: """
+
+            [sources.jdma]
+            type = "jdma"
+            base_url = "\(jdma.serverURL.absoluteString)"
+            username = "alice"
+            workspaces = ["gws"]
+            staging_dir = "\(staging.path)"
+            read_timeout = 60
+
+            """)
+    }
+
+    override func tearDown() {
+        if let fixture, (testRun?.failureCount ?? 0) > 0 {
+            print("--- sciencefs log (last 4000 chars) ---\n\(fixture.log.suffix(4000))")
+        }
+        fixture?.tearDown()
+        jdma?.stop()
+        if let staging { try? FileManager.default.removeItem(at: staging.deletingLastPathComponent()) }
+    }
+
+    private func path(_ relative: String) -> String { fixture.mountpoint.appendingPathComponent("jdma").path + "/" + relative }
+
+    func testListingCostsNoTapeRequestAndAReadIsOneGetForTheBatch() throws {
+        jdma.setTapeDelay(0.5)
+        let out = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        let batch = try jdma.addBatch(user: "alice", workspace: "gws", label: "run17",
+                                      files: ["out.nc": out, "logs/run.log": Data("ok\n".utf8)], onTape: true)
+        try fixture.mount()
+        XCTAssertEqual(fixture.run("ls", [path("gws")]).lines, ["run17"])
+        let listing = fixture.run("ls", ["-l", path("gws/run17")])
+        XCTAssertTrue(listing.text.contains(" 200000 "), listing.text + listing.stderr)
+        XCTAssertEqual(fixture.run("ls", [path("gws/run17/logs")]).lines, ["run.log"])
+        XCTAssertEqual(jdma.requests(batch: batch, type: .get), [], "listing touched no tape")
+        let local = fixture.root.appendingPathComponent("expected.nc")
+        try out.write(to: local)
+        let cmp = fixture.run("cmp", [path("gws/run17/out.nc"), local.path])
+        XCTAssertEqual(cmp.status, 0, cmp.text + cmp.stderr)
+        XCTAssertEqual(fixture.run("cat", [path("gws/run17/logs/run.log")]).text, "ok\n")
+        XCTAssertEqual(jdma.requests(batch: batch, type: .get).count, 1, "one GET request for the whole batch")
+        let transfers = fixture.run("ls", [fixture.mountpoint.appendingPathComponent(".sciencefs/transfers").path])
+        XCTAssertTrue(transfers.lines.contains { $0.hasPrefix("jdma-") }, transfers.text)
+    }
+
+    func testNonBlockingOpenOfATapeFileIsEAGAIN() throws {
+        jdma.setTapeDelay(nil)  // requests move only when the test says so
+        _ = try jdma.addBatch(user: "alice", workspace: "gws", label: "cold", files: ["a.dat": Data("cold bytes\n".utf8)], onTape: true)
+        try fixture.mount()
+        let probe = fixture.run("python3", ["-c", """
+            import errno, os, sys
+            try:
+                os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
+            except OSError as e:
+                print(errno.errorcode[e.errno])
+            else:
+                print("opened")
+            """, path("gws/cold/a.dat")])
+        XCTAssertEqual(probe.text, "EAGAIN\n", probe.stderr)
+        jdma.completeAllRequests()
+        XCTAssertEqual(fixture.run("cat", [path("gws/cold/a.dat")]).text, "cold bytes\n")
+    }
+
+    func testACopiedTreeIsSubmittedAsOnePutBatch() throws {
+        jdma.setTapeDelay(0.5)
+        let local = fixture.root.appendingPathComponent("results")
+        try FileManager.default.createDirectory(at: local.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try Data("one\n".utf8).write(to: local.appendingPathComponent("one.txt"))
+        try Data("two\n".utf8).write(to: local.appendingPathComponent("sub/two.txt"))
+        try fixture.mount()
+        XCTAssertEqual(fixture.run("mkdir", [path("gws/run42")]).status, 0)
+        let cp = fixture.run("cp", ["-r", local.appendingPathComponent("one.txt").path, local.appendingPathComponent("sub").path, path("gws/run42/")])
+        XCTAssertEqual(cp.status, 0, cp.stderr)
+        let submit = fixture.run("setfattr", ["-n", "user.jdma.submit", "-v", "1", path("gws/run42")])
+        XCTAssertEqual(submit.status, 0, submit.stderr)
+        let puts = jdma.requestLog.all.filter { $0.method == "POST" }
+        XCTAssertEqual(puts.count, 1, "one PUT request: \(puts.map { "\($0.method) \($0.path)" })")
+        let deadline = Date().addingTimeInterval(30)
+        var stage = ""
+        while Date() < deadline {
+            stage = fixture.run("getfattr", ["-n", "user.jdma.stage", "--only-values", path("gws/run42")]).text
+            if stage == "ON_STORAGE" { break }
+            _ = fixture.run("setfattr", ["-n", "user.sciencefs.refresh", "-v", "1", path("gws")])
+            usleep(300_000)
+        }
+        XCTAssertEqual(stage, "ON_STORAGE")
+    }
+}
