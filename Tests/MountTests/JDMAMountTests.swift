@@ -103,4 +103,49 @@ final class JDMAMountTests: XCTestCase {
         }
         XCTAssertEqual(stage, "ON_STORAGE")
     }
+
+    func testTwoParallelReadersOfABatchShareOneRequest() throws {
+        jdma.setTapeDelay(1)
+        let batch = try jdma.addBatch(user: "alice", workspace: "gws", label: "shared",
+                                      files: ["a.bin": Data(repeating: 1, count: 50_000), "b.bin": Data(repeating: 2, count: 60_000)])
+        try fixture.mount()
+        let both = fixture.shell("cat '\(path("gws/shared/a.bin"))' > /dev/null & cat '\(path("gws/shared/b.bin"))' > /dev/null & wait")
+        XCTAssertEqual(both.status, 0, both.stderr)
+        XCTAssertEqual(jdma.requests(batch: batch, type: .get).count, 1, "the two readers shared one GET request")
+    }
+
+    func testQuotaExceededIsAClearErrorAndKeepsTheStagedFiles() throws {
+        jdma.setTapeDelay(0.5)
+        jdma.setQuota(workspace: "gws", bytes: 10)
+        try fixture.mount()
+        XCTAssertEqual(fixture.run("mkdir", [path("gws/toobig")]).status, 0)
+        let local = fixture.root.appendingPathComponent("big.dat")
+        try Data(repeating: 9, count: 10_000).write(to: local)
+        XCTAssertEqual(fixture.run("cp", [local.path, path("gws/toobig/")]).status, 0)
+        let submit = fixture.run("setfattr", ["-n", "user.jdma.submit", "-v", "1", path("gws/toobig")])
+        XCTAssertNotEqual(submit.status, 0)
+        XCTAssertTrue(submit.stderr.contains("Disk quota exceeded"), submit.stderr)
+        XCTAssertTrue(fixture.log.lowercased().contains("quota"), fixture.log.suffix(1500).description)
+        let kept = fixture.shell("find '\(staging.path)' -name big.dat | head -1")
+        XCTAssertFalse(kept.text.isEmpty, "the staged file is kept")
+    }
+
+    func testABatchCopiedBeforeTheDaemonDiedIsSubmittedAfterARestart() throws {
+        jdma.setTapeDelay(0.5)
+        try fixture.mount()
+        XCTAssertEqual(fixture.run("mkdir", [path("gws/survivor")]).status, 0)
+        let local = fixture.root.appendingPathComponent("kept.txt")
+        try Data("kept\n".utf8).write(to: local)
+        XCTAssertEqual(fixture.run("cp", [local.path, path("gws/survivor/")]).status, 0)
+        let daemon = try XCTUnwrap(fixture.process)
+        kill(daemon.processIdentifier, SIGKILL)
+        daemon.waitUntilExit()
+        fixture.run("fusermount3", ["-uz", fixture.mountpoint.path])
+        fixture.unmount()
+        try fixture.mount()
+        XCTAssertEqual(fixture.run("ls", [path("gws/survivor")]).lines, ["kept.txt"], "the staged batch is still there")
+        let submit = fixture.run("setfattr", ["-n", "user.jdma.submit", "-v", "1", path("gws/survivor")])
+        XCTAssertEqual(submit.status, 0, submit.stderr)
+        XCTAssertEqual(jdma.requestLog.all.filter { $0.method == "POST" }.count, 1, "one PUT after the restart")
+    }
 }

@@ -2,6 +2,7 @@ import AMIEEmulator
 import AgaveEmulator
 import ArgumentParser
 import Foundation
+import JDMAEmulator
 import Logging
 import RucioEmulator
 
@@ -57,6 +58,14 @@ struct DemoCommand: ParsableCommand {
         print("emulated AMIE server on \(amie.baseURL.absoluteString) (site DEMOSITE)")
         _ = amiePort
 
+        let jdma = try JDMAEmulator(stateDirectory: stateRoot.appendingPathComponent("jdma"))
+        _ = try jdma.start()
+        defer { jdma.stop() }
+        _ = try JDMADemoData.seedDemo(into: jdma)
+        let jdmaStaging = stateRoot.appendingPathComponent("jdma-staging")
+        try FileManager.default.createDirectory(at: jdmaStaging, withIntermediateDirectories: true)
+        print("emulated JDMA server on \(jdma.serverURL.absoluteString) (batches on emulated tape)")
+
         let configURL = stateRoot.appendingPathComponent("config.toml")
         let cacheRoot = stateRoot.appendingPathComponent("cache")
         let configText = """
@@ -81,6 +90,13 @@ struct DemoCommand: ParsableCommand {
             username = "alice"
             password = "alice-password"
             upload_rse = "SITE_A"
+
+            [sources.jdma]
+            type = "jdma"
+            base_url = "\(jdma.serverURL.absoluteString)"
+            username = "demo"
+            workspaces = ["gws-climate"]
+            staging_dir = "\(jdmaStaging.path)"
 
             [sources.amie]
             type = "amie"
@@ -109,6 +125,9 @@ struct DemoCommand: ParsableCommand {
                   ls \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)
                   getfattr -d \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)/\(RucioDemoData.run1Dataset)/*  | head -20
                   cp /etc/hostname \(m)/rucio/\(RucioDemoData.userScope)/\(RucioDemoData.analysisContainer)/\(RucioDemoData.analysisDataset)/
+                  ls -R \(m)/jdma/gws-climate | head                        # batches on tape: no tape touched
+                  head -c 100 \(m)/jdma/gws-climate/cmip6-tas-2015/*/* | head   # one GET request, then the read
+                  ls \(m)/.sciencefs/transfers/
                   ls \(m)/amie/packets/incoming/
                   getfattr -d \(m)/amie/packets/incoming/*request_project_create.json
                   sciencefs status \(m) --config \(configURL.path)
