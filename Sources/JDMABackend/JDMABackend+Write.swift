@@ -126,8 +126,7 @@ extension JDMABackend {
         try mapErrors("delete", path) {
             guard case .batch(let workspace, let label, let inside) = JDMALocation(path) else { throw FSError.permissionDenied }
             guard pendingBatch(workspace: workspace, label: label) != nil else {
-                // Batches on JDMA are immutable; deleting one (delete_batch) is not done from here.
-                throw FSError.permissionDenied
+                return try deleteStored(workspace: workspace, label: label, inside: inside, kind: kind)
             }
             if inside.isEmpty {
                 try puts.modify { manifest in
@@ -325,5 +324,35 @@ extension JDMABackend {
                 self?.submitQuietBatches()
             })
         }
+    }
+}
+
+extension JDMABackend {
+    /// `rm -r` of a stored batch. JDMA deletes whole batches only: with `allowBatchDelete`, each unlink inside the
+    /// batch hides the entry, and removing the (then empty) batch directory sends ONE `delete_batch` request.
+    /// Without the setting every removal is EACCES with a log line naming it.
+    func deleteStored(workspace: String, label: String, inside: [String], kind: NodeKind) throws {
+        guard configuration.allowBatchDelete else {
+            logger.info("refusing to delete from a stored JDMA batch; set allow_batch_delete = true to let rm -r delete batches",
+                        metadata: ["source": "\(name)", "batch": "\(workspace)/\(label)"])
+            throw FSError.permissionDenied
+        }
+        let record = try resolveRemoteBatch(workspace: workspace, name: label)
+        let tree = try self.tree(of: record)
+        let relative = inside.joined(separator: "/")
+        let remaining = tree.files.keys.filter { !removals.isMarked(batch: record.id, $0) }
+        if !relative.isEmpty {
+            if kind == .directory, remaining.contains(where: { $0.hasPrefix(relative + "/") }) { throw FSError.notEmpty }
+            guard tree.files[relative] != nil || tree.directories.contains(relative) else { throw FSError.notFound }
+            removals.mark(batch: record.id, relative)
+            return
+        }
+        guard remaining.isEmpty else { throw FSError.notEmpty }
+        let request = try client.deleteBatch(batchID: record.id, storage: record.storage ?? configuration.storage)
+        transferLog.record(.init(id: String(request.id), kind: "DELETE", state: JDMAStages.Request.name(of: request.stage),
+                                 detail: "batch \(record.id) \(workspace)/\(label)"))
+        logger.notice("JDMA delete_batch submitted", metadata: ["source": "\(name)", "batch": "\(record.id)", "request": "\(request.id)"])
+        removals.clear(batch: record.id)
+        batchList.removeAll()
     }
 }

@@ -26,6 +26,7 @@ public final class JDMABackend: Backend {
     let trees: TimedCache<Int, BatchTree>
     let retrievals: RetrievalCoordinator
     let transferLog = TransferLog()
+    let removals = RemovalMarks()
     let poller: RequestPoller
     let puts: PutStaging
     /// Files whose SHA-256 was checked after staging (batch id, relative path).
@@ -90,6 +91,7 @@ public final class JDMABackend: Backend {
                 let record = try resolveRemoteBatch(workspace: workspace, name: batchName)
                 let tree = try self.tree(of: record)
                 let relative = inside.joined(separator: "/")
+                if !relative.isEmpty, removals.isMarked(batch: record.id, relative) { throw FSError.notFound }
                 if let file = tree.files[relative] { return fileAttributes(file, batch: record) }
                 guard tree.directories.contains(relative) else { throw FSError.notFound }
                 return batchDirectoryAttributes(record)
@@ -124,6 +126,8 @@ public final class JDMABackend: Backend {
                 let children = tree.children(of: relative)
                 var entries = children.directories.map { RemoteEntry(name: $0, attributes: batchDirectoryAttributes(record)) }
                 entries += children.files.map { RemoteEntry(name: $0.key, attributes: fileAttributes($0.value, batch: record)) }
+                let prefix = relative.isEmpty ? "" : relative + "/"
+                entries.removeAll { removals.isMarked(batch: record.id, prefix + $0.name) }
                 return entries.sorted { $0.name < $1.name }
             }
         }

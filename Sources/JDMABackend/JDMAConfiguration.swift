@@ -34,6 +34,9 @@ public struct JDMAConfiguration: Sendable, CustomStringConvertible {
     public var connectTimeout: TimeInterval
     public var retry: RetryPolicy
     public var cachePolicy: CachePolicy
+    /// The confirmation setting for `rm -r` of a stored batch: only when true does removing every file of a batch and
+    /// then the batch directory send `delete_batch`. Off by default, so a stray `rm -r` deletes nothing on tape.
+    public var allowBatchDelete = false
 
     public init(name: String = "jdma", serverURL: String, userName: String, workspaces: [String] = [],
                 stagingDirectory: URL, storage: String = "elastictape", credentials: [String: String] = [:],

@@ -25,6 +25,7 @@ final class JDMAMountTests: XCTestCase {
             workspaces = ["gws"]
             staging_dir = "\(staging.path)"
             read_timeout = 60
+            allow_batch_delete = true
 
             """)
     }
@@ -102,6 +103,20 @@ final class JDMAMountTests: XCTestCase {
             usleep(300_000)
         }
         XCTAssertEqual(stage, "ON_STORAGE")
+        XCTAssertEqual(fixture.run("cat", [path("gws/run42/one.txt")]).text, "one\n", "read back from tape")
+        XCTAssertEqual(fixture.run("cat", [path("gws/run42/sub/two.txt")]).text, "two\n")
+    }
+
+    func testRmOfAWholeBatchIsOneDeleteBatchRequest() throws {
+        jdma.setTapeDelay(0.2)
+        let batch = try jdma.addBatch(user: "alice", workspace: "gws", label: "old",
+                                      files: ["a.txt": Data("a".utf8), "d/b.txt": Data("b".utf8)])
+        try fixture.mount()
+        XCTAssertEqual(fixture.run("ls", [path("gws")]).lines, ["old"])
+        let rm = fixture.run("rm", ["-r", path("gws/old")])
+        XCTAssertEqual(rm.status, 0, rm.stderr)
+        XCTAssertEqual(jdma.requests(batch: batch, type: .delete).count, 1, "one delete_batch request")
+        XCTAssertFalse(fixture.run("ls", [path("gws")]).lines.contains("old"))
     }
 
     func testTwoParallelReadersOfABatchShareOneRequest() throws {

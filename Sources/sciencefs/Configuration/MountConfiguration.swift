@@ -106,6 +106,7 @@ struct SourceConfiguration: Decodable {
     var storage: String?
     var readTimeout: Seconds?
     var quietPeriod: Seconds?
+    var allowBatchDelete: Bool?
 
     enum CodingKeys: String, CodingKey {
         case type
@@ -145,6 +146,7 @@ struct SourceConfiguration: Decodable {
         case storage
         case readTimeout = "read_timeout"
         case quietPeriod = "quiet_period"
+        case allowBatchDelete = "allow_batch_delete"
     }
 }
 
