@@ -66,10 +66,12 @@ final class JDMAClient: Sendable {
 
     // MARK: Requests
 
-    /// `upload_files` with `request_type` PUT (MIGRATE would delete the staged originals; not used).
-    func uploadFiles(workspace: String, label: String, filelist: [String], storage: String) throws -> JDMARequestRecord {
+    /// `upload_files`: PUT copies the files to storage; MIGRATE also deletes the originals once stored. The
+    /// mount submits PUT (its staged copies are removed by the backend itself after PUT_COMPLETED).
+    func uploadFiles(workspace: String, label: String, filelist: [String], storage: String,
+                     migrate: Bool = false) throws -> JDMARequestRecord {
         let body = RequestBodyFields(name: user, workspace: workspace, filelist: filelist, label: label,
-                                     requestType: "PUT", storage: storage, credentials: credentials)
+                                     requestType: migrate ? "MIGRATE" : "PUT", storage: storage, credentials: credentials)
         return try post(body)
     }
 
