@@ -147,10 +147,9 @@ final class RucioTokenManager: @unchecked Sendable {
         return fresh
     }
 
-    /// A response header's value without surrounding whitespace or line endings (the HTTP layer may leave a
-    /// trailing CR/LF on values; a token must never carry one into the next request's header).
+    /// A response header's value (the HTTP layer strips line endings and surrounding whitespace).
     static func header(_ response: HTTPResponse, _ name: String) -> String? {
-        response.headers[name]?.trimmingCharacters(in: .whitespacesAndNewlines)
+        response.headers[name]
     }
 
     private static func body(of error: HTTPError) -> Data {
