@@ -16,6 +16,8 @@ final class StagedFile: @unchecked Sendable {
     private(set) var mtime: Date
     /// Bytes not yet uploaded.
     var dirty: Bool
+    /// The last upload was refused: release keeps the bytes for the journal instead of trying again at once.
+    var uploadFailed = false
     var openCount = 0
     /// Set when the server made this file by a server-side copy: its attributes are the server's, not the
     /// (empty) staging file's.

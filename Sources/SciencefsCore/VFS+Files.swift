@@ -180,7 +180,7 @@ extension VFS {
         staged.lock.lock()
         staged.openCount -= 1
         let last = staged.openCount == 0
-        let dirty = staged.dirty
+        let dirty = staged.dirty && !staged.uploadFailed
         staged.lock.unlock()
         guard last else { return }
         if dirty {
@@ -215,12 +215,16 @@ extension VFS {
             let local = staged.attributes()
             attrs.size = local.size
             if let id = staged.journalID { try store?.setUploadState(id: id, state: .done, error: nil) }
+            staged.lock.lock()
+            staged.uploadFailed = false
+            staged.lock.unlock()
             metadata.added(staged.key, attributes: attrs, now: clock.now())
             try? dataCache?.remove(source: staged.key.source ?? "", path: staged.key.path.string)
             logger.debug("uploaded", metadata: ["path": "\(staged.key)", "bytes": "\(local.size)"])
         } catch {
             staged.lock.lock()
             staged.dirty = true
+            staged.uploadFailed = true
             staged.lock.unlock()
             let fsError = logged(error, "upload", staged.key)
             if let id = staged.journalID {

@@ -191,6 +191,7 @@ final class VFSTests: XCTestCase {
         _ = try Data("precious".utf8).withUnsafeBytes { try vfs.write(handle: created.handle, offset: 0, bytes: $0) }
         XCTAssertThrowsError(try vfs.flush(handle: created.handle)) { XCTAssertEqual($0 as? FSError, .permissionDenied) }
         vfs.release(handle: created.handle)
+        XCTAssertEqual(backend.count("upload"), 1, "a refused upload is not sent again at release")
         let store = try MetadataStore(directory: directory)
         let failed = try store.uploads(in: [.failed])
         XCTAssertEqual(failed.count, 1)
