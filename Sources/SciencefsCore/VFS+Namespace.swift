@@ -96,7 +96,7 @@ extension VFS {
     }
 
     /// Truncate and timestamps. Ownership and mode cannot be stored remotely: a request that changes them is
-    /// refused with EPERM rather than pretended.
+    /// refused with EACCES rather than pretended.
     public func setattr(_ ino: UInt64, handle: UInt64?, size: UInt64?, mtime: Date?, permissions: UInt16?,
                         uid: UInt32?, gid: UInt32?) throws -> FileAttributes {
         let key = try key(for: ino)
