@@ -22,6 +22,21 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        /// X.509 for FTS3: certificates, keys, the proxy delegation both sides of it do, a throw-away test PKI.
+        .target(name: "SciencefsX509", dependencies: ["CCrypto"]),
+        /// The FTS3 REST client (submit, poll, cancel, whoami, delegation). Implements Core's TransferService.
+        .target(name: "FTS3Client", dependencies: [
+            "SciencefsCore", "SciencefsHTTP", "SciencefsX509",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        /// An FTS3 server for tests and the demo: HTTP behind an nginx TLS front that checks client certificates.
+        .target(name: "FTS3Emulator", dependencies: [
+            "EmulatorSupport", "SciencefsX509", "SciencefsHTTP",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
 
         .target(name: "SciencefsStore", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -74,6 +89,7 @@ let package = Package(
         .executableTarget(name: "sciencefs", dependencies: [
             "SciencefsCore", "SciencefsStore", "SciencefsFuse", "SciencefsHTTP", "AgaveBackend", "AgaveEmulator",
             "RucioBackend", "RucioEmulator", "AMIEBackend", "AMIEEmulator", "JDMABackend", "JDMAEmulator",
+            "FTS3Client", "FTS3Emulator", "SciencefsX509",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -83,7 +99,13 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["SciencefsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AgaveBackendTests", dependencies: ["AgaveBackend", "AgaveEmulator", "SciencefsHTTP", "SciencefsCore"]),
         .testTarget(name: "RucioBackendTests", dependencies: ["RucioBackend", "RucioEmulator", "SciencefsHTTP", "SciencefsCore"]),
-        .testTarget(name: "MountTests", dependencies: ["sciencefs", "AgaveEmulator", "RucioEmulator", "AMIEEmulator", "JDMAEmulator"]),
+        .testTarget(name: "MountTests", dependencies: ["sciencefs", "AgaveEmulator", "RucioEmulator", "AMIEEmulator", "JDMAEmulator",
+                                                       "FTS3Emulator", "SciencefsX509"]),
+        .testTarget(name: "X509Tests", dependencies: ["SciencefsX509"]),
+        .testTarget(name: "FTS3EmulatorTests", dependencies: ["FTS3Emulator", "SciencefsX509", "RucioEmulator", "SciencefsHTTP"],
+                    exclude: ["fts3_fidelity.py"]),
+        .testTarget(name: "FTS3ClientTests", dependencies: ["FTS3Client", "FTS3Emulator", "SciencefsX509", "SciencefsCore",
+                                                            "SciencefsHTTP", "RucioEmulator"]),
         .testTarget(name: "AMIETests", dependencies: ["AMIEBackend", "AMIEEmulator", "SciencefsHTTP", "SciencefsCore"],
                     exclude: ["amieclient_fidelity.py"]),
         .testTarget(name: "JDMABackendTests", dependencies: ["JDMABackend", "SciencefsCore"]),
