@@ -35,6 +35,9 @@ public struct AgaveConfiguration: Sendable {
     public var isWritable: Bool
     /// How long job records and outputs stay fresh (`jobs/`); set after `init`.
     public var jobCaching = AgaveJobCaching()
+    /// System id → the base URL a third-party copy service (FTS3) reaches that system's storage at, e.g.
+    /// `davs://gridftp.example.org:443/data` (the system's root directory). Systems not listed take part in no FTS copy.
+    public var transferURLs: [String: String] = [:]
 
     public init(name: String = "agave", baseURL: String, apiKey: String? = nil, apiSecret: String? = nil,
                 username: String? = nil, password: String? = nil, accessToken: String? = nil,

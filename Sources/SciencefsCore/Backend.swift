@@ -76,6 +76,9 @@ public protocol Backend: AnyObject, Sendable {
     func prepareRead(_ path: RemotePath, attributes: RemoteAttributes, nonBlocking: Bool) throws
     /// Server-side jobs this backend started (tape requests, transfers), for `MNT/.sciencefs/transfers/`.
     func transfers() -> [TransferRecord]
+    /// The URL a third-party copy service (FTS3) reaches this object at: where it reads an existing file, or where
+    /// it writes a new one. nil (the default) when the source exposes no such URL; a copy then streams.
+    func transferURL(of path: RemotePath) throws -> String?
 }
 
 extension Backend {
@@ -91,6 +94,7 @@ extension Backend {
     }
     public func prepareRead(_ path: RemotePath, attributes: RemoteAttributes, nonBlocking: Bool) throws {}
     public func transfers() -> [TransferRecord] { [] }
+    public func transferURL(of path: RemotePath) throws -> String? { nil }
 }
 
 /// One server-side job, as `MNT/.sciencefs/transfers/<source>-<id>.json` shows it.
@@ -105,6 +109,10 @@ public struct TransferRecord: Codable, Sendable, Equatable {
     /// Why it failed, or other detail worth showing.
     public var detail: String?
     public var updated: Date
+    /// Bytes moved so far, when the service reports progress.
+    public var bytesTransferred: UInt64?
+    /// Per-file states of a multi-file job (FTS3).
+    public var fileStates: [TransferFileStatus]?
 
     public init(id: String, kind: String, state: String, files: [String] = [], bytes: UInt64? = nil,
                 detail: String? = nil, updated: Date = Date()) {

@@ -9,10 +9,12 @@ final class ControlBackend: Backend, @unchecked Sendable {
     let cachePolicy = CachePolicy(attributeTTL: 1, listingTTL: 1, negativeTTL: 1)
     var isWritable: Bool { false }
     private let sources: [Backend]
+    private let tracker: TransferTracker?
     private let started = Date()
 
-    init(sources: [Backend]) {
+    init(sources: [Backend], tracker: TransferTracker?) {
         self.sources = sources
+        self.tracker = tracker
     }
 
     /// Every job, by file name.
@@ -21,14 +23,16 @@ final class ControlBackend: Backend, @unchecked Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         var result: [String: Data] = [:]
-        for source in sources {
-            for record in source.transfers() {
-                let safeID = record.id.map { $0 == "/" || $0 == "\u{0}" ? "_" : $0 }
-                var data = (try? encoder.encode(TransferDocument(source: source.name, record: record))) ?? Data()
-                data.append(0x0a)
-                result["\(source.name)-\(String(safeID)).json"] = data
-            }
+        func add(_ record: TransferRecord, from source: String) {
+            let safeID = record.id.map { $0 == "/" || $0 == "\u{0}" ? "_" : $0 }
+            var data = (try? encoder.encode(TransferDocument(source: source, record: record))) ?? Data()
+            data.append(0x0a)
+            result["\(source)-\(String(safeID)).json"] = data
         }
+        for source in sources {
+            for record in source.transfers() { add(record, from: source.name) }
+        }
+        for job in tracker?.jobs() ?? [] { add(job.record, from: job.service) }
         return result
     }
 

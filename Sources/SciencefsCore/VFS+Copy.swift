@@ -39,10 +39,18 @@ extension VFS {
         } catch {
             throw logged(error, "server-side copy", target.key)
         }
-        guard case .copied(var attributes) = outcome else {
-            logger.debug("copy_file_range: no server-side path; the kernel streams it",
-                         metadata: ["from": "\(source.key)", "to": "\(target.key)"])
-            throw FSError.unsupported
+        var attributes: RemoteAttributes
+        switch outcome {
+        case .copied(let copied):
+            attributes = copied
+        case .notPossible:
+            guard let copied = try thirdPartyCopy(from: source.key, attributes: source.attributes, to: target.key,
+                                                  beforeSubmit: { detachPlaceholder(staged) }) else {
+                logger.debug("copy_file_range: no server-side path; the kernel streams it",
+                             metadata: ["from": "\(source.key)", "to": "\(target.key)"])
+                throw FSError.unsupported
+            }
+            attributes = copied
         }
         if attributes.size == 0 { attributes.size = size }
         // The server holds the bytes now: the empty staged file must not be uploaded over them.
@@ -58,6 +66,15 @@ extension VFS {
         let piece = min(size, Self.copyReplyLimit)
         serverCopies.start(target: outHandle, total: size, reported: piece)
         return piece
+    }
+
+    /// From here on the service writes the destination: the empty placeholder `cp` created must never be uploaded
+    /// over it, not even by a restarted daemon resuming the upload journal.
+    private func detachPlaceholder(_ staged: StagedFile) {
+        staged.lock.lock()
+        staged.dirty = false
+        staged.lock.unlock()
+        if let id = staged.journalID { try? store?.removeUpload(id: id) }
     }
 
     /// The destination now shows the server's object; the staged placeholder is dropped when the handle closes.

@@ -43,6 +43,10 @@ extension VFS {
         }
         if let source = key.source {
             all["user.sciencefs.source"] = source
+            if let job = transfers?.job(writing: Self.mountPath(key)) {
+                all["user.sciencefs.transfer_id"] = job.jobID
+                all["user.sciencefs.transfer_state"] = job.state.rawValue
+            }
             if attrs.kind == .file, let staged = stagedFile(key) {
                 staged.lock.lock()
                 all["user.sciencefs.upload"] = staged.dirty ? "pending" : "uploaded"

@@ -25,11 +25,14 @@ public final class VFS: @unchecked Sendable {
     var staged: [NodeKey: StagedFile] = [:]
     let uploads = UploadCoordinator()
     let serverCopies = ServerCopyProgress()
+    /// Third-party copies (FTS3) and their journal; nil when no transfer service is configured.
+    public let transfers: TransferTracker?
 
     public init(backends: [Backend], store: MetadataStore?, dataCache: DataCache?, stagingDirectory: URL,
-                options: VFSOptions = VFSOptions(), clock: Clock = SystemClock(), logger: Logger) throws {
+                options: VFSOptions = VFSOptions(), clock: Clock = SystemClock(), transfers: TransferTracker? = nil,
+                logger: Logger) throws {
         var byName: [String: Backend] = [:]
-        let backends = backends + [ControlBackend(sources: backends)]
+        let backends = backends + [ControlBackend(sources: backends, tracker: transfers)]
         for backend in backends {
             guard byName[backend.name] == nil else { throw FSError.invalidArgument("two sources named \(backend.name)") }
             byName[backend.name] = backend
@@ -43,6 +46,7 @@ public final class VFS: @unchecked Sendable {
         self.dataCache = dataCache
         self.stagingDirectory = stagingDirectory
         self.mountTime = clock.now()
+        self.transfers = transfers
         let storeLogger = logger
         self.metadata = MetadataCache(store: store) { error in
             storeLogger.warning("metadata store error (cache continues in memory)", metadata: ["error": "\(error)"])

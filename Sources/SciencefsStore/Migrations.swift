@@ -6,6 +6,7 @@ enum Migrations {
     static let nodesAndListings = "v1-nodes-and-listings"
     static let uploadJournal = "v1-upload-journal"
     static let dataCache = "v1-data-cache"
+    static let transferJobs = "v2-transfer-jobs"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -68,6 +69,27 @@ enum Migrations {
                     "end" INTEGER NOT NULL,
                     PRIMARY KEY (objectId, start)
                 ) WITHOUT ROWID;
+                """)
+        }
+
+        migrator.registerMigration(transferJobs) { db in
+            // One row per server-side job (an FTS3 job...). `files` is the Core's JSON; `applied` turns 1 once the
+            // mount has refreshed the destinations after the job ended (a job `sciencefs cp` submitted and polled to
+            // its end itself still needs the daemon to do that).
+            try db.execute(sql: """
+                CREATE TABLE transfer_jobs (
+                    service TEXT NOT NULL,
+                    jobId TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    reason TEXT,
+                    files TEXT NOT NULL,
+                    origin TEXT NOT NULL,
+                    applied INTEGER NOT NULL DEFAULT 0,
+                    createdAt REAL NOT NULL,
+                    updatedAt REAL NOT NULL,
+                    PRIMARY KEY (service, jobId)
+                ) WITHOUT ROWID;
+                CREATE INDEX transfer_jobs_pending ON transfer_jobs (applied, state);
                 """)
         }
 

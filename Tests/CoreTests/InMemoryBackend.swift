@@ -31,6 +31,13 @@ final class InMemoryBackend: Backend, @unchecked Sendable {
         if !staged && nonBlocking { throw FSError.wouldBlock }
     }
 
+    /// When set, every path has the transfer URL `<transferBase>/<path>` (a third-party copy service reaches it).
+    var transferBase: String?
+
+    func transferURL(of path: RemotePath) throws -> String? {
+        transferBase.map { $0 + path.string }
+    }
+
     /// Checksums the "service" publishes per path.
     var publishedChecksums: [String: [Checksum]] = [:]
 

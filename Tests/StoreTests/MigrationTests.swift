@@ -4,7 +4,8 @@ import GRDB
 import XCTest
 
 final class MigrationTests: XCTestCase {
-    private let allMigrations = [Migrations.nodesAndListings, Migrations.uploadJournal, Migrations.dataCache]
+    private let allMigrations = [Migrations.nodesAndListings, Migrations.uploadJournal, Migrations.dataCache,
+                                 Migrations.transferJobs]
 
     func testFreshDatabaseGetsEveryMigration() throws {
         let dir = try makeTemporaryDirectory(self).appendingPathComponent("store")
