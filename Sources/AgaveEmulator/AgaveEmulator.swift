@@ -59,6 +59,13 @@ public final class AgaveEmulator: @unchecked Sendable {
         URL(string: state.baseURL) ?? URL(fileURLWithPath: "/")
     }
 
+    /// The URL of a system's storage door (`/storage/<id>`), which a third-party copy service reads and writes:
+    /// what sciencefs's `transfer_urls` names for the system. `scheme` "dav" is WebDAV over plain HTTP as FTS3 spells it.
+    public func storageDoorURL(system: String, scheme: String = "dav") -> String {
+        let port = baseURL.port ?? 80
+        return "\(scheme)://127.0.0.1:\(port)/\(StorageDoor.prefix)/\(FormEncoding.encodePathSegment(system))"
+    }
+
     /// Makes every access token issued so far expired (refresh tokens stay valid), to exercise refresh paths.
     public func expireAllTokens() { state.tokens.expireAll() }
 

@@ -55,6 +55,9 @@ struct AgaveResponder: HTTPResponder {
 
     private func route(_ request: Request, rawSegments: [Substring], query: [String: String], options: ReplyOptions) async -> Response {
         do {
+            if rawSegments.first.map(String.init) == StorageDoor.prefix {
+                return try await StorageDoor(state: state).respond(request, rawSegments: rawSegments.dropFirst(), options: options)
+            }
             if rawSegments == ["token"] {
                 guard request.method == .post else { throw AgaveError(405, "Use POST for /token") }
                 return try await TokenEndpoint(state: state).handle(request)
