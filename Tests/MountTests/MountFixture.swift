@@ -77,6 +77,12 @@ final class MountFixture {
         try config.write(to: configURL, atomically: true, encoding: .utf8)
     }
 
+    /// Adds lines to the config file (before `mount`), e.g. tables that need the emulators' ports.
+    func appendConfig(_ text: String) throws {
+        let existing = try String(contentsOf: configURL, encoding: .utf8)
+        try (existing + "\n" + text + "\n").write(to: configURL, atomically: true, encoding: .utf8)
+    }
+
     /// The path of `relative` inside system `system` in the mount.
     func path(_ relative: String = "", system: String = MountFixture.system) -> String {
         let base = mountpoint.appendingPathComponent("agave/systems/\(system)").path

@@ -1,10 +1,12 @@
 import AMIEEmulator
 import AgaveEmulator
 import ArgumentParser
+import FTS3Emulator
 import Foundation
 import JDMAEmulator
 import Logging
 import RucioEmulator
+import SciencefsX509
 
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -66,6 +68,14 @@ struct DemoCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: jdmaStaging, withIntermediateDirectories: true)
         print("emulated JDMA server on \(jdma.serverURL.absoluteString) (batches on emulated tape)")
 
+        // FTS3 over HTTPS with client certificates from a throw-away CA; copies between sources become its jobs.
+        let pki = try TestPKI.create(in: stateRoot.appendingPathComponent("fts3-pki"), userCommonName: "Demo Researcher")
+        let fts = try FTS3Emulator(stateDirectory: stateRoot.appendingPathComponent("fts3"), pki: pki,
+                                   configuration: FTS3Emulator.Configuration(transferDuration: 2), logger: logger)
+        let ftsEndpoint = try fts.start()
+        defer { fts.stop() }
+        print("emulated FTS3 server on \(ftsEndpoint.absoluteString) (TLS by nginx, client certificate \(pki.userDN))")
+
         let configURL = stateRoot.appendingPathComponent("config.toml")
         let cacheRoot = stateRoot.appendingPathComponent("cache")
         let configText = """
@@ -81,6 +91,17 @@ struct DemoCommand: ParsableCommand {
             password = "demo-password"
             # Ignore any real ~/.agave/current for the demo.
             credentials_file = "\(stateRoot.appendingPathComponent("no-agave-cli-credentials").path)"
+
+            [sources.agave.transfer_urls]
+            # Where FTS3 reaches each system's storage (the emulator's WebDAV door).
+            "\(DemoData.dataSystem)" = "\(emulator.storageDoorURL(system: DemoData.dataSystem))"
+            "\(DemoData.scratchSystem)" = "\(emulator.storageDoorURL(system: DemoData.scratchSystem))"
+
+            [fts3]
+            endpoint = "\(ftsEndpoint.absoluteString)"
+            cert = "\(pki.userCertificate.path)"
+            key = "\(pki.userKey.path)"
+            ca_bundle = "\(pki.caCertificate.path)"
 
             [sources.rucio]
             type = "rucio"
@@ -127,6 +148,9 @@ struct DemoCommand: ParsableCommand {
                   cp /etc/hostname \(m)/rucio/\(RucioDemoData.userScope)/\(RucioDemoData.analysisContainer)/\(RucioDemoData.analysisDataset)/
                   ls -R \(m)/jdma/gws-climate | head                        # batches on tape: no tape touched
                   head -c 100 \(m)/jdma/gws-climate/cmip6-tas-2015/*/* | head   # one GET request, then the read
+                  cp \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)/\(RucioDemoData.run1Dataset)/AOD.run001._000011.pool.root \(m)/agave/systems/\(DemoData.scratchSystem)/   # one FTS3 job
+                  cat \(m)/.sciencefs/transfers/fts3-*.json
+                  sciencefs cp -r --config \(configURL.path) \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)/\(RucioDemoData.run1Dataset) \(m)/agave/systems/\(DemoData.scratchSystem)/
                   ls \(m)/.sciencefs/transfers/
                   ls \(m)/amie/packets/incoming/
                   getfattr -d \(m)/amie/packets/incoming/*request_project_create.json

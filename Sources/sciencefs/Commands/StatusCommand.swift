@@ -6,7 +6,7 @@ import SciencefsStore
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show mounts: sources, cache size and hit rate, pending uploads.")
+        abstract: "Show mounts: sources, cache size and hit rate, pending uploads, transfer jobs.")
 
     @Option(name: .long, help: "Config file, to find its cache directory.")
     var config: String?
@@ -51,6 +51,10 @@ struct StatusCommand: ParsableCommand {
             for upload in failed {
                 lines.append("    \(upload.state.rawValue): /\(upload.source)\(upload.path) (bytes kept in \(upload.stagingFile))\(upload.error.map { ": \($0)" } ?? "")")
             }
+        }
+        if let store = try? MetadataStore(directory: URL(fileURLWithPath: record.cacheDirectory)),
+           let jobs = try? store.transferJobs(), !jobs.isEmpty {
+            lines += TransferSummary.lines(jobs)
         }
         lines.append("  cache dir:      \(record.cacheDirectory)")
         return lines.joined(separator: "\n")

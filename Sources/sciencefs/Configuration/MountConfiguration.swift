@@ -7,6 +7,8 @@ struct MountConfiguration: Decodable {
     var dataCacheSizeMB: Int?
     var entryTimeout: Seconds?
     var attrTimeout: Seconds?
+    /// The FTS3 server that makes copies between sources server-side (`[fts3]`); none = such copies stream.
+    var fts3: FTS3Section?
     var sources: [String: SourceConfiguration]
 
     enum CodingKeys: String, CodingKey {
@@ -14,6 +16,7 @@ struct MountConfiguration: Decodable {
         case dataCacheSizeMB = "data_cache_size_mb"
         case entryTimeout = "entry_timeout"
         case attrTimeout = "attr_timeout"
+        case fts3
         case sources
     }
 
@@ -107,6 +110,8 @@ struct SourceConfiguration: Decodable {
     var readTimeout: Seconds?
     var quietPeriod: Seconds?
     var allowBatchDelete: Bool?
+    /// Agave: system id → the URL FTS3 reaches that system's storage at (its root directory).
+    var transferURLs: [String: String]?
 
     enum CodingKeys: String, CodingKey {
         case type
@@ -147,6 +152,7 @@ struct SourceConfiguration: Decodable {
         case readTimeout = "read_timeout"
         case quietPeriod = "quiet_period"
         case allowBatchDelete = "allow_batch_delete"
+        case transferURLs = "transfer_urls"
     }
 }
 

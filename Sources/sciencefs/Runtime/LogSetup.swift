@@ -9,8 +9,8 @@ enum LogDestination {
 }
 
 enum LogSetup {
-    static func bootstrap(_ destination: LogDestination, debug: Bool) {
-        let level: Logger.Level = debug ? .debug : .info
+    static func bootstrap(_ destination: LogDestination, debug: Bool, quietLevel: Logger.Level = .info) {
+        let level: Logger.Level = debug ? .debug : quietLevel
         LoggingSystem.bootstrap { label in
             var handler: LogHandler
             switch destination {
