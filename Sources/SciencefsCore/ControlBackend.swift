@@ -20,7 +20,7 @@ final class ControlBackend: Backend, @unchecked Sendable {
     /// Every job, by file name.
     private func documents() -> [String: Data] {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         var result: [String: Data] = [:]
         func add(_ record: TransferRecord, from source: String) {
