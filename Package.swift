@@ -95,23 +95,28 @@ let package = Package(
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
 
+        /// Test plumbing shared by test targets: finding and running programs, the Python venvs of the
+        /// real-client fidelity tests. Not a test target itself.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
         .testTarget(name: "CoreTests", dependencies: ["SciencefsCore", "SciencefsStore"]),
         .testTarget(name: "StoreTests", dependencies: ["SciencefsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AgaveBackendTests", dependencies: ["AgaveBackend", "AgaveEmulator", "SciencefsHTTP", "SciencefsCore"]),
         .testTarget(name: "RucioBackendTests", dependencies: ["RucioBackend", "RucioEmulator", "SciencefsHTTP", "SciencefsCore"]),
         .testTarget(name: "MountTests", dependencies: ["sciencefs", "AgaveEmulator", "RucioEmulator", "AMIEEmulator", "JDMAEmulator",
-                                                       "FTS3Emulator", "SciencefsX509"]),
-        .testTarget(name: "X509Tests", dependencies: ["SciencefsX509"]),
-        .testTarget(name: "FTS3EmulatorTests", dependencies: ["FTS3Emulator", "SciencefsX509", "RucioEmulator", "SciencefsHTTP"],
+                                                       "FTS3Emulator", "SciencefsX509", "TestSupport"]),
+        .testTarget(name: "X509Tests", dependencies: ["SciencefsX509", "TestSupport"]),
+        .testTarget(name: "FTS3EmulatorTests", dependencies: ["FTS3Emulator", "SciencefsX509", "RucioEmulator", "SciencefsHTTP",
+                                                              "TestSupport"],
                     exclude: ["fts3_fidelity.py"]),
         .testTarget(name: "FTS3ClientTests", dependencies: ["FTS3Client", "FTS3Emulator", "SciencefsX509", "SciencefsCore",
                                                             "SciencefsHTTP", "RucioEmulator"]),
-        .testTarget(name: "AMIETests", dependencies: ["AMIEBackend", "AMIEEmulator", "SciencefsHTTP", "SciencefsCore"],
+        .testTarget(name: "AMIETests", dependencies: ["AMIEBackend", "AMIEEmulator", "SciencefsHTTP", "SciencefsCore", "TestSupport"],
                     exclude: ["amieclient_fidelity.py"]),
         .testTarget(name: "JDMABackendTests", dependencies: ["JDMABackend", "SciencefsCore"]),
         .testTarget(name: "RucioEmulatorTests", dependencies: ["RucioEmulator"]),
         .testTarget(name: "JDMAEmulatorTests", dependencies: ["JDMAEmulator"]),
-        .testTarget(name: "FidelityTests", dependencies: ["AgaveEmulator"], exclude: ["agavepy_fidelity.py"]),
+        .testTarget(name: "FidelityTests", dependencies: ["AgaveEmulator", "TestSupport"], exclude: ["agavepy_fidelity.py"]),
     ],
     swiftLanguageModes: [.v5]
 )

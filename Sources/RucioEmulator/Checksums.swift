@@ -1,3 +1,4 @@
+import EmulatorSupport
 import Foundation
 
 /// The two checksums Rucio records for a file, computed incrementally so large files never sit in memory.
@@ -39,31 +40,7 @@ struct FileChecksums: Sendable, Equatable {
         }
 
         mutating func finish() -> FileChecksums {
-            let adlerHex = String(adler.value, radix: 16)
-            return FileChecksums(bytes: count, adler32: String(repeating: "0", count: 8 - adlerHex.count) + adlerHex,
-                                 md5: md5.finish().map { String(format: "%02x", $0) }.joined())
-        }
-    }
-}
-
-/// Adler-32 (RFC 1950), with the modulo deferred over 5552-byte blocks as zlib does.
-struct Adler32 {
-    private var a: UInt32 = 1
-    private var b: UInt32 = 0
-
-    var value: UInt32 { (b << 16) | a }
-
-    mutating func update(_ bytes: UnsafeBufferPointer<UInt8>) {
-        var index = 0
-        while index < bytes.count {
-            let end = min(index + 5552, bytes.count)
-            while index < end {
-                a &+= UInt32(bytes[index])
-                b &+= a
-                index += 1
-            }
-            a %= 65521
-            b %= 65521
+            FileChecksums(bytes: count, adler32: adler.hex, md5: md5.finish().map { String(format: "%02x", $0) }.joined())
         }
     }
 }

@@ -1,5 +1,6 @@
 import AMIEEmulator
 import Foundation
+import TestSupport
 import XCTest
 
 /// Checks the emulator against the real amieclient 0.4.0 from PyPI: a venv is created (and reused between local
@@ -9,8 +10,7 @@ final class AmieclientFidelityTests: XCTestCase {
     static let amieclientVersion = "0.4.0"
 
     func testAmieclientListsGetsSendsSetsClientStateAndFailsTransactions() throws {
-        guard let python = Self.which("python3") else { throw XCTSkip("python3 is not installed") }
-        let venvPython = try Self.amieclientVirtualEnv(basePython: python)
+        let venvPython = try Self.amieclientVirtualEnv()
 
         let emulator = AMIEEmulator()
         defer { emulator.stop() }
@@ -30,8 +30,8 @@ final class AmieclientFidelityTests: XCTestCase {
 
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("amieclient_fidelity.py")
         let config = emulator.configuration
-        let result = try Self.run(venvPython, [script.path, emulator.baseURL.absoluteString, config.siteName, config.apiKey,
-                                               String(request)])
+        let result = try TestProcess.run(venvPython, [script.path, emulator.baseURL.absoluteString, config.siteName, config.apiKey,
+                                                      String(request)])
         XCTAssertEqual(result.status, 0, "amieclient script failed:\n\(result.output)")
         XCTAssertTrue(result.output.contains("ALL CHECKS PASSED"), result.output)
 
@@ -63,47 +63,10 @@ final class AmieclientFidelityTests: XCTestCase {
     static let dateutilVersion = "2.9.0.post0"
 
     /// A venv with amieclient from PyPI. Reused across runs on one machine when it already imports amieclient
-    /// and parses a date.
-    static func amieclientVirtualEnv(basePython: String) throws -> String {
-        let venv = FileManager.default.temporaryDirectory
-            .appendingPathComponent("sciencefs-amieclient-\(amieclientVersion)-dateutil-\(dateutilVersion)-venv")
-        let python = venv.appendingPathComponent("bin/python").path
-        let probe = "import amieclient, dateutil.parser; dateutil.parser.parse('2024-07-01')"
-        if FileManager.default.isExecutableFile(atPath: python), (try? run(python, ["-c", probe]))?.status == 0 {
-            return python
-        }
-        try? FileManager.default.removeItem(at: venv)
-        let created = try run(basePython, ["-m", "venv", venv.path])
-        guard created.status == 0 else { throw XCTSkip("python3 -m venv is unavailable: \(created.output)") }
-        let installed = try run(python, ["-m", "pip", "install", "--quiet", "amieclient==\(amieclientVersion)"])
-        XCTAssertEqual(installed.status, 0, "pip install amieclient failed:\n\(installed.output)")
-        let dateutil = try run(python, ["-m", "pip", "install", "--quiet", "python-dateutil==\(dateutilVersion)"])
-        XCTAssertEqual(dateutil.status, 0, "pip install python-dateutil failed:\n\(dateutil.output)")
-        return python
-    }
-
-    static func which(_ tool: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let candidate = "\(dir)/\(tool)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
-
-    /// Runs a program to completion, returning its exit status and combined output.
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("amie-fidelity-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: outputFile)
-        defer { try? FileManager.default.removeItem(at: outputFile) }
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        return (process.terminationStatus, (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "")
+    /// and parses a date. python-dateutil is installed after amieclient, in a pip run of its own, to lift the pin.
+    static func amieclientVirtualEnv() throws -> String {
+        try PythonVenv.prepared(name: "amieclient", version: "\(amieclientVersion)-dateutil-\(dateutilVersion)",
+                                importCheck: "import amieclient, dateutil.parser; dateutil.parser.parse('2024-07-01')",
+                                installs: [["amieclient==\(amieclientVersion)"], ["python-dateutil==\(dateutilVersion)"]])
     }
 }

@@ -1,5 +1,6 @@
 @testable import FTS3Emulator
 import Foundation
+import TestSupport
 import XCTest
 
 /// Checks the emulator against the real `fts3` 3.14.2 client from PyPI: a venv is created (and reused between
@@ -24,8 +25,7 @@ final class FTS3FidelityTests: XCTestCase {
     }
 
     func testRealFTS3ClientDelegatesSubmitsPollsAndCancels() throws {
-        guard let python = Self.which("python3") else { throw XCTSkip("python3 is not installed") }
-        let venvPython = try Self.fts3VirtualEnv(basePython: python)
+        let venvPython = try Self.fts3VirtualEnv()
 
         let size = 3 * 1_048_576 + 17
         let source = try fixture.sourceFile("fidelity.bin", size: size, seed: 314)
@@ -54,11 +54,11 @@ final class FTS3FidelityTests: XCTestCase {
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
 
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fts3_fidelity.py")
-        let result = try Self.run(venvPython, [script.path, configFile.path], environment: [
+        let result = try TestProcess.run(venvPython, [script.path, configFile.path], environment: [
             "HOME": home.path,
             "X509_CERT_DIR": fixture.pki.caDirectory.path,
             // Keep the client from picking up a proxy of whoever runs the tests.
-            "X509_USER_PROXY": "", "X509_USER_CERT": "", "X509_USER_KEY": "",
+            "X509_USER_PROXY": nil, "X509_USER_CERT": nil, "X509_USER_KEY": nil,
         ])
         XCTAssertEqual(result.status, 0, "fts3 client script failed:\n\(result.output)")
         XCTAssertTrue(result.output.contains("ALL CHECKS PASSED"), result.output)
@@ -82,51 +82,9 @@ final class FTS3FidelityTests: XCTestCase {
     // MARK: - Python environment
 
     /// A venv with fts3 (and M2Crypto, built from source with swig against libssl) from PyPI. Reused across
-    /// runs on one machine when it already imports the client.
-    static func fts3VirtualEnv(basePython: String) throws -> String {
-        let venv = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-fts3-\(fts3Version)-venv")
-        let python = venv.appendingPathComponent("bin/python").path
-        if FileManager.default.isExecutableFile(atPath: python),
-           (try? run(python, ["-c", "import fts3.rest.client.easy, M2Crypto"]))?.status == 0 {
-            return python
-        }
-        try? FileManager.default.removeItem(at: venv)
-        let created = try run(basePython, ["-m", "venv", venv.path])
-        guard created.status == 0 else { throw XCTSkip("python3 -m venv is unavailable: \(created.output)") }
-        let installed = try run(python, ["-m", "pip", "install", "--quiet", "fts3==\(fts3Version)"])
-        XCTAssertEqual(installed.status, 0, "pip install fts3 failed (M2Crypto needs swig and libssl-dev):\n\(installed.output)")
-        return python
-    }
-
-    static func which(_ tool: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let candidate = "\(dir)/\(tool)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
-
-    /// Runs a program to completion, returning its exit status and combined output. Empty values in
-    /// `environment` remove the variable.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var merged = ProcessInfo.processInfo.environment
-        for (key, value) in environment {
-            merged[key] = value.isEmpty ? nil : value
-        }
-        process.environment = merged
-        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("fts3-fidelity-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: outputFile)
-        defer { try? FileManager.default.removeItem(at: outputFile) }
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, output)
+    /// runs on one machine when it already imports the client. X509Tests' FTS3ClientInteropTests uses it too.
+    static func fts3VirtualEnv() throws -> String {
+        try PythonVenv.prepared(name: "fts3", version: fts3Version, importCheck: "import fts3.rest.client.easy, M2Crypto",
+                                installs: [["fts3==\(fts3Version)"]], installHint: " (M2Crypto needs swig and libssl-dev)")
     }
 }

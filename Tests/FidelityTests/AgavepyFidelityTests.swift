@@ -1,5 +1,6 @@
 import AgaveEmulator
 import Foundation
+import TestSupport
 import XCTest
 
 /// Checks the emulator against the real agavepy 0.9.5 client from PyPI: a venv is created (and reused between
@@ -24,8 +25,7 @@ final class AgavepyFidelityTests: XCTestCase {
     }
 
     func testAgavepyListsDownloadsUploadsManagesAndRefreshes() throws {
-        guard let python = Self.which("python3") else { throw XCTSkip("python3 is not installed") }
-        let venvPython = try Self.agavepyVirtualEnv(basePython: python)
+        let venvPython = try Self.agavepyVirtualEnv()
 
         let system = "fidelity.storage"
         try emulator.addSystem(id: system, name: "Fidelity", description: "agavepy fidelity fixture", isDefault: true)
@@ -44,9 +44,9 @@ final class AgavepyFidelityTests: XCTestCase {
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         let config = emulator.configuration
         let user = try XCTUnwrap(config.users.first)
-        let result = try Self.run(venvPython, [script.path, emulator.baseURL.absoluteString, config.clientKey, config.clientSecret,
-                                               user.key, user.value, system, stateDirectory.path],
-                                  environment: ["HOME": home.path, "FIDELITY_TOKEN_LIFETIME": "\(Int(Self.tokenLifetime))"])
+        let result = try TestProcess.run(venvPython, [script.path, emulator.baseURL.absoluteString, config.clientKey, config.clientSecret,
+                                                      user.key, user.value, system, stateDirectory.path],
+                                         environment: ["HOME": home.path, "FIDELITY_TOKEN_LIFETIME": "\(Int(Self.tokenLifetime))"])
         XCTAssertEqual(result.status, 0, "agavepy script failed:\n\(result.output)")
         XCTAssertTrue(result.output.contains("ALL CHECKS PASSED"), result.output)
 
@@ -71,45 +71,8 @@ final class AgavepyFidelityTests: XCTestCase {
     // MARK: - Python environment
 
     /// A venv with agavepy from PyPI. Reused across runs on one machine when it already imports agavepy.
-    static func agavepyVirtualEnv(basePython: String) throws -> String {
-        let venv = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-agavepy-\(agavepyVersion)-venv")
-        let python = venv.appendingPathComponent("bin/python").path
-        if FileManager.default.isExecutableFile(atPath: python),
-           (try? run(python, ["-c", "import agavepy.agave"]))?.status == 0 {
-            return python
-        }
-        try? FileManager.default.removeItem(at: venv)
-        let created = try run(basePython, ["-m", "venv", venv.path])
-        guard created.status == 0 else { throw XCTSkip("python3 -m venv is unavailable: \(created.output)") }
-        let installed = try run(python, ["-m", "pip", "install", "--quiet", "agavepy==\(agavepyVersion)"])
-        XCTAssertEqual(installed.status, 0, "pip install agavepy failed:\n\(installed.output)")
-        return python
-    }
-
-    static func which(_ tool: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let candidate = "\(dir)/\(tool)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
-
-    /// Runs a program to completion, returning its exit status and combined output.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("fidelity-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: outputFile)
-        defer { try? FileManager.default.removeItem(at: outputFile) }
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
-        let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, output)
+    static func agavepyVirtualEnv() throws -> String {
+        try PythonVenv.prepared(name: "agavepy", version: agavepyVersion, importCheck: "import agavepy.agave",
+                                installs: [["agavepy==\(agavepyVersion)"]])
     }
 }

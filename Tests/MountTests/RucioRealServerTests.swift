@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The real thing: the Rucio server from PyPI (41.5.1) on 127.0.0.1 with a SQLite database and WebDAV storage,
@@ -30,30 +31,17 @@ final class RucioRealServerTests: XCTestCase {
         }
     }
 
-    /// Runs a harness script with its output in a file. Spawned with posix_spawn and reaped with waitpid: the
-    /// servers it leaves running would inherit Foundation.Process's exit-notification descriptor and keep
-    /// `waitUntilExit` from ever returning.
+    /// Runs a harness script with its output in WORKDIR/NAME.log. TestProcess spawns with posix_spawn and reaps
+    /// with waitpid: the servers a script leaves running would inherit Foundation.Process's exit-notification
+    /// descriptor and keep `waitUntilExit` from ever returning.
     private func script(_ name: String, _ arguments: [String]) -> MountFixture.Result {
-        let log = workdir.appendingPathComponent("\(name).log")
         let path = Self.scripts.appendingPathComponent(name).path
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
-        guard spawned == 0 else {
-            return MountFixture.Result(status: -1, stdout: Data(), stderr: "cannot start \(path): \(String(cString: strerror(spawned)))")
+        do {
+            let result = try TestProcess.run(path, arguments, outputFile: workdir.appendingPathComponent("\(name).log"))
+            return MountFixture.Result(status: result.status, stdout: result.data, stderr: result.output)
+        } catch {
+            return MountFixture.Result(status: -1, stdout: Data(), stderr: "\(error)")
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        let output = (try? Data(contentsOf: log)) ?? Data()
-        return MountFixture.Result(status: exitCode, stdout: output, stderr: String(decoding: output, as: UTF8.self))
     }
 
     func testRealRucioTreeIsBrowsableReadableAndWritableThroughTheMount() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import SciencefsX509
+import TestSupport
 import XCTest
 
 /// Holds this module to the real FTS3 Python client (fts3 3.14.2, M2Crypto): M2Crypto must read our proxies the way
@@ -23,8 +24,8 @@ final class FTS3ClientInteropTests: XCTestCase {
         let script = directory.appendingPathComponent("interop.py")
         try X509TestSupport.write(Self.script, to: script)
         let rfcOut = directory.appendingPathComponent("rfc.pem"), legacyOut = directory.appendingPathComponent("legacy.pem")
-        let result = try X509TestSupport.run(python, [script.path, pki.userCertificate.path, pki.userKey.path, requestFile.path,
-                                                      pki.userProxy.path, rfcOut.path, legacyOut.path])
+        let result = try TestProcess.run(python, [script.path, pki.userCertificate.path, pki.userKey.path, requestFile.path,
+                                                  pki.userProxy.path, rfcOut.path, legacyOut.path])
         XCTAssertEqual(result.status, 0, result.output)
         XCTAssertTrue(result.output.contains("M2CRYPTO-PARSED"), result.output)
         XCTAssertTrue(result.output.contains("ALL CHECKS PASSED"), result.output)
@@ -78,30 +79,19 @@ final class FTS3ClientInteropTests: XCTestCase {
     /// /tmp/fts3venv), else a venv of this test's own, created once and reused between local runs. Building
     /// M2Crypto needs swig and the OpenSSL headers; without them (or without network) the test is skipped.
     static func clientPython() throws -> String {
-        let temporary = FileManager.default.temporaryDirectory
-        let own = temporary.appendingPathComponent("sciencefs-x509-fts3-\(fts3Version)-venv")
-        let candidates = [temporary.appendingPathComponent("sciencefs-fts3-\(fts3Version)-venv"),
-                          URL(fileURLWithPath: "/tmp/fts3venv"), own]
-        for venv in candidates where works(venv) {
-            return venv.appendingPathComponent("bin/python").path
+        let own = PythonVenv(name: "x509-fts3", version: fts3Version)
+        let candidates = [PythonVenv(name: "fts3", version: fts3Version), PythonVenv(directory: URL(fileURLWithPath: "/tmp/fts3venv")), own]
+        if let venv = candidates.first(where: { $0.passes(importCheck) }) {
+            return venv.python
         }
-        guard let basePython = X509TestSupport.which("python3") else { throw XCTSkip("python3 is not installed") }
-        try? FileManager.default.removeItem(at: own)
-        let created = try X509TestSupport.run(basePython, ["-m", "venv", own.path])
-        guard created.status == 0 else { throw XCTSkip("python3 -m venv is unavailable: \(created.output)") }
-        let python = own.appendingPathComponent("bin/python").path
-        let installed = try X509TestSupport.run(python, ["-m", "pip", "install", "--quiet", "fts3==\(fts3Version)",
-                                                         "M2Crypto==\(m2cryptoVersion)"])
-        guard installed.status == 0, works(own) else {
-            try? FileManager.default.removeItem(at: own)
-            throw XCTSkip("could not install the fts3 client and M2Crypto:\n\(installed.output)")
+        guard let basePython = TestProcess.which("python3") else { throw XCTSkip("python3 is not installed") }
+        let installed = try own.recreate(basePython: basePython, installs: [["fts3==\(fts3Version)", "M2Crypto==\(m2cryptoVersion)"]])
+        guard installed.allSatisfy({ $0.status == 0 }), own.passes(importCheck) else {
+            try? FileManager.default.removeItem(at: own.directory)
+            throw XCTSkip("could not install the fts3 client and M2Crypto:\n\(installed.map(\.output).joined())")
         }
-        return python
+        return own.python
     }
 
-    private static func works(_ venv: URL) -> Bool {
-        let python = venv.appendingPathComponent("bin/python").path
-        guard FileManager.default.isExecutableFile(atPath: python) else { return false }
-        return (try? X509TestSupport.run(python, ["-c", "import M2Crypto, fts3.rest.client.delegator"]))?.status == 0
-    }
+    private static let importCheck = "import M2Crypto, fts3.rest.client.delegator"
 }
