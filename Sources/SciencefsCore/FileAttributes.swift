@@ -41,6 +41,8 @@ public struct VFSOptions: Sendable {
     public var maxReadahead: UInt64
     /// First readahead window; doubled on each sequential read up to `maxReadahead`.
     public var initialReadahead: UInt64
+    /// Background readahead ranges kept in flight ahead of a sequential reader (0 = none).
+    public var prefetchDepth: Int = 4
 
     public init(uid: UInt32 = getuid(), gid: UInt32 = getgid(), readOnly: Bool = false,
                 maxReadahead: UInt64 = 16 << 20, initialReadahead: UInt64 = 1 << 20) {

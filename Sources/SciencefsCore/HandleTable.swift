@@ -11,20 +11,28 @@ final class OpenFile: @unchecked Sendable {
     /// Disk cache of the remote bytes, for read handles; nil if the cache is unavailable.
     let cacheObject: CachedObject?
     let readahead: ReadaheadWindow
+    /// Background readahead into `cacheObject` (nil without a cache object).
+    let prefetcher: Prefetcher?
     /// Serializes reads of one handle so parallel kernel reads don't fetch the same range twice.
     let readLock = NSLock()
     /// Set (under `readLock`) when the file failed checksum verification: every later read of this handle fails
     /// too, so a retried page read cannot slip the bad bytes past the check.
     var verificationFailure: FSError?
+    /// The cache object was already complete when the handle opened (verified then, or by an earlier handle).
+    let completeAtOpen: Bool
+    /// Set (under `readLock`) once this handle has seen the object complete.
+    var checkedComplete = false
 
     init(key: NodeKey, attributes: RemoteAttributes, writable: Bool, staged: StagedFile?,
-         cacheObject: CachedObject?, readahead: ReadaheadWindow) {
+         cacheObject: CachedObject?, readahead: ReadaheadWindow, prefetcher: Prefetcher? = nil) {
         self.key = key
         self.attributes = attributes
         self.writable = writable
         self.staged = staged
         self.cacheObject = cacheObject
         self.readahead = readahead
+        self.prefetcher = prefetcher
+        self.completeAtOpen = cacheObject?.isComplete(size: attributes.size) ?? false
     }
 }
 

@@ -18,7 +18,20 @@ final class ReadaheadWindow: @unchecked Sendable {
     /// Records a read request of `length` bytes at `offset`.
     func noteRead(at offset: UInt64, length: UInt64) {
         sequential = offset == expectedOffset && window > 0
+        runLength = sequential ? runLength + length : length
         expectedOffset = offset + length
+    }
+
+    /// Whether the read just noted continued the previous one.
+    var isSequential: Bool { sequential }
+
+    /// Bytes read in the current sequential run (since the last seek).
+    private(set) var runLength: UInt64 = 0
+
+    /// How far background readahead should reach past the read just noted: twice the sequential run so far (as the
+    /// kernel's own readahead grows), so a short `dd` fetches little and a long `cat` keeps `cap` bytes in flight.
+    func prefetchHorizon(cap: UInt64) -> UInt64 {
+        sequential ? min(runLength * 2, cap) : 0
     }
 
     /// How many bytes to fetch for the read just noted, when they are not cached.

@@ -41,8 +41,10 @@ extension VFS {
                 throw logged(error, "open", key)
             }
         }
+        let object = cacheObject(for: key, attributes: attrs)
         return register(OpenFile(key: key, attributes: attrs, writable: false, staged: nil,
-                                 cacheObject: cacheObject(for: key, attributes: attrs), readahead: readaheadWindow()))
+                                 cacheObject: object, readahead: readaheadWindow(),
+                                 prefetcher: prefetcher(for: key, attributes: attrs, object: object)))
     }
 
     /// Creates and opens a new file `name` in `parent`; the upload happens on close.
@@ -81,6 +83,15 @@ extension VFS {
         defer { file.readLock.unlock() }
         if let failure = file.verificationFailure { throw failure }
         file.readahead.noteRead(at: offset, length: end - offset)
+        if let prefetcher = file.prefetcher {
+            if file.readahead.isSequential {
+                let reach = file.readahead.prefetchHorizon(cap: options.maxReadahead * UInt64(options.prefetchDepth))
+                prefetcher.readAhead(from: end, reach: reach, minimum: options.initialReadahead,
+                                     maximum: options.maxReadahead)
+            } else {
+                prefetcher.reset()
+            }
+        }
         var position = offset
         while position < end {
             let target = UnsafeMutableRawBufferPointer(rebasing: buffer[Int(position - offset)..<Int(end - offset)])
@@ -93,18 +104,29 @@ extension VFS {
                     position += UInt64(n)
                     continue
                 }
+                // Readahead is bringing these bytes: wait for them rather than asking again.
+                if let prefetcher = file.prefetcher, prefetcher.isInFlight(position),
+                   prefetcher.waitForBytes(at: position) {
+                    continue
+                }
             }
-            let length = min(file.readahead.nextFetchSize(atLeast: end - position), size - position)
-            let wasComplete = file.cacheObject?.isComplete(size: size) ?? true
+            // With readahead running past `end`, fetch only what this read needs; otherwise fetch a growing window.
+            let wanted = file.prefetcher != nil && file.readahead.isSequential
+                ? end - position : file.readahead.nextFetchSize(atLeast: end - position)
+            let length = min(wanted, size - position)
             let fetched = try fetch(file, from: position, length: length, copyingInto: target)
-            if !wasComplete, let object = file.cacheObject, object.isComplete(size: size) {
+            guard fetched > 0 else { break }
+            position += UInt64(min(fetched, UInt64(target.count)))
+        }
+        // The object became complete (by this read's fetch or by readahead): verify it the first time that is seen.
+        if !file.checkedComplete, let object = file.cacheObject, object.isComplete(size: size) {
+            file.checkedComplete = true
+            if !file.completeAtOpen {
                 do { try verifyChecksums(file, object: object) } catch {
                     file.verificationFailure = FSError.from(error)
                     throw error
                 }
             }
-            guard fetched > 0 else { break }
-            position += UInt64(min(fetched, UInt64(target.count)))
         }
         return Int(position - offset)
     }
@@ -176,6 +198,7 @@ extension VFS {
         let file = handles.remove(fh)
         lock.unlock()
         serverCopies.finish(target: fh)
+        file?.prefetcher?.stop()
         guard let file, let staged = file.staged else { return }
         staged.lock.lock()
         staged.openCount -= 1
@@ -328,6 +351,15 @@ extension VFS {
         lock.lock()
         defer { lock.unlock() }
         return handles.add(file)
+    }
+
+    /// Background readahead needs somewhere to put the bytes: only handles with a cache object get one.
+    private func prefetcher(for key: NodeKey, attributes: RemoteAttributes, object: CachedObject?) -> Prefetcher? {
+        guard let object, options.prefetchDepth > 0, let backend = try? backend(for: key) else { return nil }
+        let path = key.path
+        return Prefetcher(object: object, size: attributes.size, depth: options.prefetchDepth) { start, length, sink in
+            _ = try backend.read(path, offset: start, length: length, sink: sink)
+        }
     }
 
     private func readaheadWindow() -> ReadaheadWindow {

@@ -27,6 +27,11 @@ public final class CachedObject: @unchecked Sendable {
         cache.cachedLength(entry, at: offset, max: max)
     }
 
+    /// `cachedLength` without counting a cache lookup: for readahead bookkeeping, which is not a read.
+    public func cachedRun(at offset: UInt64, max: UInt64) -> UInt64 {
+        cache.cachedLength(entry, at: offset, max: max, counted: false)
+    }
+
     /// Copies cached bytes at `offset` into `buffer` (the caller checked they are present with `cachedLength`).
     /// Returns the number of bytes read; fewer than `buffer.count` only at the end of the sparse file.
     public func read(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {

@@ -126,11 +126,11 @@ public final class DataCache: @unchecked Sendable {
 
     // MARK: - Used by CachedObject
 
-    func cachedLength(_ entry: CacheEntry, at offset: UInt64, max: UInt64) -> UInt64 {
+    func cachedLength(_ entry: CacheEntry, at offset: UInt64, max: UInt64, counted: Bool = true) -> UInt64 {
         lock.lock()
         defer { lock.unlock() }
         let length = entry.extents.runLength(at: offset, max: max)
-        if length > 0 { hits += 1 } else { misses += 1 }
+        if counted { if length > 0 { hits += 1 } else { misses += 1 } }
         return length
     }
 

@@ -69,6 +69,18 @@ final class InMemoryBackend: Backend, @unchecked Sendable {
         return files[path]
     }
 
+    /// Bytes asked for by all `read` calls of `path` (lengths clamped to the file's size).
+    func requestedBytes(_ path: String) -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        let size = UInt64(files[path]?.count ?? 0)
+        return calls.filter { $0.hasPrefix("read \(path) ") }.reduce(0) { total, call in
+            let range = call.split(separator: " ").last?.split(separator: "+").compactMap { UInt64($0) } ?? []
+            guard range.count == 2, range[0] < size else { return total }
+            return total + min(range[1], size - range[0])
+        }
+    }
+
     func count(_ prefix: String) -> Int {
         lock.lock()
         defer { lock.unlock() }
