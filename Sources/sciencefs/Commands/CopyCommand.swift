@@ -51,6 +51,9 @@ struct CopyCommand: ParsableCommand {
                 ?? MountConfiguration.load(from: URL(fileURLWithPath: located.record.configFile))
             for backend in try BackendFactory.make(mountConfig.sources, logger: logger) { backends[backend.name] = backend }
             if let service = try BackendFactory.makeTransferService(mountConfig.fts3, logger: logger) {
+                // Opening the mount's journal may create its -wal/-shm files: private, like everything there.
+                let previousMask = umask(0o077)
+                defer { umask(previousMask) }
                 let store = try MetadataStore(directory: URL(fileURLWithPath: located.record.cacheDirectory))
                 tracker = TransferTracker(service: service, store: store,
                                           pollInterval: mountConfig.fts3?.pollInterval?.value ?? 1, logger: logger)

@@ -65,6 +65,9 @@ struct MountCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Everything the daemon writes (metadata, cached file contents, staged writes, the log) is its user's alone,
+        // whatever the login shell's umask.
+        umask(0o077)
         let configURL = URL(fileURLWithPath: config.map(expandTilde) ?? MountConfiguration.defaultPath.path)
         let configuration = try MountConfiguration.load(from: configURL)
         let identity = MountIdentity(mountpoint: mountpoint)

@@ -15,6 +15,7 @@ struct StatusCommand: ParsableCommand {
     var mountpoint: String?
 
     func run() throws {
+        umask(0o077) // it opens the mount's SQLite journal, which may create -wal/-shm files
         var roots = [MountConfiguration.defaultCacheRoot]
         let configURL = URL(fileURLWithPath: config.map(expandTilde) ?? MountConfiguration.defaultPath.path)
         if let configuration = try? MountConfiguration.load(from: configURL) { roots.insert(configuration.cacheRoot, at: 0) }

@@ -22,6 +22,9 @@ struct MountRunner {
 
     /// Blocks until the filesystem is unmounted. `mounted` runs once the kernel accepted the mount.
     func run(mounted: () -> Void = {}) throws {
+        if let warning = ConfigFileCheck.warning(for: URL(fileURLWithPath: configFile), config) {
+            logger.warning("\(warning)")
+        }
         let root = config.cacheRoot
         let cacheDirectory = identity.cacheDirectory(root: root)
         let store = try MetadataStore(directory: cacheDirectory)
