@@ -23,6 +23,8 @@ public enum FSError: Error, Equatable, Sendable, CustomStringConvertible {
     case noAttribute
     /// The caller's buffer is too small for the answer.
     case rangeTooSmall
+    /// sciencefs itself stopped the operation (readahead for a closed file): not a failure, not logged.
+    case cancelled
     /// A failure that has no better errno: the reason is carried for the log line every EIO must have.
     case io(String)
 
@@ -40,6 +42,7 @@ public enum FSError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wouldBlock: return EAGAIN
         case .unsupported: return EOPNOTSUPP
         case .crossDevice: return EXDEV
+        case .cancelled: return ECANCELED
         case .invalidArgument: return EINVAL
         case .readOnly: return EROFS
         case .nameTooLong: return ENAMETOOLONG

@@ -21,8 +21,6 @@ final class Prefetcher: @unchecked Sendable {
     private var scheduledUntil: UInt64 = 0
     private var stopped = false
 
-    struct Stopped: Error {}
-
     init(object: CachedObject, size: UInt64, depth: Int, fetch: @escaping Fetch) {
         self.object = object
         self.size = size
@@ -99,7 +97,7 @@ final class Prefetcher: @unchecked Sendable {
                     condition.lock()
                     let isStopped = stopped
                     condition.unlock()
-                    if isStopped { throw Stopped() }
+                    if isStopped { throw FSError.cancelled }
                     if keep {
                         // A full disk or an object too big for the cache: stop keeping bytes; readers fetch themselves.
                         keep = (try? object.write(at: cursor, bytes: chunk)) ?? false
@@ -108,7 +106,7 @@ final class Prefetcher: @unchecked Sendable {
                     condition.lock()
                     condition.broadcast()
                     condition.unlock()
-                    if !keep { throw Stopped() }
+                    if !keep { throw FSError.cancelled }
                 }
             } catch {}
             condition.lock()

@@ -230,14 +230,14 @@ extension VFS {
         defer { uploads.end() }
         do {
             try staged.sync()
-            if let id = staged.journalID { try store?.setUploadState(id: id, state: .uploading, error: nil) }
+            recordUploadState(staged, .uploading)
             staged.lock.lock()
             staged.dirty = false
             staged.lock.unlock()
             var attrs = try backend.upload(from: staged.url, to: staged.key.path)
             let local = staged.attributes()
             attrs.size = local.size
-            if let id = staged.journalID { try store?.setUploadState(id: id, state: .done, error: nil) }
+            recordUploadState(staged, .done)
             staged.lock.lock()
             staged.uploadFailed = false
             staged.lock.unlock()
@@ -256,6 +256,17 @@ extension VFS {
             logger.error("upload failed; staged bytes kept for retry",
                          metadata: ["path": "\(staged.key)", "staging": "\(staged.url.path)", "error": "\(fsError)"])
             throw fsError
+        }
+    }
+
+    /// Journal bookkeeping must not stop an upload: on a full disk SQLite cannot record the new state, but the
+    /// upload needs no space and is what frees it. A row left behind in an older state is resumed after a crash,
+    /// which repeats an idempotent upload.
+    private func recordUploadState(_ staged: StagedFile, _ state: UploadState) {
+        guard let id = staged.journalID else { return }
+        do { try store?.setUploadState(id: id, state: state, error: nil) } catch {
+            logger.warning("cannot record upload state in the journal; uploading anyway",
+                           metadata: ["path": "\(staged.key)", "state": "\(state)", "error": "\(error)"])
         }
     }
 
@@ -299,7 +310,8 @@ extension VFS {
         } catch {
             Foundation.close(fd)
             try? FileManager.default.removeItem(at: url)
-            throw logged(FSError.io("upload journal: \(error)"), "open for writing", key)
+            let failure = StoreError.isDiskFull(error) ? FSError.noSpace : FSError.io("upload journal: \(error)")
+            throw logged(failure, "open for writing", key)
         }
         let file = StagedFile(key: key, url: url, fd: fd, journalID: journalID, size: 0, mtime: clock.now(),
                               dirty: truncate, permissions: permissions ?? current?.permissions ?? 0o644)

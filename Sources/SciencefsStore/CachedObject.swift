@@ -64,6 +64,7 @@ public final class CachedObject: @unchecked Sendable {
                 if errno == EINTR { continue }
                 let code = POSIXErrorCode(rawValue: errno) ?? .EIO
                 cache.abandonWrite(entry)
+                if code == .ENOSPC { cache.diskFull(entry) }
                 throw POSIXError(code)
             }
             if n == 0 {

@@ -22,6 +22,8 @@ public final class DataCache: @unchecked Sendable {
     private var entries: [CacheKey: CacheEntry] = [:]
     private var dirtyEntries: [Int64: CacheEntry] = [:]
     private var usedBytes: UInt64 = 0
+    /// Set when the disk filled up: the cache grows no further than this (see `diskFull`).
+    private var diskLimit: UInt64?
     private var hits: UInt64 = 0
     private var misses: UInt64 = 0
     private var lastStamp: Double = 0
@@ -145,9 +147,23 @@ public final class DataCache: @unchecked Sendable {
     func beginWrite(_ entry: CacheEntry, length: UInt64) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        guard !entry.discarded, entry.extents.byteCount + length <= capacityBytes else { return false }
+        guard !entry.discarded, entry.extents.byteCount + length <= capacityBytes,
+              diskLimit.map({ usedBytes + length <= $0 }) ?? true else { return false }
         entry.pendingWrites += 1
         return true
+    }
+
+    /// The disk under the cache is full (a write got ENOSPC): the object being written is dropped, so its blocks
+    /// come back once its handles close, and from now on the cache keeps no more than it holds now — reads go on
+    /// uncached rather than competing for space with staged writes, which must not be refused for a cache.
+    func diskFull(_ entry: CacheEntry) {
+        lock.lock()
+        defer { lock.unlock() }
+        // The index update may fail on the same full disk; the bytes must go regardless (a stale row is dropped at
+        // the next start, when its file is found missing).
+        try? index.apply(deleting: [entry.id])
+        forget([entry])
+        diskLimit = usedBytes
     }
 
     /// Releases a reservation whose write failed.

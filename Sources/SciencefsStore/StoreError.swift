@@ -1,3 +1,6 @@
+import Foundation
+import GRDB
+
 /// Failures that come from the store's own rules rather than from SQLite (which throws GRDB's `DatabaseError`)
 /// or from the file system (which throws `POSIXError`).
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -17,5 +20,15 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidRename(let from, let to): return "cannot rename \(from) to \(to)"
         case .corruptRecord(let why): return "corrupt store record: \(why)"
         }
+    }
+}
+
+extension StoreError {
+    /// Whether `error` means the disk holding the store is full (SQLite's SQLITE_FULL, or ENOSPC from a write), so
+    /// callers can answer ENOSPC rather than a generic I/O error.
+    public static func isDiskFull(_ error: Error) -> Bool {
+        if let error = error as? DatabaseError { return error.resultCode == .SQLITE_FULL }
+        if let error = error as? POSIXError { return error.code == .ENOSPC }
+        return false
     }
 }
