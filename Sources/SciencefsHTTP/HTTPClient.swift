@@ -120,7 +120,10 @@ public final class HTTPClient: Sendable {
     }
 
     private func transportError(_ code: CURLcode, state: TransferState, request: HTTPRequest) -> HTTPError {
-        let detail = state.errorMessage.isEmpty ? String(cString: curl_easy_strerror(code)) : state.errorMessage
+        var detail = state.errorMessage.isEmpty ? String(cString: curl_easy_strerror(code)) : state.errorMessage
+        if code == CURLE_PEER_FAILED_VERIFICATION {
+            detail += " — the server's certificate is not trusted; name the CA that signed it in the config (ca_bundle or ca_dir)"
+        }
         return .transport(code: Int(code.rawValue), message: "\(request.method) \(request.redactedURL): \(detail)")
     }
 

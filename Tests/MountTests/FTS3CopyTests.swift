@@ -167,6 +167,16 @@ final class FTS3CopyTests: XCTestCase {
         XCTAssertEqual(fixture.mount.run("cmp", [src("survivor.bin"), dst("survivor.bin")]).status, 0, "visible in the mount")
     }
 
+    func testAnFTS3ServerWhoseCAIsNotConfiguredIsRefusedWithAClearMessage() throws {
+        fixture = try FTS3MountFixture(trustCA: false)
+        try fixture.addRucioFile("f.bin", size: 10_000, seed: 2)
+        try fixture.mount.mount()
+        let cp = fixture.mount.run("cp", [src("f.bin"), dst("f.bin")])
+        XCTAssertNotEqual(cp.status, 0, "TLS verification is on: an untrusted server is not talked to")
+        XCTAssertEqual(fixture.fts.jobIDs(), [])
+        XCTAssertTrue(fixture.mount.log.contains("certificate is not trusted; name the CA"), String(fixture.mount.log.suffix(2000)))
+    }
+
     func testACopyWithNoServerSidePathStreamsWithIdenticalBytes() throws {
         fixture = try FTS3MountFixture()
         try DeterministicData.writeFile(at: fixture.mount.serverFile("up.bin"), size: 700_000, seed: 4)

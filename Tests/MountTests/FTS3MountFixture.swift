@@ -15,7 +15,8 @@ final class FTS3MountFixture {
     static let scope = "user.alice"
     static let dataset = "ds"
 
-    init(transferDuration: TimeInterval = 0.3) throws {
+    /// `trustCA` false leaves the test CA out of the config, as a user who forgot it would.
+    init(transferDuration: TimeInterval = 0.3, trustCA: Bool = true) throws {
         mount = try MountFixture(withRucio: true)
         pki = try TestPKI.create(in: mount.root.appendingPathComponent("pki"))
         fts = try FTS3Emulator(stateDirectory: mount.root.appendingPathComponent("fts3"), pki: pki,
@@ -28,7 +29,7 @@ final class FTS3MountFixture {
             endpoint = "\(endpoint.absoluteString)"
             cert = "\(pki.userCertificate.path)"
             key = "\(pki.userKey.path)"
-            ca_bundle = "\(pki.caCertificate.path)"
+            \(trustCA ? "ca_bundle = \"\(pki.caCertificate.path)\"" : "")
             poll_interval = 0.2
 
             [sources.agave.transfer_urls]
