@@ -129,6 +129,22 @@ public final class VFS: @unchecked Sendable {
         return backend
     }
 
+    /// A name a server sent that cannot be a file name here (empty, `.`, `..`, containing `/` or NUL, longer than
+    /// 255 bytes) is left out of the listing, with a log line, so it can never reach the kernel or escape its directory.
+    func withoutUnusableNames(_ entries: [RemoteEntry], in key: NodeKey) -> [RemoteEntry] {
+        entries.filter { entry in
+            let name = entry.name
+            let usable = !name.isEmpty && name != "." && name != ".." && !name.contains("/") && !name.contains("\u{0}")
+                && name.utf8.count <= 255
+            if !usable {
+                let shown = name.unicodeScalars.prefix(80).map { $0.isASCII && $0.value >= 0x20 ? String($0) : $0.escaped(asASCII: true) }.joined()
+                logger.warning("a name from the server cannot be shown and is skipped",
+                               metadata: ["directory": "\(key)", "name": "\(shown)", "bytes": "\(name.utf8.count)"])
+            }
+            return usable
+        }
+    }
+
     func validate(name: String) throws {
         if name.utf8.count > 255 { throw FSError.nameTooLong }
         if name.isEmpty || name == "." || name == ".." || name.contains("/") { throw FSError.invalidArgument("bad name \(name)") }
@@ -181,6 +197,7 @@ public final class VFS: @unchecked Sendable {
             } catch {
                 throw logged(error, "list", key)
             }
+            entries = withoutUnusableNames(entries, in: key)
             metadata.save(listing: entries, of: key, now: now)
         }
         lock.lock()

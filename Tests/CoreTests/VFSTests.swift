@@ -238,3 +238,36 @@ final class ManualClock: Clock, @unchecked Sendable {
         lock.unlock()
     }
 }
+
+/// A service that sends names no file system can show.
+private final class HostileNamesBackend: Backend, @unchecked Sendable {
+    let name = "hostile"
+    let cachePolicy = CachePolicy()
+    static let names = ["ok.txt", "..", ".", "", "a/b", "../../etc", "nul\u{0}byte", String(repeating: "x", count: 4096), "é ok"]
+
+    func stat(_ path: RemotePath) throws -> RemoteAttributes {
+        path.isRoot ? .directory(mtime: Date(), permissions: 0o755) : RemoteAttributes(kind: .file, size: 1, mtime: Date(), permissions: 0o644)
+    }
+    func list(_ path: RemotePath) throws -> [RemoteEntry] {
+        Self.names.map { RemoteEntry(name: $0, attributes: RemoteAttributes(kind: .file, size: 1, mtime: Date(), permissions: 0o644)) }
+    }
+    func read(_ path: RemotePath, offset: UInt64, length: UInt64, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 { 0 }
+    func upload(from localFile: URL, to path: RemotePath) throws -> RemoteAttributes { throw FSError.readOnly }
+    func makeDirectory(_ path: RemotePath) throws -> RemoteAttributes { throw FSError.readOnly }
+    func delete(_ path: RemotePath, kind: NodeKind) throws { throw FSError.readOnly }
+    func rename(_ from: RemotePath, to: RemotePath) throws { throw FSError.readOnly }
+}
+
+final class HostileNameTests: XCTestCase {
+    func testNamesThatCannotBeFileNamesAreSkipped() throws {
+        let staging = FileManager.default.temporaryDirectory.appendingPathComponent("hostile-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: staging) }
+        let vfs = try VFS(backends: [HostileNamesBackend()], store: nil, dataCache: nil, stagingDirectory: staging,
+                          logger: Logger(label: "test"))
+        let source = try vfs.lookup(parent: VFS.rootIno, name: "hostile")
+        let names = try vfs.readdir(source.ino).map(\.name)
+        XCTAssertEqual(names, ["ok.txt", "é ok"])
+        XCTAssertThrowsError(try vfs.lookup(parent: source.ino, name: ".."))
+        XCTAssertThrowsError(try vfs.lookup(parent: source.ino, name: "a/b"))
+    }
+}
