@@ -15,7 +15,12 @@ mkdir -p "$MNT"
 DEMO_PID=""
 stop_demo() {
     fusermount3 -u "$MNT" 2>/dev/null || true
-    if [ -n "$DEMO_PID" ]; then kill "$DEMO_PID" 2>/dev/null || true; wait "$DEMO_PID" 2>/dev/null || true; fi
+    if [ -n "$DEMO_PID" ]; then
+        # Unmounted, the demo stops its emulators (and the FTS3 emulator's nginx) by itself: give it time to.
+        for _ in $(seq 150); do kill -0 "$DEMO_PID" 2>/dev/null || break; sleep 0.2; done
+        kill "$DEMO_PID" 2>/dev/null || true
+        wait "$DEMO_PID" 2>/dev/null || true
+    fi
     DEMO_PID=""
 }
 cleanup() { stop_demo; rm -rf "$WORK"; }
