@@ -78,6 +78,8 @@ public final class TransferTracker: @unchecked Sendable {
     /// Destination mount path → (job id, state) of the newest job writing it.
     private var destinations: [String: (jobID: String, state: TransferJobState)] = [:]
     private var monitor: Thread?
+    /// Jobs a `wait` in this process is polling: the monitor leaves them alone until they end.
+    private var followed: Set<String> = []
     private var stopping = false
     private let wake = DispatchSemaphore(value: 0)
 
@@ -137,25 +139,48 @@ public final class TransferTracker: @unchecked Sendable {
     /// Polls until the job ends. `progress` sees every answer; `shouldCancel` returning true cancels the job (once).
     public func wait(for jobID: String, progress: (TrackedJob) -> Void = { _ in },
                      shouldCancel: () -> Bool = { false }) throws -> TrackedJob {
+        guard let outcome = wait(for: [jobID], progress: progress, shouldCancel: shouldCancel)[jobID] else {
+            throw FSError.io("transfer job \(jobID) was not followed")
+        }
+        return try outcome.get()
+    }
+
+    /// Polls every job until each has ended, then returns each one's last state — or the error that made it
+    /// impossible to follow (30 polls in a row failed: a dropped connection or a 5xx alone does not end a job).
+    /// `shouldCancel` returning true cancels the jobs still running (once); `pause` waits between rounds (a caller
+    /// may wake it early, e.g. on Ctrl-C).
+    public func wait(for jobIDs: [String], progress: (TrackedJob) -> Void = { _ in },
+                     shouldCancel: () -> Bool = { false },
+                     pause: (TimeInterval) -> Void = { Thread.sleep(forTimeInterval: $0) }) -> [String: Result<TrackedJob, Error>] {
+        var outcomes: [String: Result<TrackedJob, Error>] = [:]
+        var failures: [String: Int] = [:]
         var cancelled = false
-        var failures = 0
+        lock.withLock { followed.formUnion(jobIDs) }
+        defer { lock.withLock { followed.subtract(jobIDs) } }
         while true {
+            let running = jobIDs.filter { outcomes[$0] == nil }
+            if running.isEmpty { return outcomes }
             if !cancelled, shouldCancel() {
                 cancelled = true
-                try cancel(jobID)
+                for id in running {
+                    do { try cancel(id) } catch {
+                        logger.warning("cannot cancel transfer job", metadata: ["job": "\(id)", "error": "\(error)"])
+                    }
+                }
             }
-            do {
-                let job = try refresh(jobID)
-                failures = 0
-                progress(job)
-                if job.state.isTerminal { return job }
-            } catch {
-                // A dropped connection or a 5xx while polling does not end the job; give up after a long run of them.
-                failures += 1
-                logger.warning("cannot poll transfer job", metadata: ["job": "\(jobID)", "error": "\(error)"])
-                if failures >= 30 { throw error }
+            for id in running {
+                do {
+                    let job = try refresh(id)
+                    failures[id] = 0
+                    progress(job)
+                    if job.state.isTerminal { outcomes[id] = .success(job) }
+                } catch {
+                    failures[id, default: 0] += 1
+                    logger.warning("cannot poll transfer job", metadata: ["job": "\(id)", "error": "\(error)"])
+                    if failures[id, default: 0] >= 30 { outcomes[id] = .failure(error) }
+                }
             }
-            Thread.sleep(forTimeInterval: pollInterval)
+            if jobIDs.contains(where: { outcomes[$0] == nil }) { pause(pollInterval) }
         }
     }
 
@@ -213,6 +238,7 @@ public final class TransferTracker: @unchecked Sendable {
         }
         for var job in pending {
             if !job.state.isTerminal {
+                if lock.withLock({ followed.contains(job.jobID) }) { continue }
                 do { job = try refresh(job.jobID) } catch {
                     logger.warning("cannot poll transfer job", metadata: ["job": "\(job.jobID)", "error": "\(error)"])
                     continue

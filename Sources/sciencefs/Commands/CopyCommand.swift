@@ -118,33 +118,19 @@ struct CopyCommand: ParsableCommand {
             }
         }
         let display = ProgressDisplay()
-        var running = Set(jobIDs)
-        var cancelled = false
-        var pollFailures: [String: Int] = [:]
-        while !running.isEmpty {
-            if interrupt.isSet, !cancelled {
-                cancelled = true
-                for id in running { try? tracker.cancel(id) }
-            }
-            for id in jobIDs where running.contains(id) {
-                do {
-                    let job = try tracker.refresh(id)
-                    display.update(job)
-                    guard job.state.isTerminal else { continue }
-                    running.remove(id)
-                    if job.state != .finished {
-                        let failed = job.files.filter { $0.state != "FINISHED" }
-                        failures += failed.map { "\($0.sourcePath) -> \($0.destinationPath): \($0.reason ?? job.reason ?? $0.state) (job \(id) \(job.state))" }
-                    }
-                } catch {
-                    pollFailures[id, default: 0] += 1
-                    if pollFailures[id, default: 0] >= 30 {
-                        running.remove(id)
-                        failures.append("job \(id): cannot follow it: \(error)")
-                    }
+        let outcomes = tracker.wait(for: jobIDs, progress: display.update, shouldCancel: { interrupt.isSet },
+                                    pause: interrupt.wait(timeout:))
+        for id in jobIDs {
+            switch outcomes[id] {
+            case .success(let job) where job.state != .finished:
+                failures += job.files.filter { $0.state != "FINISHED" }.map {
+                    "\($0.sourcePath) -> \($0.destinationPath): \($0.reason ?? job.reason ?? $0.state) (job \(id) \(job.state))"
                 }
+            case .failure(let error):
+                failures.append("job \(id): cannot follow it: \(error)")
+            default:
+                break
             }
-            if !running.isEmpty { interrupt.wait(timeout: tracker.pollInterval) }
         }
         return (failures, interrupt.isSet)
     }
