@@ -29,6 +29,9 @@ extension BackendFactory {
                                               caBundle: section.caBundle.map(expandTilde),
                                               caDirectory: section.caDir.map(expandTilde),
                                               verifyPeer: section.verifyTLS ?? true)
+        if !configuration.verifyPeer {
+            logger.warning("TLS certificate verification is off for the FTS3 server", metadata: ["endpoint": "\(endpoint)"])
+        }
         do { return try FTS3Client(configuration: configuration, logger: logger) } catch {
             throw ConfigurationError("[fts3]: \(error)")
         }
