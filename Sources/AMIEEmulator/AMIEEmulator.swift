@@ -74,6 +74,7 @@ public final class AMIEEmulator: @unchecked Sendable {
     }
 
     public func stop() {
+        faults.removeAll() // ends any `.hang` so the server can stop
         if !server.stop() { configuration.logger.warning("AMIE emulator did not stop within 10 s") }
     }
 

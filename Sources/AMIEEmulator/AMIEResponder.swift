@@ -21,26 +21,17 @@ struct AMIEResponder: HTTPResponder {
         let loggedPath = "/" + segments.joined(separator: "/")
         let method = request.method.rawValue
 
-        var dropAfter: Int?
-        var response: Response
-        switch faults.take(method: method, path: loggedPath) {
-        case .status(let code):
-            response = Self.reply(["message": .string("Injected fault: HTTP \(code)")], status: code)
-        case .malformedJSON:
-            response = Self.text("{\"message\": \"ok\", \"result\": [", status: 200)
-        case .dropAfterBytes(let count):
-            dropAfter = max(0, count)
-            response = await route(request, segments: segments)
-        case .delay(let milliseconds):
-            try await Task.sleep(nanoseconds: UInt64(max(0, milliseconds)) * 1_000_000)
-            response = await route(request, segments: segments)
-        case nil:
-            response = await route(request, segments: segments)
-        }
+        let dialect = FaultedExchange.Dialect(
+            status: { Self.reply(["message": .string("Injected fault: HTTP \($0)")], status: $0) },
+            malformedJSON: { Self.text("{\"message\": \"ok\", \"result\": [", status: 200) })
+        // AMIE authenticates with a fixed site API key: there is no token to expire.
+        let exchange = try await FaultedExchange.perform(faults.take(method: method, path: loggedPath), faults: faults,
+                                                         dialect: dialect) { await route(request, segments: segments) }
+        var response = exchange.response
         let planned = response.body.contentLength ?? 0
         let sequence = requestLog.record(method: method, path: loggedPath, query: request.uri.query, range: nil,
-                                         status: response.status.code, bytesSent: min(planned, dropAfter ?? planned))
-        response.body = ObservedBody.wrap(response.body, dropAfter: dropAfter) { [log = requestLog] sent in
+                                         status: response.status.code, bytesSent: exchange.shaping.bytesSent(of: planned))
+        response.body = ObservedBody.wrap(response.body, shaping: exchange.shaping) { [log = requestLog] sent in
             log.updateBytesSent(sequence: sequence, bytesSent: sent)
         }
         return response

@@ -49,6 +49,7 @@ public final class AgaveEmulator: @unchecked Sendable {
 
     /// Stops the server and waits (up to 10 s) until it has closed its listener. Idempotent.
     public func stop() {
+        faults.removeAll() // ends any `.hang` so the server can stop
         if !server.stop() {
             configuration.logger.warning("Agave emulator did not stop within 10 s")
         }

@@ -21,32 +21,34 @@ struct AgaveResponder: HTTPResponder {
         let loggedPath = "/" + rawSegments.map { FormEncoding.percentDecode($0, plusIsSpace: false) ?? String($0) }
             .joined(separator: "/") + (rawPath.hasSuffix("/") && !rawSegments.isEmpty ? "/" : "")
 
-        var dropAfter: Int?
-        var response: Response
-        switch state.faults.take(method: method, path: loggedPath) {
-        case .status(let code):
-            response = Replies.error(AgaveError(code, "Injected fault: HTTP \(code)"), options: options,
-                                     version: state.configuration.apiVersion)
-        case .malformedJSON:
-            response = Replies.text("{\"status\":\"success\",\"message\":null,\"result\":[{\"name\":", status: 200,
-                                    contentType: Replies.jsonContentType)
-        case .dropAfterBytes(let count):
-            dropAfter = max(0, count)
-            response = await route(request, rawSegments: rawSegments, query: query, options: options)
-        case .delay(let milliseconds):
-            try await Task.sleep(nanoseconds: UInt64(max(0, milliseconds)) * 1_000_000)
-            response = await route(request, rawSegments: rawSegments, query: query, options: options)
-        case nil:
-            response = await route(request, rawSegments: rawSegments, query: query, options: options)
+        let dialect = FaultedExchange.Dialect(
+            status: { code in
+                Replies.error(AgaveError(code, "Injected fault: HTTP \(code)"), options: options,
+                              version: state.configuration.apiVersion)
+            },
+            malformedJSON: {
+                Replies.text("{\"status\":\"success\",\"message\":null,\"result\":[{\"name\":", status: 200,
+                             contentType: Replies.jsonContentType)
+            },
+            expiredToken: { [state] in
+                // What the gateway does with a token past its lifetime: every token is expired, so the normal
+                // path answers 401 as it would.
+                state.tokens.expireAll()
+                return nil
+            })
+        let exchange = try await FaultedExchange.perform(state.faults.take(method: method, path: loggedPath),
+                                                         faults: state.faults, dialect: dialect) {
+            await route(request, rawSegments: rawSegments, query: query, options: options)
         }
+        var response = exchange.response
 
         let planned = request.method == .head ? 0 : (response.body.contentLength ?? 0)
         let sequence = state.requestLog.record(method: method, path: loggedPath, query: rawQuery,
                                                range: request.headers[.range], status: response.status.code,
-                                               bytesSent: min(planned, dropAfter ?? planned))
+                                               bytesSent: exchange.shaping.bytesSent(of: planned))
         state.logger.debug("\(method) \(loggedPath)", metadata: ["status": "\(response.status.code)"])
         if request.method != .head {
-            response.body = ObservedBody.wrap(response.body, dropAfter: dropAfter) { [log = state.requestLog] sent in
+            response.body = ObservedBody.wrap(response.body, shaping: exchange.shaping) { [log = state.requestLog] sent in
                 log.updateBytesSent(sequence: sequence, bytesSent: sent)
             }
         }

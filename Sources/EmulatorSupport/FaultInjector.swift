@@ -14,6 +14,18 @@ public final class FaultInjector: @unchecked Sendable {
         case dropAfterBytes(Int)
         /// Wait this long, then answer normally.
         case delay(milliseconds: Int)
+        /// Accept the request and never answer (until the rule is removed or the emulator stops).
+        case hang
+        /// Answer normally but send only the first bytes of the body, with a `Content-Length` that matches what
+        /// is sent: a short reply that looks complete at the HTTP level.
+        case truncatedBody(keepBytes: Int)
+        /// Answer normally with a `Content-Length` this many bytes larger than the body, then close the connection.
+        case wrongContentLength(extraBytes: Int)
+        /// Reject the request as the service rejects an expired credential (each emulator in its own dialect).
+        case expiredToken
+        /// Answer with this status, content type and body instead of the normal reply (e.g. names no real server
+        /// would store on disk).
+        case replaceBody(status: Int, contentType: String, body: Data)
     }
 
     public enum PathMatch: Sendable, Equatable {
@@ -58,7 +70,24 @@ public final class FaultInjector: @unchecked Sendable {
         add(Rule(method: method, path: .prefix(pathPrefix), action: action, count: count))
     }
 
-    public func removeAll() { lock.withLock { rules.removeAll() } }
+    /// Removes every rule and ends every `.hang` in progress (the hung requests then answer normally).
+    public func removeAll() {
+        lock.withLock {
+            rules.removeAll()
+            hangGeneration &+= 1
+        }
+    }
+
+    /// Bumped by `removeAll`: a hanging request waits while the generation it started in is current.
+    private var hangGeneration = 0
+
+    /// What a `.hang` waits on: returns once `removeAll` has been called (or the task is cancelled).
+    public func waitWhileHanging() async {
+        let started = lock.withLock { hangGeneration }
+        while !Task.isCancelled, lock.withLock({ hangGeneration }) == started {
+            try? await Task.sleep(nanoseconds: 50_000_000)
+        }
+    }
 
     /// Rules that have not used up their count.
     public var pending: [Rule] { lock.withLock { rules } }

@@ -17,7 +17,7 @@ import SciencefsX509
 ///
 /// State (jobs, delegations) lives in memory and starts empty on every `init`; scratch files go under
 /// `<stateDirectory>/transfers`, nginx's files under `<stateDirectory>/nginx`.
-/// Test hooks: `requestLog`, `failFiles(matching:reason:)`, `bytesCopied`, `jobIDs()`, `jobState(_:)`.
+/// Test hooks: `requestLog`, `faults`, `failFiles(matching:reason:)`, `bytesCopied`, `jobIDs()`, `jobState(_:)`.
 /// All members are thread-safe; `start`/`stop` block briefly and must not run concurrently with each other.
 public final class FTS3Emulator: @unchecked Sendable {
     public struct Configuration: Sendable {
@@ -51,6 +51,9 @@ public final class FTS3Emulator: @unchecked Sendable {
     public let configuration: Configuration
     /// Every request the API answered (path normalised: `//jobs` is logged as `/jobs`).
     public let requestLog = RequestLog()
+    /// Scripted failures of the REST API (`faults.add(...)`); `.expiredToken` answers 419 as the server does
+    /// when the delegated credential has expired.
+    public var faults: FaultInjector { state.faults }
 
     /// Where nginx is looked for.
     static let nginxExecutable = "/usr/sbin/nginx"
@@ -151,6 +154,7 @@ public final class FTS3Emulator: @unchecked Sendable {
     // MARK: Private
 
     private func stopLocked() {
+        state.faults.removeAll() // ends any `.hang` so the server can stop
         if let front {
             front.stop()
             self.front = nil

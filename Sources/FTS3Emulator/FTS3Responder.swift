@@ -12,22 +12,37 @@ struct FTS3Responder: HTTPResponder {
     static let maxBodySize = 64 << 20
 
     func respond(to request: Request, context: Context) async throws -> Response {
-        let response: Response
-        do {
-            response = try await handle(request)
-        } catch let error as FTS3Error {
-            response = FTS3Replies.error(error)
-        } catch {
-            state.logger.warning("FTS3 emulator request failed", metadata: ["error": "\(error)"])
-            response = FTS3Replies.error(FTS3Error(500, "Internal error: \(error)"))
-        }
         let segments = request.uri.path.split(separator: "/", omittingEmptySubsequences: true)
         let loggedPath = "/" + segments.map { FormEncoding.percentDecode($0, plusIsSpace: false) ?? String($0) }.joined(separator: "/")
+        let dialect = FaultedExchange.Dialect(
+            status: { FTS3Replies.error(FTS3Error($0, "Injected fault: HTTP \($0)")) },
+            malformedJSON: { FTS3Replies.text("{\"job_id\": \"", contentType: "application/json") },
+            expiredToken: {
+                FTS3Replies.error(FTS3Error.needDelegation("Delegated credential has expired"))
+            })
+        let exchange = try await FaultedExchange.perform(state.faults.take(method: request.method.rawValue, path: loggedPath),
+                                                         faults: state.faults, dialect: dialect) { await answer(request) }
+        var response = exchange.response
         _ = state.requestLog.record(method: request.method.rawValue, path: loggedPath, query: request.uri.query,
                                     range: request.headers[.range], status: response.status.code,
-                                    bytesSent: request.method == .head ? 0 : (response.body.contentLength ?? 0))
+                                    bytesSent: exchange.shaping.bytesSent(of: request.method == .head ? 0 : (response.body.contentLength ?? 0)))
         state.logger.debug("\(request.method.rawValue) \(loggedPath)", metadata: ["status": "\(response.status.code)"])
+        if request.method != .head {
+            response.body = ObservedBody.wrap(response.body, shaping: exchange.shaping) { _ in }
+        }
         return response
+    }
+
+    /// The normal answer, with errors in the server's JSON form.
+    private func answer(_ request: Request) async -> Response {
+        do {
+            return try await handle(request)
+        } catch let error as FTS3Error {
+            return FTS3Replies.error(error)
+        } catch {
+            state.logger.warning("FTS3 emulator request failed", metadata: ["error": "\(error)"])
+            return FTS3Replies.error(FTS3Error(500, "Internal error: \(error)"))
+        }
     }
 
     private func handle(_ request: Request) async throws -> Response {

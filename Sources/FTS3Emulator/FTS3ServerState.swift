@@ -9,6 +9,8 @@ final class FTS3ServerState: @unchecked Sendable {
     let configuration: FTS3Emulator.Configuration
     let logger: Logger
     let requestLog: RequestLog
+    /// Scripted misbehaviour of the REST API (applied behind the TLS front, so nginx relays it).
+    let faults = FaultInjector()
     let jobs: JobStore
     let delegations = DelegationStore()
     let failures: FailureRules

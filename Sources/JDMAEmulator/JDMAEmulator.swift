@@ -55,6 +55,7 @@ public final class JDMAEmulator: @unchecked Sendable {
 
     /// Stops the listener and the stage clock. Idempotent.
     public func stop() {
+        faults.removeAll() // ends any `.hang` so the server can stop
         clock.update { task in
             task?.cancel()
             task = nil

@@ -11,23 +11,22 @@ struct JDMAResponder: HTTPResponder {
     func respond(to request: Request, context: Context) async throws -> Response {
         let method = request.method.rawValue
         let path = FormEncoding.percentDecode(request.uri.path, plusIsSpace: false) ?? request.uri.path
-        var response: Response
-        switch state.faults.take(method: method, path: path) {
-        case .status(let code):
-            response = JDMAReplies.error(JDMAError(code, "Injected fault: HTTP \(code)"))
-        case .malformedJSON:
-            response = JDMAReplies.serverError("{\"migrations\": [")
-            response.status = .ok
-        case .delay(let milliseconds):
-            try await Task.sleep(nanoseconds: UInt64(max(0, milliseconds)) * 1_000_000)
-            response = await route(request, path: path)
-        case .dropAfterBytes, nil:
-            // Replies are small JSON documents; a cut connection is not modelled for this service.
-            response = await route(request, path: path)
-        }
+        let dialect = FaultedExchange.Dialect(
+            status: { JDMAReplies.error(JDMAError($0, "Injected fault: HTTP \($0)")) },
+            malformedJSON: {
+                var response = JDMAReplies.serverError("{\"migrations\": [")
+                response.status = .ok
+                return response
+            })
+        // JDMA knows its users by name only: there is no token to expire.
+        let exchange = try await FaultedExchange.perform(state.faults.take(method: method, path: path), faults: state.faults,
+                                                         dialect: dialect) { await route(request, path: path) }
+        var response = exchange.response
         _ = state.requestLog.record(method: method, path: path, query: request.uri.query, range: nil,
-                                    status: response.status.code, bytesSent: response.body.contentLength ?? 0)
+                                    status: response.status.code,
+                                    bytesSent: exchange.shaping.bytesSent(of: response.body.contentLength ?? 0))
         state.logger.debug("\(method) \(path)", metadata: ["status": "\(response.status.code)"])
+        response.body = ObservedBody.wrap(response.body, shaping: exchange.shaping) { _ in }
         return response
     }
 

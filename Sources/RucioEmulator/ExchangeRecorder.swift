@@ -22,35 +22,26 @@ struct ExchangeRecorder: Sendable {
     /// - Parameters:
     ///   - faultStatus: renders the `.status(N)` fault in the listener's dialect.
     ///   - malformed: renders the `.malformedJSON` fault (a 200 whose body is not what the client expects).
+    ///   - expiredToken: what `.expiredToken` does on this listener (nil: the listener has no tokens).
     ///   - route: the normal handling.
-    func serve(_ request: Request, faultStatus: (Int) -> Response, malformed: () -> Response,
+    func serve(_ request: Request, faultStatus: @escaping (Int) -> Response, malformed: @escaping () -> Response,
+               expiredToken: @escaping () async -> Response? = { nil },
                route: () async -> Response) async throws -> Response {
         let method = request.method.rawValue
         let loggedPath = Self.decodedPath(request.uri.path)
-        var dropAfter: Int?
-        var response: Response
-        switch faults.take(method: method, path: loggedPath) {
-        case .status(let code):
-            response = faultStatus(code)
-        case .malformedJSON:
-            response = malformed()
-        case .dropAfterBytes(let count):
-            dropAfter = max(0, count)
-            response = await route()
-        case .delay(let milliseconds):
-            try await Task.sleep(nanoseconds: UInt64(max(0, milliseconds)) * 1_000_000)
-            response = await route()
-        case nil:
-            response = await route()
-        }
+        let exchange = try await FaultedExchange.perform(
+            faults.take(method: method, path: loggedPath), faults: faults,
+            dialect: FaultedExchange.Dialect(status: faultStatus, malformedJSON: malformed, expiredToken: expiredToken),
+            route: route)
+        var response = exchange.response
 
         let planned = request.method == .head ? 0 : (response.body.contentLength ?? 0)
         let sequence = requestLog.record(method: method, path: loggedPath, query: request.uri.query,
                                          range: request.headers[.range], status: response.status.code,
-                                         bytesSent: min(planned, dropAfter ?? planned), listener: listener)
+                                         bytesSent: exchange.shaping.bytesSent(of: planned), listener: listener)
         logger.debug("\(method) \(loggedPath)", metadata: ["listener": "\(listener)", "status": "\(response.status.code)"])
         if request.method != .head {
-            response.body = ObservedBody.wrap(response.body, dropAfter: dropAfter) { [log = requestLog] sent in
+            response.body = ObservedBody.wrap(response.body, shaping: exchange.shaping) { [log = requestLog] sent in
                 log.updateBytesSent(sequence: sequence, bytesSent: sent)
             }
         }

@@ -14,6 +14,11 @@ struct RucioAPIResponder: HTTPResponder {
             request,
             faultStatus: { RucioReplies.error(RucioError($0, "RucioException", "Injected fault: HTTP \($0)")) },
             malformed: { RucioReplies.text("{\"scope\": \"user.al", status: 200, contentType: RucioReplies.streamContentType) },
+            expiredToken: { [state] in
+                // Every token issued so far is past its lifetime: the token check answers 401 as it would.
+                state.tokens.expireAll()
+                return nil
+            },
             route: { await route(RucioRequest(request)) })
     }
 

@@ -68,6 +68,7 @@ public final class RucioEmulator: @unchecked Sendable {
 
     /// Stops every listener (waiting up to 10 s each). Idempotent.
     public func stop() {
+        faults.removeAll() // ends any `.hang` so the server can stop
         if !apiServer.stop() { configuration.logger.warning("Rucio API listener did not stop within 10 s") }
         for (storage, server) in storageServers {
             if !server.stop() { configuration.logger.warning("storage listener did not stop within 10 s", metadata: ["rse": "\(storage.name)"]) }
