@@ -13,6 +13,8 @@ enum FTS3ErrorMapping {
         case .status(let code, let body):
             return fsError(status: code, message: message(in: body), operation: operation)
         case .transport:
+            // A server that stops answering is a timeout to the caller, as for every other source.
+            if http.isTimeout { return .timedOut }
             return .io("FTS3 \(operation): \(http)")
         case .invalidRequest(let why):
             return .io("FTS3 \(operation): \(why)")

@@ -10,7 +10,8 @@ import Logging
 ///
 /// Retries (per `RetryPolicy`): connection failures, timeouts, dropped connections and retryable 5xx replies.
 /// A non-idempotent request (POST) is retried only while its body has not been sent, unless the request
-/// sets `retryAfterBodySent`. A streamed download resumes after the last byte already given to the sink.
+/// sets `retryAfterBodySent` or the server answered 503/429 (it says it did nothing). A streamed download
+/// resumes after the last byte already given to the sink.
 ///
 /// Errors are `HTTPError`; non-2xx replies throw `.status` (after retries where those apply).
 public final class HTTPClient: Sendable {
@@ -50,8 +51,9 @@ public final class HTTPClient: Sendable {
             if state.isSuccessStatus {
                 return HTTPResponse(status: state.status, headers: state.headers, body: state.body)
             }
-            if RetryPolicy.isRetryable(status: state.status),
-               request.method.isIdempotent || request.retryAfterBodySent,
+            if RetryPolicy.isRetryable(status: state.status) || RetryPolicy.isRefusedUnprocessed(status: state.status),
+               request.method.isIdempotent || request.retryAfterBodySent
+                || RetryPolicy.isRefusedUnprocessed(status: state.status),
                retries < configuration.retry.maxRetries {
                 retries += 1
                 backOff(request, retry: retries, reason: "HTTP \(state.status)")
@@ -97,6 +99,19 @@ public final class HTTPClient: Sendable {
                     continue
                 }
                 throw error
+            }
+            if state.isSuccessStatus, !cutOnPurpose, let promised = ContentRange(state.headers["Content-Range"])?.length,
+               state.status == 206, state.delivered < promised, total.map({ delivered < $0 }) ?? true {
+                // The reply's own framing looked complete but it carries fewer bytes than its Content-Range
+                // announced: a truncated reply. Ask for the rest, as after a dropped connection.
+                let reason = "reply shorter than its Content-Range (\(state.delivered) of \(promised) bytes)"
+                guard retries < configuration.retry.maxRetries else {
+                    throw HTTPError.transport(code: Int(CURLE_PARTIAL_FILE.rawValue),
+                                              message: "\(request.method) \(request.redactedURL): \(reason)")
+                }
+                retries += 1
+                backOff(request, retry: retries, reason: reason)
+                continue
             }
             if state.isSuccessStatus {
                 return HTTPStreamResponse(status: state.status, headers: state.headers, bytesDelivered: delivered)

@@ -35,4 +35,10 @@ public struct RetryPolicy: Sendable {
     public static func isRetryable(status: Int) -> Bool {
         (500...599).contains(status) && status != 501 && status != 505
     }
+
+    /// Statuses by which the server says it did not act on the request (503 Service Unavailable, 429 Too Many
+    /// Requests), so even a non-idempotent request (a job submission, a tape request) may be sent again.
+    public static func isRefusedUnprocessed(status: Int) -> Bool {
+        status == 503 || status == 429
+    }
 }

@@ -30,11 +30,43 @@ final class HTTPClientTests: XCTestCase {
     }
 
     func testPostIsNotRetriedAfterItsBodyWasSent() throws {
-        fixture.emulator.faults.add(method: "POST", pathPrefix: "/token", action: .status(503), count: 1)
+        fixture.emulator.faults.add(method: "POST", pathPrefix: "/token", action: .status(500), count: 1)
         XCTAssertThrowsError(try client.send(tokenRequest())) { error in
-            XCTAssertEqual((error as? HTTPError)?.statusCode, 503)
+            XCTAssertEqual((error as? HTTPError)?.statusCode, 500)
         }
         XCTAssertEqual(fixture.emulator.requestLog.entries(method: "POST", pathPrefix: "/token").count, 1)
+    }
+
+    func testPostIsRetriedAfter503BecauseTheServerDidNothing() throws {
+        fixture.emulator.faults.add(method: "POST", pathPrefix: "/token", action: .status(503), count: 2)
+        XCTAssertEqual(try client.send(tokenRequest()).status, 200)
+        XCTAssertEqual(fixture.emulator.requestLog.entries(method: "POST", pathPrefix: "/token").map(\.status), [503, 503, 200])
+    }
+
+    func testARangedReplyShorterThanItsContentRangeIsResumed() throws {
+        let content = try fixture.putFile("short.bin", EmulatorFixture.pattern(300_000))
+        let token = try bearer()
+        fixture.emulator.faults.add(method: "GET", pathPrefix: "/files/v2/media/", action: .truncatedBody(keepBytes: 50_000), count: 1)
+        var received = Data()
+        let url = fixture.baseURL + "/files/v2/media/system/\(EmulatorFixture.systemID)/short.bin"
+
+        let response = try client.download(HTTPRequest(url: url, bearerToken: token),
+                                           range: ByteRange(start: 1000, end: 200_999)) { received.append(contentsOf: $0) }
+
+        XCTAssertEqual(received, content[1000..<201_000])
+        XCTAssertEqual(response.bytesDelivered, 200_000)
+        XCTAssertEqual(fixture.emulator.requestLog.entries(pathPrefix: "/files/v2/media/").map(\.range),
+                       ["bytes=1000-200999", "bytes=51000-200999"])
+    }
+
+    func testContentRangeHeadersAreParsed() {
+        XCTAssertEqual(ContentRange("bytes 0-1023/4096")?.length, 1024)
+        XCTAssertEqual(ContentRange("bytes 10-19/*")?.size, nil)
+        XCTAssertEqual(ContentRange("bytes 10-19/*")?.length, 10)
+        XCTAssertNil(ContentRange("bytes 20-10/100"))
+        XCTAssertNil(ContentRange("items 0-1/2"))
+        XCTAssertNil(ContentRange("bytes 0-1/x"))
+        XCTAssertNil(ContentRange(nil))
     }
 
     func testPostIsRetriedWhenTheCallerSaysItIsSafe() throws {
