@@ -32,6 +32,8 @@ public struct JDMAConfiguration: Sendable, CustomStringConvertible {
     public var failureMemory: TimeInterval
     public var verifyTLS: Bool
     public var connectTimeout: TimeInterval
+    /// A request that receives nothing for this long is abandoned (then retried per `retry`).
+    public var stallTimeout: TimeInterval = 60
     public var retry: RetryPolicy
     public var cachePolicy: CachePolicy
     /// The confirmation setting for `rm -r` of a stored batch: only when true does removing every file of a batch and
@@ -64,7 +66,8 @@ public struct JDMAConfiguration: Sendable, CustomStringConvertible {
 
     /// The HTTP client settings. TLS verification is on unless the source says `verify_tls = false` (the Python client never verifies; we do).
     public var clientConfiguration: HTTPClientConfiguration {
-        HTTPClientConfiguration(connectTimeout: connectTimeout, retry: retry, tls: TLSOptions(verifyPeer: verifyTLS))
+        HTTPClientConfiguration(connectTimeout: connectTimeout, lowSpeedLimit: 1, lowSpeedTime: stallTimeout, retry: retry,
+                                tls: TLSOptions(verifyPeer: verifyTLS))
     }
 
     public var description: String {

@@ -25,10 +25,12 @@ extension BackendFactory {
         } else {
             credential = .automatic
         }
-        let configuration = FTS3Configuration(endpoint: endpoint, credential: credential,
+        var configuration = FTS3Configuration(endpoint: endpoint, credential: credential,
                                               caBundle: section.caBundle.map(expandTilde),
                                               caDirectory: section.caDir.map(expandTilde),
                                               verifyPeer: section.verifyTLS ?? true)
+        if let v = section.timeout?.value { configuration.requestTimeout = max(1, v) }
+        if let v = section.retries { configuration.retry.maxRetries = max(0, v) }
         if !configuration.verifyPeer {
             logger.warning("TLS certificate verification is off for the FTS3 server", metadata: ["endpoint": "\(endpoint)"])
         }

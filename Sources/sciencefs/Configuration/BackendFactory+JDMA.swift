@@ -24,6 +24,8 @@ extension BackendFactory {
         if let v = source.quietPeriod?.value { config.quietPeriod = v }
         if let v = source.verifyTLS { config.verifyTLS = v }
         if let v = source.allowBatchDelete { config.allowBatchDelete = v }
+        if let v = source.timeout?.value { config.stallTimeout = max(1, v) }
+        if let v = source.retries { config.retry.maxRetries = max(0, v) }
         if let v = source.attributeTTL?.value { config.cachePolicy.attributeTTL = v }
         if let v = source.listingTTL?.value { config.cachePolicy.listingTTL = v }
         if let v = source.negativeTTL?.value { config.cachePolicy.negativeTTL = v }

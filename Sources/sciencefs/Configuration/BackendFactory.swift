@@ -54,6 +54,8 @@ enum BackendFactory {
         if let v = source.listingTTL?.value { config.cachePolicy.listingTTL = v }
         if let v = source.negativeTTL?.value { config.cachePolicy.negativeTTL = v }
         if let v = source.readOnly { config.isWritable = !v }
+        if let v = source.timeout?.value { config.stallTimeout = max(1, v) }
+        if let v = source.retries { config.retry.maxRetries = max(0, v) }
         if let v = source.transferURLs { config.transferURLs = v }
         if !config.verifyTLS {
             logger.warning("TLS certificate verification is off for this source", metadata: ["source": "\(name)"])
@@ -101,6 +103,8 @@ enum BackendFactory {
         if let v = source.listingTTL?.value { config.cachePolicy.listingTTL = v }
         if let v = source.negativeTTL?.value { config.cachePolicy.negativeTTL = v }
         if let v = source.readOnly { config.isWritable = !v }
+        if let v = source.timeout?.value { config.stallTimeout = max(1, v) }
+        if let v = source.retries { config.retry.maxRetries = max(0, v) }
         if !config.verifyTLS {
             logger.warning("TLS certificate verification is off for this source", metadata: ["source": "\(name)"])
         }

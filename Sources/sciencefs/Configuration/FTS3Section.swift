@@ -17,6 +17,9 @@ struct FTS3Section: Decodable {
     var verifyTLS: Bool?
     /// Seconds between polls of a running job.
     var pollInterval: Seconds?
+    /// Seconds one REST request may take in all (replies are small) before it is abandoned and retried.
+    var timeout: Seconds?
+    var retries: Int?
 
     enum CodingKeys: String, CodingKey {
         case endpoint, cert, key, proxy, token
@@ -25,5 +28,6 @@ struct FTS3Section: Decodable {
         case caDir = "ca_dir"
         case verifyTLS = "verify_tls"
         case pollInterval = "poll_interval"
+        case timeout, retries
     }
 }

@@ -82,6 +82,10 @@ struct SourceConfiguration: Decodable {
     var listingTTL: Seconds?
     var negativeTTL: Seconds?
     var readOnly: Bool?
+    /// Seconds a request may go without receiving a byte (a server that accepts and never answers) before the
+    /// attempt is abandoned; it is then retried up to `retries` times, after which the operation fails ETIMEDOUT.
+    var timeout: Seconds?
+    var retries: Int?
 
     // Rucio: anything left out comes from the user's rucio.cfg.
     var rucioConfig: String?
@@ -129,6 +133,7 @@ struct SourceConfiguration: Decodable {
         case listingTTL = "listing_ttl"
         case negativeTTL = "negative_ttl"
         case readOnly = "read_only"
+        case timeout, retries
         case rucioConfig = "rucio_config"
         case rucioHost = "rucio_host"
         case authHost = "auth_host"
