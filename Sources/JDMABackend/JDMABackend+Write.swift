@@ -245,7 +245,16 @@ extension JDMABackend {
         let filelist = batch.files.keys.sorted().map { putFile(workspace: workspace, label: label, relative: $0).path }
         let record: JDMARequestRecord
         do {
-            record = try client.uploadFiles(workspace: workspace, label: label, filelist: filelist, storage: configuration.storage)
+            if batch.submitStartedAt != nil, let earlier = try requestSentBefore(workspace: workspace, label: label, filelist: filelist) {
+                logger.info("JDMA PUT found on the server from before a restart; following it",
+                            metadata: ["source": "\(name)", "batch": "\(key)", "request": "\(earlier.id)"])
+                record = earlier
+            } else {
+                try puts.modify { manifest in
+                    if let index = manifest.index(workspace: workspace, label: label) { manifest.batches[index].submitStartedAt = Date() }
+                }
+                record = try client.uploadFiles(workspace: workspace, label: label, filelist: filelist, storage: configuration.storage)
+            }
         } catch {
             let why = JDMAErrorMapping.serverMessage(error) ?? "\(error)"
             try? puts.modify { manifest in
@@ -266,6 +275,18 @@ extension JDMABackend {
                                                      "files": "\(filelist.count)"])
         batchList.remove(0)
         pollPut(workspace: workspace, label: label, requestID: record.id)
+    }
+
+    /// The PUT request a previous daemon sent for this batch and died before recording, if the server has one:
+    /// same workspace and label, and the same staged files.
+    private func requestSentBefore(workspace: String, label: String, filelist: [String]) throws -> JDMARequestRecord? {
+        let wanted = Set(filelist)
+        // The list form names each request's batch label and workspace; only the single form has its filelist.
+        for candidate in try client.requests().reversed() where candidate.workspace == workspace && candidate.label == label {
+            let full = try client.request(id: candidate.id)
+            if full.filelist.map(Set.init) ?? wanted == wanted { return full }
+        }
+        return nil
     }
 
     /// Follows a PUT until it is final; on PUT_COMPLETED the staged copies are removed (the batch is on storage).

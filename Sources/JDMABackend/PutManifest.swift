@@ -16,6 +16,9 @@ struct PendingBatch: Codable, Equatable, Sendable {
     var batchID: Int?
     /// Why the last submission failed (quota…), shown in transfers.
     var lastError: String?
+    /// Written (durably) just before the PUT request is sent: if the daemon then dies before it could record
+    /// the request, the next daemon looks for that request on the server instead of sending a second one.
+    var submitStartedAt: Date?
 
     var isSubmitted: Bool { requestID != nil }
 }
