@@ -15,9 +15,12 @@ final class FTS3MountFixture {
     static let scope = "user.alice"
     static let dataset = "ds"
 
-    /// `trustCA` false leaves the test CA out of the config, as a user who forgot it would.
-    init(transferDuration: TimeInterval = 0.3, trustCA: Bool = true) throws {
-        mount = try MountFixture(withRucio: true)
+    /// `trustCA` false leaves the test CA out of the config, as a user who forgot it would. The settings strings
+    /// are extra lines in the `[sources.agave]`, `[sources.rucio]` and `[fts3]` tables.
+    init(transferDuration: TimeInterval = 0.3, trustCA: Bool = true, agaveSettings: String = "",
+         rucioSettings: String = "", fts3Settings: String = "", extraConfig: String = "") throws {
+        mount = try MountFixture(withRucio: true, extraConfig: extraConfig, agaveSettings: agaveSettings,
+                                 rucioSettings: rucioSettings)
         pki = try TestPKI.create(in: mount.root.appendingPathComponent("pki"))
         fts = try FTS3Emulator(stateDirectory: mount.root.appendingPathComponent("fts3"), pki: pki,
                                configuration: FTS3Emulator.Configuration(transferDuration: transferDuration))
@@ -31,6 +34,7 @@ final class FTS3MountFixture {
             key = "\(pki.userKey.path)"
             \(trustCA ? "ca_bundle = \"\(pki.caCertificate.path)\"" : "")
             poll_interval = 0.2
+            \(fts3Settings)
 
             [sources.agave.transfer_urls]
             "\(MountFixture.system)" = "\(mount.emulator.storageDoorURL(system: MountFixture.system))"

@@ -19,9 +19,10 @@ final class MountFixture {
     static let system = "data.test"
     static let otherSystem = "scratch.test"
 
-    /// `extraConfig` is appended to the config file (more `[sources.NAME]` tables).
+    /// `extraConfig` is appended to the config file (more `[sources.NAME]` tables); `agaveSettings` and
+    /// `rucioSettings` are extra lines inside those sources' tables (e.g. `timeout = 2`).
     init(maxPageLimit: Int = 100, tokenLifetime: TimeInterval = 14_400, listingTTL: Double = 60,
-         withRucio: Bool = false, extraConfig: String = "") throws {
+         withRucio: Bool = false, extraConfig: String = "", agaveSettings: String = "", rucioSettings: String = "") throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-mount-\(UUID().uuidString)")
         mountpoint = root.appendingPathComponent("mnt")
         cacheRoot = root.appendingPathComponent("cache")
@@ -53,6 +54,7 @@ final class MountFixture {
                 upload_rse = "SITE_A"
                 listing_ttl = \(listingTTL)
                 attribute_ttl = \(listingTTL)
+                \(rucioSettings)
 
                 """
         } else {
@@ -72,6 +74,7 @@ final class MountFixture {
             credentials_file = "\(root.appendingPathComponent("no-agave-cli").path)"
             listing_ttl = \(listingTTL)
             attribute_ttl = \(listingTTL)
+            \(agaveSettings)
 
             """ + rucioSource + extraConfig
         try config.write(to: configURL, atomically: true, encoding: .utf8)
