@@ -31,6 +31,8 @@ public struct JDMAConfiguration: Sendable, CustomStringConvertible {
     /// After a retrieval failed, reads report the failure for this long before a new GET is tried.
     public var failureMemory: TimeInterval
     public var verifyTLS: Bool
+    /// A PEM bundle of the CAs to trust instead of the system's (a site CA, a test server).
+    public var caBundlePath: String?
     public var connectTimeout: TimeInterval
     /// A request that receives nothing for this long is abandoned (then retried per `retry`).
     public var stallTimeout: TimeInterval = 60
@@ -67,7 +69,7 @@ public struct JDMAConfiguration: Sendable, CustomStringConvertible {
     /// The HTTP client settings. TLS verification is on unless the source says `verify_tls = false` (the Python client never verifies; we do).
     public var clientConfiguration: HTTPClientConfiguration {
         HTTPClientConfiguration(connectTimeout: connectTimeout, lowSpeedLimit: 1, lowSpeedTime: stallTimeout, retry: retry,
-                                tls: TLSOptions(verifyPeer: verifyTLS))
+                                tls: TLSOptions(verifyPeer: verifyTLS, caBundlePath: caBundlePath))
     }
 
     public var description: String {

@@ -23,6 +23,7 @@ extension BackendFactory {
         if let v = source.readTimeout?.value { config.readTimeout = v }
         if let v = source.quietPeriod?.value { config.quietPeriod = v }
         if let v = source.verifyTLS { config.verifyTLS = v }
+        if let v = source.caBundle { config.caBundlePath = expandTilde(v) }
         if let v = source.allowBatchDelete { config.allowBatchDelete = v }
         if let v = source.timeout?.value { config.stallTimeout = max(1, v) }
         if let v = source.retries { config.retry.maxRetries = max(0, v) }
