@@ -33,6 +33,23 @@ final class MountSecurityTests: XCTestCase {
         XCTAssertNotEqual(read.status, 0, "another uid must not read through the mount")
     }
 
+    func testWithAllowOtherTheModeBitsFromTheServiceDecide() throws {
+        try fixture.mount.writeServerFile("shared/readme.txt", Data("for everyone\n".utf8))
+        try fixture.mount.mount(options: ["allow_other"])
+        let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"]
+        let ls = fixture.mount.run("setpriv", nobody + ["ls", fixture.mount.path("shared")])
+        XCTAssertEqual(ls.status, 0, "0755 lets others list: \(ls.stderr)")
+        XCTAssertEqual(ls.lines, ["readme.txt"])
+        XCTAssertEqual(fixture.mount.run("setpriv", nobody + ["cat", fixture.mount.path("shared/readme.txt")]).text, "for everyone\n")
+        let append = fixture.mount.run("setpriv", nobody + ["sh", "-c", "echo more >> '\(fixture.mount.path("shared/readme.txt"))'"])
+        XCTAssertNotEqual(append.status, 0, "0644 keeps others from writing")
+        XCTAssertTrue(append.stderr.contains("Permission denied"), append.stderr)
+        let create = fixture.mount.run("setpriv", nobody + ["touch", fixture.mount.path("shared/new.txt")])
+        XCTAssertTrue(create.stderr.contains("Permission denied"), "0755 keeps others from creating: \(create.stderr)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fixture.mount.serverFile("shared/new.txt").path))
+        XCTAssertEqual(fixture.mount.run("touch", [fixture.mount.path("shared/mine.txt")]).status, 0, "the owner still writes")
+    }
+
     func testTheCacheDirectoryAndEverythingInItIsTheOwnersAlone() throws {
         try DeterministicData.writeFile(at: fixture.mount.serverFile("data.bin"), size: 3 << 20, seed: 2)
         try fixture.mount.mount()
