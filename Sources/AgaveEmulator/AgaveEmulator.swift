@@ -70,6 +70,9 @@ public final class AgaveEmulator: @unchecked Sendable {
     /// Makes every access token issued so far expired (refresh tokens stay valid), to exercise refresh paths.
     public func expireAllTokens() { state.tokens.expireAll() }
 
+    /// Every access and refresh token this emulator has issued (tests check that none reached a log).
+    public var issuedTokens: [String] { state.tokens.allIssued }
+
     /// Registers a storage system and creates its root directory `<state>/systems/<id>`.
     public func addSystem(id: String, name: String, description: String, isDefault: Bool = false, isPublic: Bool = false) throws {
         guard !id.isEmpty, id != ".", id != "..", !id.contains("/") else { throw EmulatorError.invalidSystemId(id) }

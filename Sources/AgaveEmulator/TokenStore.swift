@@ -43,6 +43,9 @@ final class TokenStore: @unchecked Sendable {
     }
 
     /// Makes every access token issued so far expired; refresh tokens stay usable.
+    /// Every access and refresh token issued so far (for tests that check no token reached a log).
+    var allIssued: [String] { lock.withLock { Array(access.keys) + Array(refresh.keys) } }
+
     func expireAll() {
         lock.withLock {
             let past = Date(timeIntervalSince1970: 0)

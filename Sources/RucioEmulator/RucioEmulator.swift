@@ -94,6 +94,9 @@ public final class RucioEmulator: @unchecked Sendable {
     /// Makes every token issued so far expired: the next API call with one gets 401 `CannotAuthenticate`.
     public func expireAllTokens() { state.tokens.expireAll() }
 
+    /// Every auth token this emulator has issued (tests check that none reached a log).
+    public var issuedTokens: [String] { state.tokens.allIssued }
+
     /// Takes an RSE's storage down (every storage request gets 503) or brings it back. The catalog is not
     /// changed: replicas on a down RSE are still listed, as they are when a real storage fails.
     public func setRSE(_ rse: String, available: Bool) {

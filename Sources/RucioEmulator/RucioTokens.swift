@@ -15,6 +15,9 @@ final class RucioTokens: @unchecked Sendable {
     init(lifetime: TimeInterval) { self.lifetime = lifetime }
 
     /// A new token shaped like the real ones (`<account>-<identity>-<appid>-<32 hex>`).
+    /// Every token issued so far (for tests that check no token reached a log).
+    var allIssued: [String] { lock.withLock { Array(tokens.keys) } }
+
     func issue(account: String, identity: String, appID: String) -> Issued {
         var generator = SystemRandomNumberGenerator()
         let random = (0..<4).map { _ in String(format: "%08x", UInt32.random(in: .min ... .max, using: &generator)) }.joined()

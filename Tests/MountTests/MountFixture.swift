@@ -163,12 +163,26 @@ final class MountFixture {
 
     func tearDown() {
         unmount()
+        assertNoSecretInTheLog()
         emulator.stop()
         rucio?.stop()
         try? FileManager.default.removeItem(at: root)
     }
 
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+
+    /// Every mount test's session log (written at debug level) is checked on the way out: no password, client
+    /// secret, token the emulators issued, or private key may appear in it.
+    func assertNoSecretInTheLog(file: StaticString = #filePath, line: UInt = #line) {
+        let text = log
+        guard !text.isEmpty else { return }
+        var secrets = ["alice-password", emulator.configuration.clientSecret] + emulator.issuedTokens
+        secrets += rucio?.issuedTokens ?? []
+        for secret in secrets where secret.count >= 8 && text.contains(secret) {
+            XCTFail("a secret reached the sciencefs log (\(secret.prefix(4))…)", file: file, line: line)
+        }
+        XCTAssertFalse(text.contains("PRIVATE KEY"), "key material reached the sciencefs log", file: file, line: line)
+    }
 
     struct Result {
         var status: Int32
