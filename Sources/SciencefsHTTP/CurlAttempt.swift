@@ -18,6 +18,7 @@ struct CurlAttempt {
         defer { resources.release() }
 
         setString(CURLOPT_URL, request.url)
+        setLong(CURLOPT_PATH_AS_IS, 1) // never resolve `/../` in a path: it is a name, already escaped
         setLong(CURLOPT_NOSIGNAL, 1) // required with threads: no SIGALRM-based DNS timeouts
         setLong(CURLOPT_TCP_KEEPALIVE, 1)
         setString(CURLOPT_USERAGENT, configuration.userAgent)

@@ -1,8 +1,16 @@
 /// Percent-encoding for the pieces of a URL, done by hand so the allowed set is explicit: only RFC 3986
 /// unreserved characters pass unescaped (so `%`, `#`, `?`, `+`, space and non-ASCII are always escaped).
 public enum PercentEncoding {
-    /// Encodes one path segment (a `/` inside it is escaped too).
-    public static func pathSegment(_ segment: String) -> String { encode(segment) }
+    /// Encodes one path segment (a `/` inside it is escaped too). A segment that is exactly `.` or `..` is sent
+    /// as `%2E`/`%2E%2E`: left as it is, a URL resolver would climb out of the directory (a Rucio DID may be
+    /// named `..`).
+    public static func pathSegment(_ segment: String) -> String {
+        switch segment {
+        case ".": return "%2E"
+        case "..": return "%2E%2E"
+        default: return encode(segment)
+        }
+    }
 
     /// Encodes path components and joins them with `/` (no leading slash).
     public static func path(_ components: [String]) -> String {
