@@ -117,7 +117,7 @@ extension AgaveBackend {
             try api.result([AgaveJobOutputRecord].self, .get,
                            api.endpoints.jobOutputListing(job.id, path: path, limit: limit, offset: offset))
         })
-        return rows.filter { $0.name != "." && $0.name != ".." }
+        return rows.filter { $0.name != "." } // a `..` goes on to the Core, which skips it with a log line
             .map { RemoteEntry(name: $0.name, attributes: outputAttributes($0, job: job)) }
     }
 

@@ -88,7 +88,9 @@ public final class AgaveBackend: Backend {
             try api.result([AgaveFileRecord].self, .get,
                            api.endpoints.listing(system: system, path: path, limit: limit, offset: offset))
         })
-        return rows.filter { !$0.isSelfOrParent }.map { RemoteEntry(name: $0.name, attributes: $0.attributes) }
+        // Only the `.` row is the directory itself; any other name (`..` included) goes on to the Core, which
+        // leaves out what cannot be a file name and logs it.
+        return rows.filter { $0.name != "." }.map { RemoteEntry(name: $0.name, attributes: $0.attributes) }
     }
 
     // MARK: Error mapping
