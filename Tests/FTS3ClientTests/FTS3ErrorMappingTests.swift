@@ -41,7 +41,8 @@ final class FTS3ErrorMappingTests: XCTestCase {
                                                  operation: "whoami")
         guard case .io(let reason) = transport else { return XCTFail("transport must be EIO") }
         XCTAssertTrue(reason.contains("refused") && reason.contains("whoami"), reason)
-        XCTAssertEqual(FTS3ErrorMapping.fsError(HTTPError.transport(code: 28, message: "timeout"), operation: "x").errno, EIO)
+        XCTAssertEqual(FTS3ErrorMapping.fsError(HTTPError.transport(code: 28, message: "timeout"), operation: "x").errno, ETIMEDOUT,
+                       "a server that stops answering is a timeout, as for every source")
     }
 
     func testAnUnresolved419IsEACCES() {
