@@ -22,6 +22,11 @@ enum AgaveJobDocuments {
 
     /// An already-decoded JSON value, pretty-printed.
     static func pretty(_ value: Any) throws -> Data {
+        // Foundation traps (rather than throws) on a top-level value that is not an object or array, or on one it
+        // cannot encode: check first, so a server's odd `result` is an error, not a crash.
+        guard value is [String: Any] || value is [Any], JSONSerialization.isValidJSONObject(value) else {
+            throw FSError.io("cannot format job document: the server's result is not a JSON object or array")
+        }
         do {
             var data = try JSONSerialization.data(withJSONObject: value,
                                                   options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])

@@ -77,6 +77,6 @@ struct LenientNumber: Decodable, Equatable {
         }
     }
 
-    /// The value as a byte count; negative or non-finite values become nil.
-    var unsigned: UInt64? { value.isFinite && value >= 0 ? UInt64(value) : nil }
+    /// The value as a byte count; negative, non-finite or too large values (2^64 and up) become nil.
+    var unsigned: UInt64? { value.isFinite && value >= 0 && value < 18_446_744_073_709_551_616.0 ? UInt64(value) : nil }
 }
