@@ -46,11 +46,15 @@ public enum AMIEPacketFileName {
     public static func format(recID: Int64, type: String) -> String { "\(recID)-\(type).json" }
 
     /// The record id and type a file name claims, or nil when the name is not a packet file name.
+    /// Every name `format` writes parses back, including a negative id (`-5-type.json`) and an empty type
+    /// (`7-.json`): a server's odd packet must still open.
     public static func parse(_ name: String) -> (recID: Int64, type: String)? {
-        guard name.hasSuffix(".json"), let dash = name.firstIndex(of: "-") else { return nil }
-        guard let id = Int64(name[name.startIndex..<dash]) else { return nil }
-        let type = String(name[name.index(after: dash)..<name.index(name.endIndex, offsetBy: -5)])
-        return type.isEmpty ? nil : (id, type)
+        guard name.hasSuffix(".json"), name.count > 6 else { return nil }
+        let afterSign = name.index(after: name.startIndex)
+        guard let dash = name[afterSign...].firstIndex(of: "-"), let id = Int64(name[name.startIndex..<dash]) else { return nil }
+        let end = name.index(name.endIndex, offsetBy: -5)
+        guard dash < end else { return nil }
+        return (id, String(name[name.index(after: dash)..<end]))
     }
 }
 
@@ -85,13 +89,48 @@ public enum AMIETimestamp {
         guard s.count >= 10 else { return nil }
         if s.count == 10 { s += "T00:00:00" }
         s = s.replacingOccurrences(of: " ", with: "T")
-        let hasZone = s.hasSuffix("Z") || s.dropFirst(19).contains("+") || s.dropFirst(19).contains("-")
-        if !hasZone { s += "Z" }
+        guard let shaped = canonical(s) else { return nil }
+        s = shaped
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let d = formatter.date(from: s) { return d }
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.date(from: s)
+    }
+
+    /// Only the shape Python writes reaches the formatter: `YYYY-MM-DDTHH:MM:SS`, at most six fraction digits
+    /// (longer fractions are cut), and a zone (`Z` added when none). ICU's parser crashes on some other shapes,
+    /// e.g. one-digit fields with a very long fraction, so anything else is refused here.
+    static func canonical(_ text: String) -> String? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 19, bytes.count <= 64 else { return nil }
+        for (i, expected) in "dddd-dd-ddTdd:dd:dd".utf8.enumerated() {
+            let fits = expected == UInt8(ascii: "d") ? isDigit(bytes[i]) : bytes[i] == expected
+            guard fits else { return nil }
+        }
+        var index = 19
+        var fraction: [UInt8] = []
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            while index < bytes.count, isDigit(bytes[index]) { fraction.append(bytes[index]); index += 1 }
+            guard !fraction.isEmpty else { return nil }
+        }
+        let zone = String(decoding: bytes[index...], as: UTF8.self)
+        guard zone.isEmpty || zone == "Z" || isOffset(zone) else { return nil }
+        var result = String(decoding: bytes[0..<19], as: UTF8.self)
+        if !fraction.isEmpty { result += "." + String(decoding: fraction.prefix(6), as: UTF8.self) }
+        return result + (zone.isEmpty ? "Z" : zone)
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    /// `+HH:MM`, `-HH:MM`, `+HHMM` or `-HHMM`.
+    private static func isOffset(_ zone: String) -> Bool {
+        let chars = Array(zone.utf8)
+        guard let sign = chars.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") else { return false }
+        let colonAt3 = chars.count == 6 && chars[3] == UInt8(ascii: ":")
+        let digits = chars.dropFirst().filter { $0 != UInt8(ascii: ":") }
+        return (chars.count == 5 || colonAt3) && digits.count == 4 && digits.allSatisfy(isDigit)
     }
 
     /// `YYYY-MM-DDTHH:MM:SS` in UTC, as Python's naive `isoformat()` writes it.

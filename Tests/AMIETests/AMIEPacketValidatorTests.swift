@@ -72,6 +72,8 @@ final class AMIEPacketValidatorTests: XCTestCase {
         XCTAssertEqual(AMIEPacketFileName.parse("174709745-request_account_create.json")?.recID, 174709745)
         XCTAssertEqual(AMIEPacketFileName.parse("174709745-request_account_create.json")?.type, "request_account_create")
         XCTAssertNil(AMIEPacketFileName.parse("reply.json"))
-        XCTAssertNil(AMIEPacketFileName.parse("12-.json"))
+        XCTAssertEqual(AMIEPacketFileName.parse("12-.json")?.recID, 12, "a packet without a type still opens")
+        XCTAssertEqual(AMIEPacketFileName.parse("-5-x.json")?.recID, -5)
+        XCTAssertNil(AMIEPacketFileName.parse("12.json"))
     }
 }
