@@ -34,7 +34,15 @@ public struct AgaveCredentialsFile: Sendable {
     }
 
     public func read() throws -> AgaveCachedCredentials {
-        let object = try readObject().object
+        try Self.credentials(in: readObject().object)
+    }
+
+    /// The credentials in a file's bytes (what `read` does after reading it).
+    public static func parse(_ data: Data, origin: String) throws -> AgaveCachedCredentials {
+        try credentials(in: object(in: data, origin: origin).object)
+    }
+
+    private static func credentials(in object: [String: Any]) -> AgaveCachedCredentials {
         func text(_ key: String) -> String? {
             switch object[key] {
             case let s as String: return s.isEmpty ? nil : s
@@ -76,10 +84,14 @@ public struct AgaveCredentialsFile: Sendable {
         } catch {
             throw FSError.io("cannot read Agave credentials \(url.path): \(error.localizedDescription)")
         }
+        return try Self.object(in: data, origin: url.path)
+    }
+
+    private static func object(in data: Data, origin: String) throws -> (object: [String: Any], wasList: Bool) {
         let parsed = try? JSONSerialization.jsonObject(with: data)
         if let object = parsed as? [String: Any] { return (object, false) }
         if let list = parsed as? [Any], list.count == 1, let object = list[0] as? [String: Any] { return (object, true) }
-        throw FSError.io("Agave credentials \(url.path) are not a JSON object")
+        throw FSError.io("Agave credentials \(origin) are not a JSON object")
     }
 
     private func writeAtomically(_ data: Data) throws {

@@ -32,11 +32,19 @@ struct MountConfiguration: Decodable {
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw ConfigurationError("cannot read config file \(url.path): \(error.localizedDescription)")
         }
+        return try parse(text, origin: url.path)
+    }
+
+    /// The config in `text`; `origin` names it in error messages.
+    static func parse(_ text: String, origin: String) throws -> MountConfiguration {
         let config: MountConfiguration
-        do { config = try TOMLDecoder().decode(MountConfiguration.self, from: text) } catch {
-            throw ConfigurationError("config file \(url.path) is not valid: \(error)")
+        do { try TOMLShapeCheck.check(text) } catch {
+            throw ConfigurationError("config file \(origin) is not valid: \(error)")
         }
-        guard !config.sources.isEmpty else { throw ConfigurationError("config file \(url.path) names no [sources.NAME]") }
+        do { config = try TOMLDecoder().decode(MountConfiguration.self, from: text) } catch {
+            throw ConfigurationError("config file \(origin) is not valid: \(error)")
+        }
+        guard !config.sources.isEmpty else { throw ConfigurationError("config file \(origin) names no [sources.NAME]") }
         for (name, source) in config.sources {
             guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
                 throw ConfigurationError("source name \"\(name)\" cannot be a directory name")
