@@ -116,6 +116,8 @@ let package = Package(
         .testTarget(name: "JDMABackendTests", dependencies: ["JDMABackend", "SciencefsCore"]),
         .testTarget(name: "RucioEmulatorTests", dependencies: ["RucioEmulator"]),
         .testTarget(name: "JDMAEmulatorTests", dependencies: ["JDMAEmulator"]),
+        .testTarget(name: "FuzzTests", dependencies: ["sciencefs", "AgaveBackend", "RucioBackend", "JDMABackend", "AMIEBackend",
+                                                      "FTS3Client", "SciencefsCore", "TestSupport"]),
         .testTarget(name: "FidelityTests", dependencies: ["AgaveEmulator", "TestSupport"], exclude: ["agavepy_fidelity.py"]),
     ],
     swiftLanguageModes: [.v5]

@@ -122,19 +122,6 @@ final class LoadTally: @unchecked Sendable {
     var failures: [Failure] { lock.withLock { recorded } }
 }
 
-/// A seedable generator so a failing run's choices can be replayed with `SCIENCEFS_LOAD_SEED`.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// One of the N concurrent workers. It runs on its own thread and starts a real process (`ls`, `stat`, `cmp`, `dd`,
 /// `cp`, `rm`) for every step, each with a timeout: a step that outlives it is reported as stuck, naming the step.
 /// Its own files live in `load/w<id>` on the server, with their expected bytes in a local reference file.
