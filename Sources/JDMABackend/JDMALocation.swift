@@ -22,7 +22,8 @@ enum JDMALocation: Equatable {
 /// dropped before parsing because its length varies.
 enum JDMADate {
     static func parse(_ text: String?) -> Date? {
-        guard var text else { return nil }
+        // Printable ASCII only: Foundation's date parsers trap on some non-ASCII strings (see RucioDate).
+        guard var text, text.utf8.count <= 64, text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
         if let dot = text.firstIndex(of: "."), let end = text[dot...].firstIndex(where: { !$0.isNumber && $0 != "." }) {
             text.removeSubrange(dot..<end)
         } else if let dot = text.firstIndex(of: ".") {

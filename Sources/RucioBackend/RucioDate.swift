@@ -4,6 +4,9 @@ import Foundation
 /// (JSON dates and `X-Rucio-Auth-Token-Expires`). The zone is UTC/GMT in practice; it is ignored.
 enum RucioDate {
     static func parse(_ text: String) -> Date? {
+        // Only printable ASCII of a sane length reaches DateFormatter: Foundation traps ("Incorrect range") on
+        // some strings with combining characters (found by fuzzing).
+        guard text.utf8.count <= 40, text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
         var parts = text.split(separator: " ").map(String.init)
         guard parts.count >= 5 else { return nil }
         if parts.count == 6 { parts.removeLast() } // the zone name
