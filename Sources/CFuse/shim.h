@@ -16,11 +16,12 @@ static inline struct fuse_args sciencefs_fuse_args_init(int argc, char **argv) {
     return args;
 }
 
-static inline int sciencefs_fuse_session_loop_mt(struct fuse_session *se, int clone_fd, unsigned int max_idle) {
+static inline int sciencefs_fuse_session_loop_mt(struct fuse_session *se, int clone_fd, unsigned int max_idle,
+                                                 unsigned int max_threads) {
     struct fuse_loop_config *config = fuse_loop_cfg_create();
     if (config == NULL) return -1;
     fuse_loop_cfg_set_clone_fd(config, clone_fd);
-    fuse_loop_cfg_set_max_threads(config, 16);
+    fuse_loop_cfg_set_max_threads(config, max_threads);
     fuse_loop_cfg_set_idle_threads(config, max_idle);
     int rc = fuse_session_loop_mt(se, config);
     fuse_loop_cfg_destroy(config);

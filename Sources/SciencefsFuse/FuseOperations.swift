@@ -6,13 +6,18 @@ import SciencefsCore
 /// function pointer) that finds the filesystem through the request's userdata.
 ///
 /// Strings and buffers handed to a callback belong to libfuse's request buffer and are reused when the callback
-/// returns: anything used after dispatching to the work queue is copied first. `fuse_file_info` pointers are copied
-/// too, since libfuse keeps them on the worker thread's stack.
+/// returns. Each request is answered on the libfuse worker thread that received it (`FuseFilesystem.perform`);
+/// names and `fuse_file_info` fields are still copied into values before the work starts, so the work never
+/// depends on libfuse's buffers.
 enum FuseOperations {
     static func table() -> fuse_lowlevel_ops {
         var ops = fuse_lowlevel_ops()
-        ops.`init` = { _, conn in
+        ops.`init` = { userdata, conn in
             guard let conn else { return }
+            if let userdata {
+                let fs = Unmanaged<FuseFilesystem>.fromOpaque(userdata).takeUnretainedValue()
+                conn.pointee.max_readahead = max(conn.pointee.max_readahead, fs.kernelReadahead)
+            }
             if conn.pointee.capable & UInt32(FUSE_CAP_READDIRPLUS) != 0 {
                 conn.pointee.want |= UInt32(FUSE_CAP_READDIRPLUS)
             }
@@ -25,7 +30,7 @@ enum FuseOperations {
         ops.lookup = { req, parent, name in
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
-            fs.async(req, "lookup") {
+            fs.perform(req, "lookup") {
                 let attrs = try fs.vfs.lookup(parent: parent, name: name)
                 var e = StatConversion.entry(attrs, timeouts: fs.timeouts)
                 if fuse_reply_entry(req, &e) != 0 { fs.vfs.forget(attrs.ino, count: 1) }
@@ -44,7 +49,7 @@ enum FuseOperations {
         }
         ops.getattr = { req, ino, _ in
             let fs = FuseFilesystem.from(req)
-            fs.async(req, "getattr") {
+            fs.perform(req, "getattr") {
                 var st = StatConversion.stat(try fs.vfs.getattr(ino))
                 fuse_reply_attr(req, &st, fs.timeouts.attribute)
             }
@@ -61,7 +66,7 @@ enum FuseOperations {
             let mode = set & FUSE_SET_ATTR_MODE != 0 ? UInt16(attr.pointee.st_mode & 0o7777) : nil
             let uid = set & FUSE_SET_ATTR_UID != 0 ? attr.pointee.st_uid : nil
             let gid = set & FUSE_SET_ATTR_GID != 0 ? attr.pointee.st_gid : nil
-            fs.async(req, "setattr") {
+            fs.perform(req, "setattr") {
                 let attrs = try fs.vfs.setattr(ino, handle: handle, size: size, mtime: mtime, permissions: mode,
                                                uid: uid, gid: gid)
                 var st = StatConversion.stat(attrs)
@@ -72,7 +77,7 @@ enum FuseOperations {
             let fs = FuseFilesystem.from(req)
             guard let fi else { fuse_reply_err(req, EINVAL); return }
             var info = fi.pointee
-            fs.async(req, "opendir") {
+            fs.perform(req, "opendir") {
                 let entries = try fs.vfs.readdir(ino)
                 info.fh = fs.directories.add(entries)
                 if fuse_reply_open(req, &info) != 0 { fs.directories.remove(info.fh) }
@@ -81,12 +86,12 @@ enum FuseOperations {
         ops.readdir = { req, ino, size, offset, fi in
             let fs = FuseFilesystem.from(req)
             let handle = fi?.pointee.fh ?? 0
-            fs.async(req, "readdir") { try DirectoryReplies.reply(req, fs: fs, ino: ino, handle: handle, size: size, offset: offset, plus: false) }
+            fs.perform(req, "readdir") { try DirectoryReplies.reply(req, fs: fs, ino: ino, handle: handle, size: size, offset: offset, plus: false) }
         }
         ops.readdirplus = { req, ino, size, offset, fi in
             let fs = FuseFilesystem.from(req)
             let handle = fi?.pointee.fh ?? 0
-            fs.async(req, "readdirplus") { try DirectoryReplies.reply(req, fs: fs, ino: ino, handle: handle, size: size, offset: offset, plus: true) }
+            fs.perform(req, "readdirplus") { try DirectoryReplies.reply(req, fs: fs, ino: ino, handle: handle, size: size, offset: offset, plus: true) }
         }
         ops.releasedir = { req, _, fi in
             let fs = FuseFilesystem.from(req)
@@ -97,7 +102,7 @@ enum FuseOperations {
             let fs = FuseFilesystem.from(req)
             guard let fi else { fuse_reply_err(req, EINVAL); return }
             var info = fi.pointee
-            fs.async(req, "open") {
+            fs.perform(req, "open") {
                 info.fh = try fs.vfs.open(ino, flags: VFS.OpenFlags(rawValue: info.flags))
                 info.keep_cache = 1
                 if fuse_reply_open(req, &info) != 0 { fs.vfs.release(handle: info.fh) }
@@ -108,7 +113,7 @@ enum FuseOperations {
             guard let fi else { fuse_reply_err(req, EINVAL); return }
             let name = FuseFilesystem.string(name)
             var info = fi.pointee
-            fs.async(req, "create") {
+            fs.perform(req, "create") {
                 let created = try fs.vfs.create(parent: parent, name: name, permissions: UInt16(mode & 0o7777),
                                                 flags: VFS.OpenFlags(rawValue: info.flags))
                 info.fh = created.handle
@@ -122,7 +127,7 @@ enum FuseOperations {
         ops.read = { req, _, size, offset, fi in
             let fs = FuseFilesystem.from(req)
             let handle = fi?.pointee.fh ?? 0
-            fs.async(req, "read") {
+            fs.perform(req, "read") {
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
                 defer { buffer.deallocate() }
                 let n = try fs.vfs.read(handle: handle, offset: UInt64(max(0, offset)),
@@ -144,7 +149,7 @@ enum FuseOperations {
         ops.flush = { req, _, fi in
             let fs = FuseFilesystem.from(req)
             let handle = fi?.pointee.fh ?? 0
-            fs.async(req, "flush") {
+            fs.perform(req, "flush") {
                 try fs.vfs.flush(handle: handle)
                 fuse_reply_err(req, 0)
             }
@@ -152,7 +157,7 @@ enum FuseOperations {
         ops.fsync = { req, _, _, fi in
             let fs = FuseFilesystem.from(req)
             let handle = fi?.pointee.fh ?? 0
-            fs.async(req, "fsync") {
+            fs.perform(req, "fsync") {
                 try fs.vfs.flush(handle: handle)
                 fuse_reply_err(req, 0)
             }
@@ -160,7 +165,7 @@ enum FuseOperations {
         ops.release = { req, _, fi in
             let fs = FuseFilesystem.from(req)
             let handle = fi?.pointee.fh ?? 0
-            fs.async(req, "release") {
+            fs.perform(req, "release") {
                 fs.vfs.release(handle: handle)
                 fuse_reply_err(req, 0)
             }
@@ -168,7 +173,7 @@ enum FuseOperations {
         ops.mkdir = { req, parent, name, _ in
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
-            fs.async(req, "mkdir") {
+            fs.perform(req, "mkdir") {
                 var e = StatConversion.entry(try fs.vfs.mkdir(parent: parent, name: name), timeouts: fs.timeouts)
                 if fuse_reply_entry(req, &e) != 0 { fs.vfs.forget(e.ino, count: 1) }
             }
@@ -176,7 +181,7 @@ enum FuseOperations {
         ops.unlink = { req, parent, name in
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
-            fs.async(req, "unlink") {
+            fs.perform(req, "unlink") {
                 try fs.vfs.unlink(parent: parent, name: name)
                 fuse_reply_err(req, 0)
             }
@@ -184,7 +189,7 @@ enum FuseOperations {
         ops.rmdir = { req, parent, name in
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
-            fs.async(req, "rmdir") {
+            fs.perform(req, "rmdir") {
                 try fs.vfs.rmdir(parent: parent, name: name)
                 fuse_reply_err(req, 0)
             }
@@ -193,7 +198,7 @@ enum FuseOperations {
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
             let newName = FuseFilesystem.string(newName)
-            fs.async(req, "rename") {
+            fs.perform(req, "rename") {
                 try fs.vfs.rename(parent: parent, name: name, newParent: newParent, newName: newName,
                                   flags: VFS.RenameFlags(rawValue: flags))
                 fuse_reply_err(req, 0)
@@ -216,14 +221,14 @@ enum FuseOperations {
         ops.getxattr = { req, ino, name, size in
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
-            fs.async(req, "getxattr") {
+            fs.perform(req, "getxattr") {
                 let value = try fs.vfs.getxattr(ino, name: name)
                 XattrReplies.reply(req, bytes: value, size: size)
             }
         }
         ops.listxattr = { req, ino, size in
             let fs = FuseFilesystem.from(req)
-            fs.async(req, "listxattr") {
+            fs.perform(req, "listxattr") {
                 var bytes: [UInt8] = []
                 for name in try fs.vfs.listxattr(ino) { bytes += Array(name.utf8) + [0] }
                 XattrReplies.reply(req, bytes: bytes, size: size)
@@ -233,7 +238,7 @@ enum FuseOperations {
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
             let bytes: [UInt8] = value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
-            fs.async(req, "setxattr") {
+            fs.perform(req, "setxattr") {
                 try fs.vfs.setxattr(ino, name: name, value: bytes)
                 fuse_reply_err(req, 0)
             }
@@ -242,7 +247,7 @@ enum FuseOperations {
             let fs = FuseFilesystem.from(req)
             let handleIn = fiIn?.pointee.fh ?? 0
             let handleOut = fiOut?.pointee.fh ?? 0
-            fs.async(req, "copy_file_range") {
+            fs.perform(req, "copy_file_range") {
                 let n = try fs.vfs.copyFileRange(from: handleIn, offsetIn: UInt64(max(0, offIn)), to: handleOut,
                                                  offsetOut: UInt64(max(0, offOut)), length: UInt64(length))
                 fuse_reply_write(req, Int(n))
