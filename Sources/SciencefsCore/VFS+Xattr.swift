@@ -2,14 +2,15 @@ import Foundation
 
 /// Extended attributes: what the backend reports about a node, plus sciencefs's own `user.sciencefs.*` names.
 extension VFS {
-    /// Names the kernel and `ls -l` ask about on every file. They never exist here, and answering from memory
-    /// saves one round trip per file in a large listing.
+    /// Names the kernel and `ls -l` ask about on every file (SELinux labels, POSIX ACLs, capabilities). sciencefs
+    /// supports none of them, and says so with EOPNOTSUPP rather than ENODATA: `ls` then remembers that the
+    /// filesystem has no ACLs or labels and stops asking, which saves two round trips per file in a large listing.
     private static func isSystemName(_ name: String) -> Bool {
         name.hasPrefix("security.") || name.hasPrefix("system.") || name.hasPrefix("trusted.")
     }
 
     public func getxattr(_ ino: UInt64, name: String) throws -> [UInt8] {
-        if Self.isSystemName(name) { throw FSError.noAttribute }
+        if Self.isSystemName(name) { throw FSError.unsupported }
         let key = try key(for: ino)
         guard let value = try extendedAttributes(of: key)[name] else { throw FSError.noAttribute }
         return Array(value.utf8)
