@@ -24,7 +24,10 @@ public final class FuseMount {
         public var allowOther = false
         public var fsName = "sciencefs"
         public var timeouts = FuseTimeouts()
-        public var maxThreads = 16
+        /// libfuse worker threads at most; each request runs on one, start to reply (see `FuseFilesystem.perform`).
+        public var maxThreads = 64
+        /// The kernel's readahead for this mount in KiB (root only; 0 leaves the kernel's 128 KiB).
+        public var kernelReadaheadKiB = 1024
         public init() {}
     }
 
@@ -62,9 +65,12 @@ public final class FuseMount {
         defer { fuse_remove_signal_handlers(session) }
         guard fuse_session_mount(session, mountpoint) == 0 else { throw FuseMountError.mountFailed(mountpoint) }
         defer { fuse_session_unmount(session) }
+        if KernelReadahead.apply(kibibytes: options.kernelReadaheadKiB, mountpoint: mountpoint, logger: logger) {
+            filesystem.kernelReadahead = UInt32(options.kernelReadaheadKiB) * 1024
+        }
         logger.info("mounted", metadata: ["mountpoint": "\(mountpoint)"])
         mounted()
-        let rc = sciencefs_fuse_session_loop_mt(session, 0, 4)
+        let rc = sciencefs_fuse_session_loop_mt(session, 0, 8, UInt32(options.maxThreads))
         logger.info("session ended", metadata: ["mountpoint": "\(mountpoint)", "rc": "\(rc)"])
     }
 }
