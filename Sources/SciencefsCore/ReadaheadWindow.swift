@@ -1,9 +1,15 @@
 import Foundation
 
-/// Sequential-read detection for one handle. Each fetch from the server doubles the previous fetch size while the
-/// reads follow each other, and falls back to the initial size after a seek — so `dd skip=` fetches a small range
-/// and `cat` fetches large ones. Called under the handle's read lock.
+/// Sequential-read detection for one handle. Called under the handle's read lock.
+///
+/// A read counts as sequential when it starts near where the previous reads ended: the kernel sends a `cat`'s
+/// reads several at a time, and libfuse's threads may hand them over slightly out of order. The first read at
+/// offset 0 starts a run (a program reading a file from its start). Anything else is a seek, and the fetch is
+/// exactly the bytes asked for, so random 4 KiB reads fetch 4 KiB, not a readahead window each.
 final class ReadaheadWindow: @unchecked Sendable {
+    /// How far from the expected offset a read may start and still continue the run.
+    static let slack: UInt64 = 2 << 20
+
     private let initial: UInt64
     private let maximum: UInt64
     private var window: UInt64 = 0
@@ -17,9 +23,15 @@ final class ReadaheadWindow: @unchecked Sendable {
 
     /// Records a read request of `length` bytes at `offset`.
     func noteRead(at offset: UInt64, length: UInt64) {
-        sequential = offset == expectedOffset && window > 0
-        runLength = sequential ? runLength + length : length
-        expectedOffset = offset + length
+        let near = offset <= expectedOffset + Self.slack && offset + Self.slack >= expectedOffset
+        sequential = near
+        if sequential {
+            runLength += length
+            expectedOffset = max(expectedOffset, offset + length)
+        } else {
+            runLength = length
+            expectedOffset = offset + length
+        }
     }
 
     /// Whether the read just noted continued the previous one.
@@ -34,9 +46,14 @@ final class ReadaheadWindow: @unchecked Sendable {
         sequential ? min(runLength * 2, cap) : 0
     }
 
-    /// How many bytes to fetch for the read just noted, when they are not cached.
+    /// How many bytes to fetch for the read just noted, when they are not cached and no readahead runs: a window
+    /// that starts at `initial` and doubles up to `maximum` along a sequential run, and exactly `length` after a seek.
     func nextFetchSize(atLeast length: UInt64) -> UInt64 {
-        window = sequential ? min(max(window, initial) * 2, maximum) : initial
+        guard sequential else {
+            window = 0
+            return length
+        }
+        window = window == 0 ? initial : min(window * 2, maximum)
         return max(window, length)
     }
 }

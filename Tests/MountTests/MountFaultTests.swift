@@ -88,9 +88,11 @@ final class MountFaultTests: XCTestCase {
         let downloads = fixture.emulator.requestLog.entries(method: "GET", pathPrefix: "\(mediaPrefix)/net/file.bin")
         XCTAssertGreaterThanOrEqual(downloads.count, 2)
         let first = try XCTUnwrap(downloads.first)
-        let resumed = try XCTUnwrap(downloads.dropFirst().first?.range)
         let firstStart = Int(first.range?.dropFirst("bytes=".count).split(separator: "-").first ?? "0") ?? 0
-        XCTAssertTrue(resumed.hasPrefix("bytes=\(firstStart + 300_000)-"), "resumed after the bytes received: \(resumed)")
+        // Readahead runs other ranges at the same time, so the resumption is one of the later requests.
+        let later = downloads.dropFirst().compactMap(\.range)
+        XCTAssertTrue(later.contains { $0.hasPrefix("bytes=\(firstStart + 300_000)-") },
+                      "resumed after the bytes received: \(later)")
     }
 
     func testRejectedUploadMakesCpFailAndKeepsTheBytes() throws {
