@@ -45,3 +45,55 @@ final class InodeTableTests: XCTestCase {
             NodeKey(source: "agave", path: RemotePath(string: "/systems"))))
     }
 }
+
+final class InodeTableTreeTests: XCTestCase {
+    private func key(_ path: String) -> NodeKey { NodeKey(source: "agave", path: RemotePath(string: path)) }
+
+    func testForgettingEveryNodeLeavesOnlyTheRoot() {
+        var table = InodeTable()
+        var inos: [UInt64] = []
+        for d in 0..<10 {
+            inos.append(table.lookup(key("/d\(d)")))
+            for f in 0..<10 { inos.append(table.lookup(key("/d\(d)/f\(f)"))) }
+        }
+        XCTAssertEqual(table.key(for: inos[1]), key("/d0/f0"))
+        XCTAssertEqual(table.ino(for: key("/d3/f4")), inos[3 * 11 + 5])
+        // The kernel forgets children before parents, or all at once in any order.
+        for ino in inos.reversed() { table.forget(ino, 1) }
+        XCTAssertEqual(table.count, 1)
+    }
+
+    func testAParentStaysWhileAChildIsHeld() {
+        var table = InodeTable()
+        let dir = table.lookup(key("/d"))
+        let file = table.lookup(key("/d/f"))
+        table.forget(dir, 1)
+        XCTAssertEqual(table.key(for: file), key("/d/f"), "the child still finds its path")
+        XCTAssertEqual(table.ino(for: key("/d")), dir)
+        table.forget(file, 1)
+        XCTAssertNil(table.ino(for: key("/d")))
+    }
+
+    func testRenameOntoAnExistingNodeTakesItsName() {
+        var table = InodeTable()
+        let a = table.lookup(key("/a"))
+        let b = table.lookup(key("/b"))
+        table.rekey(key("/a"), to: key("/b"))
+        XCTAssertEqual(table.ino(for: key("/b")), a)
+        XCTAssertNil(table.key(for: b), "the replaced node has no path any more")
+        table.forget(b, 1)
+        XCTAssertEqual(table.key(for: a), key("/b"))
+    }
+
+    func testAnUnlinkedNodeKeepsItsKeyUntilForgotten() {
+        var table = InodeTable()
+        let f = table.lookup(key("/d/f"))
+        table.unlink(key("/d/f"))
+        XCTAssertNil(table.ino(for: key("/d/f")))
+        XCTAssertEqual(table.key(for: f), key("/d/f"))
+        let again = table.lookup(key("/d/f"))
+        XCTAssertNotEqual(again, f, "a new file of the same name is a new inode")
+        table.forget(f, 1)
+        XCTAssertEqual(table.ino(for: key("/d/f")), again)
+    }
+}
