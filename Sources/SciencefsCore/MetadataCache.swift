@@ -4,6 +4,10 @@ import SciencefsStore
 /// Attribute, listing and negative caches with per-source TTLs, written through to the SQLite store so that a
 /// remount answers from disk what it listed before (while still fresh).
 ///
+/// Memory is bounded: past `memoryLimit` nodes the in-memory part starts over from empty. The store keeps
+/// everything, so nothing is lost; the nodes asked for next are answered from SQLite and come back into memory.
+/// (A `find` over a million files would otherwise keep a million attribute records in the daemon.)
+///
 /// Thread-safe. The mount root and source roots are synthetic and never cached here.
 final class MetadataCache: @unchecked Sendable {
     private struct Attributes {
@@ -21,13 +25,35 @@ final class MetadataCache: @unchecked Sendable {
     private var negatives: [NodeKey: Date] = [:]
     private let store: MetadataStore?
     private let onStoreError: (Error) -> Void
+    private let memoryLimit: Int
 
     private(set) var hits: UInt64 = 0
     private(set) var misses: UInt64 = 0
 
-    init(store: MetadataStore?, onStoreError: @escaping (Error) -> Void) {
+    /// `memoryLimit`: attribute records kept in memory at most (listings and negative entries are dropped with
+    /// them). The default holds a 100,000-entry directory and its neighbours in a few tens of MiB.
+    init(store: MetadataStore?, memoryLimit: Int = 250_000, onStoreError: @escaping (Error) -> Void) {
         self.store = store
+        self.memoryLimit = max(1, memoryLimit)
         self.onStoreError = onStoreError
+    }
+
+    /// Nodes whose attributes are in memory now.
+    var nodesInMemory: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return attributes.count
+    }
+
+    /// Called with `lock` held after adding to memory: starts over when over the limit. Clearing everything at
+    /// once (rather than evicting one by one) keeps each listing and its children's attributes together, which
+    /// `listing(_:)` and `persistParentListing` rely on.
+    private func trimLocked() {
+        if attributes.count > memoryLimit {
+            attributes.removeAll()
+            listings.removeAll()
+        }
+        if negatives.count > memoryLimit { negatives.removeAll() }
     }
 
     // MARK: reads
@@ -49,6 +75,7 @@ final class MetadataCache: @unchecked Sendable {
             let value = record.remoteAttributes
             lock.lock()
             attributes[key] = Attributes(value: value, fetchedAt: fetchedAt)
+            trimLocked()
             hits += 1
             lock.unlock()
             return value
@@ -116,6 +143,7 @@ final class MetadataCache: @unchecked Sendable {
         lock.lock()
         attributes[key] = Attributes(value: value, fetchedAt: now)
         negatives[key] = nil
+        trimLocked()
         lock.unlock()
         guard let source = key.source, let store else { return }
         do { try store.upsertNode(NodeRecord(source: source, path: key.path.string, attributes: value, fetchedAt: now)) }
@@ -147,12 +175,14 @@ final class MetadataCache: @unchecked Sendable {
             negatives[child] = nil
         }
         listings[key] = Listing(names: entries.map(\.name), fetchedAt: fetchedAt)
+        trimLocked()
     }
 
     func saveMissing(_ key: NodeKey, now: Date) {
         lock.lock()
         negatives[key] = now
         attributes[key] = nil
+        trimLocked()
         lock.unlock()
     }
 
