@@ -82,16 +82,7 @@ extension VFS {
         file.readLock.lock()
         defer { file.readLock.unlock() }
         if let failure = file.verificationFailure { throw failure }
-        file.readahead.noteRead(at: offset, length: end - offset)
-        if let prefetcher = file.prefetcher {
-            if file.readahead.isSequential {
-                let reach = file.readahead.prefetchHorizon(cap: options.maxReadahead * UInt64(options.prefetchDepth))
-                prefetcher.readAhead(from: end, reach: reach, minimum: options.initialReadahead,
-                                     maximum: options.maxReadahead)
-            } else {
-                prefetcher.reset()
-            }
-        }
+        noteRead(file, offset: offset, end: end)
         var position = offset
         while position < end {
             let target = UnsafeMutableRawBufferPointer(rebasing: buffer[Int(position - offset)..<Int(end - offset)])
@@ -118,17 +109,62 @@ extension VFS {
             guard fetched > 0 else { break }
             position += UInt64(min(fetched, UInt64(target.count)))
         }
-        // The object became complete (by this read's fetch or by readahead): verify it the first time that is seen.
-        if !file.checkedComplete, let object = file.cacheObject, object.isComplete(size: size) {
-            file.checkedComplete = true
-            if !file.completeAtOpen {
-                do { try verifyChecksums(file, object: object) } catch {
-                    file.verificationFailure = FSError.from(error)
-                    throw error
-                }
-            }
-        }
+        try verifyIfNewlyComplete(file, size: size)
         return Int(position - offset)
+    }
+
+    /// Where the bytes of a read lie when the data cache holds all of them: the FUSE adapter then hands the
+    /// kernel the cache file's descriptor (splice) instead of copying the bytes through a buffer.
+    ///
+    /// The descriptor belongs to the open handle and stays open until `release`, which the kernel sends only
+    /// after the handle's reads have been answered.
+    public struct CachedRegion: Sendable {
+        public let descriptor: Int32
+        public let offset: UInt64
+        public let length: Int
+    }
+
+    /// When the data cache holds every byte of a read of `length` at `offset` (clipped to the file's size), does
+    /// what `read` does for it (readahead, checksum check on completion) and returns where the bytes are; nil
+    /// when it does not (or the read is at or past the end), and then `read(handle:offset:into:)` answers.
+    public func cachedRegion(handle fh: UInt64, offset: UInt64, length: Int) throws -> CachedRegion? {
+        let file = try openFile(fh)
+        guard file.staged == nil, stagedFile(file.key) == nil, let object = file.cacheObject else { return nil }
+        let size = file.attributes.size
+        guard offset < size, length > 0 else { return nil }
+        let end = min(size, offset + UInt64(length))
+        file.readLock.lock()
+        defer { file.readLock.unlock() }
+        if let failure = file.verificationFailure { throw failure }
+        guard object.cachedRun(at: offset, max: end - offset) == end - offset else { return nil }
+        _ = object.cachedLength(at: offset, max: end - offset) // counted as a cache hit
+        noteRead(file, offset: offset, end: end)
+        try verifyIfNewlyComplete(file, size: size)
+        return object.withFileDescriptor { CachedRegion(descriptor: $0, offset: offset, length: Int(end - offset)) }
+    }
+
+    /// Called under the read lock for every read: sequential detection, and readahead kept ahead of the reader.
+    private func noteRead(_ file: OpenFile, offset: UInt64, end: UInt64) {
+        file.readahead.noteRead(at: offset, length: end - offset)
+        guard let prefetcher = file.prefetcher else { return }
+        if file.readahead.isSequential {
+            let reach = file.readahead.prefetchHorizon(cap: options.maxReadahead * UInt64(options.prefetchDepth))
+            prefetcher.readAhead(from: end, reach: reach, minimum: options.initialReadahead,
+                                 maximum: options.maxReadahead)
+        } else {
+            prefetcher.reset()
+        }
+    }
+
+    /// The object became complete (by this read's fetch or by readahead): verify it the first time that is seen.
+    private func verifyIfNewlyComplete(_ file: OpenFile, size: UInt64) throws {
+        guard !file.checkedComplete, let object = file.cacheObject, object.isComplete(size: size) else { return }
+        file.checkedComplete = true
+        guard !file.completeAtOpen else { return }
+        do { try verifyChecksums(file, object: object) } catch {
+            file.verificationFailure = FSError.from(error)
+            throw error
+        }
     }
 
     /// One ranged request: bytes go to the disk cache and, for the part the caller asked for, straight into its

@@ -26,6 +26,10 @@ enum FuseOperations {
             if conn.pointee.capable & UInt32(FUSE_CAP_ASYNC_READ) != 0 {
                 conn.pointee.want |= UInt32(FUSE_CAP_ASYNC_READ)
             }
+            // Cached reads are answered from the cache file by splice (see `ops.read`).
+            if conn.pointee.capable & UInt32(FUSE_CAP_SPLICE_WRITE) != 0 {
+                conn.pointee.want |= UInt32(FUSE_CAP_SPLICE_WRITE)
+            }
         }
         ops.lookup = { req, parent, name in
             let fs = FuseFilesystem.from(req)
@@ -128,6 +132,11 @@ enum FuseOperations {
             let fs = FuseFilesystem.from(req)
             let handle = fi?.pointee.fh ?? 0
             fs.perform(req, "read") {
+                // All bytes in the data cache: the kernel takes them from the cache file, one copy less.
+                if let region = try fs.vfs.cachedRegion(handle: handle, offset: UInt64(max(0, offset)), length: size) {
+                    _ = sciencefs_reply_file_region(req, region.descriptor, region.length, off_t(region.offset))
+                    return
+                }
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
                 defer { buffer.deallocate() }
                 let n = try fs.vfs.read(handle: handle, offset: UInt64(max(0, offset)),

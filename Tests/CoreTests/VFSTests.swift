@@ -97,6 +97,28 @@ final class VFSTests: XCTestCase {
         vfs.release(handle: again)
     }
 
+    func testACachedReadIsAnsweredAsARegionOfTheCacheFile() throws {
+        let backend = InMemoryBackend()
+        let content = Data((0..<(256 << 10)).map { UInt8(truncatingIfNeeded: $0 &* 13) })
+        backend.put("/r.bin", content)
+        let vfs = try makeVFS(backend)
+        let fh = try vfs.open(try ino(vfs, "mem/r.bin"), flags: VFS.OpenFlags(rawValue: O_RDONLY))
+        defer { vfs.release(handle: fh) }
+        XCTAssertNil(try vfs.cachedRegion(handle: fh, offset: 4096, length: 8192), "nothing cached yet")
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 8)
+        defer { buffer.deallocate() }
+        XCTAssertEqual(try vfs.read(handle: fh, offset: 0, into: buffer), 256 << 10)
+        let region = try XCTUnwrap(try vfs.cachedRegion(handle: fh, offset: 4096, length: 8192))
+        XCTAssertEqual(region.offset, 4096)
+        XCTAssertEqual(region.length, 8192)
+        var bytes = [UInt8](repeating: 0, count: region.length)
+        XCTAssertEqual(pread(region.descriptor, &bytes, region.length, off_t(region.offset)), region.length)
+        XCTAssertEqual(Data(bytes), content.subdata(in: 4096..<(4096 + 8192)))
+        let tail = try XCTUnwrap(try vfs.cachedRegion(handle: fh, offset: UInt64(content.count - 100), length: 4096))
+        XCTAssertEqual(tail.length, 100, "clipped at the end of the file")
+        XCTAssertNil(try vfs.cachedRegion(handle: fh, offset: UInt64(content.count), length: 4096))
+    }
+
     private func readAll(_ vfs: VFS, _ path: String) throws -> Data {
         let fh = try vfs.open(try ino(vfs, path), flags: VFS.OpenFlags(rawValue: O_RDONLY))
         defer { vfs.release(handle: fh) }
