@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <fcntl.h>
+#include <malloc.h>
 
 static inline struct fuse_args sciencefs_fuse_args_init(int argc, char **argv) {
     struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -27,6 +28,10 @@ static inline int sciencefs_fuse_session_loop_mt(struct fuse_session *se, int cl
     fuse_loop_cfg_destroy(config);
     return rc;
 }
+
+/* glibc gives threads that allocate their own malloc arena, up to 8 per core; with dozens of FUSE workers and
+ * readahead threads that is memory held in many half-empty arenas. */
+static inline int sciencefs_limit_malloc_arenas(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
 
 /* Answers a read with `size` bytes of file `fd` at `pos`: libfuse splices them from the file into /dev/fuse when
  * the kernel allows it, and otherwise copies them. Returns 0 or -errno as fuse_reply_data does. */

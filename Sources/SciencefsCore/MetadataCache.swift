@@ -31,8 +31,8 @@ final class MetadataCache: @unchecked Sendable {
     private(set) var misses: UInt64 = 0
 
     /// `memoryLimit`: attribute records kept in memory at most (listings and negative entries are dropped with
-    /// them). The default holds a 100,000-entry directory and its neighbours in a few tens of MiB.
-    init(store: MetadataStore?, memoryLimit: Int = 250_000, onStoreError: @escaping (Error) -> Void) {
+    /// them). A 100,000-entry directory is then listed from SQLite; browsing smaller ones stays in memory.
+    init(store: MetadataStore?, memoryLimit: Int = 50_000, onStoreError: @escaping (Error) -> Void) {
         self.store = store
         self.memoryLimit = max(1, memoryLimit)
         self.onStoreError = onStoreError

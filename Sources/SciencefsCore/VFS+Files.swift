@@ -82,7 +82,10 @@ extension VFS {
         file.readLock.lock()
         defer { file.readLock.unlock() }
         if let failure = file.verificationFailure { throw failure }
-        noteRead(file, offset: offset, end: end)
+        file.readahead.noteRead(at: offset, length: end - offset)
+        // Readahead is scheduled once this read's own bytes are in hand: started first, its requests would compete
+        // with the one the reader is waiting for (the first read of a file would wait for both).
+        defer { scheduleReadahead(file, end: end) }
         var position = offset
         while position < end {
             let target = UnsafeMutableRawBufferPointer(rebasing: buffer[Int(position - offset)..<Int(end - offset)])
@@ -124,9 +127,10 @@ extension VFS {
         public let length: Int
     }
 
-    /// When the data cache holds every byte of a read of `length` at `offset` (clipped to the file's size), does
-    /// what `read` does for it (readahead, checksum check on completion) and returns where the bytes are; nil
-    /// when it does not (or the read is at or past the end), and then `read(handle:offset:into:)` answers.
+    /// When the data cache holds every byte of a read of `length` at `offset` (clipped to the file's size), or
+    /// readahead in flight is bringing the missing ones, does what `read` does for it (readahead, checksum check
+    /// on completion) and returns where the bytes are; nil otherwise (or at or past the end), and then
+    /// `read(handle:offset:into:)` answers.
     public func cachedRegion(handle fh: UInt64, offset: UInt64, length: Int) throws -> CachedRegion? {
         let file = try openFile(fh)
         guard file.staged == nil, stagedFile(file.key) == nil, let object = file.cacheObject else { return nil }
@@ -136,16 +140,23 @@ extension VFS {
         file.readLock.lock()
         defer { file.readLock.unlock() }
         if let failure = file.verificationFailure { throw failure }
-        guard object.cachedRun(at: offset, max: end - offset) == end - offset else { return nil }
-        _ = object.cachedLength(at: offset, max: end - offset) // counted as a cache hit
-        noteRead(file, offset: offset, end: end)
+        let wanted = end - offset
+        var cached = object.cachedRun(at: offset, max: wanted)
+        // Readahead is bringing the rest: wait for it, so the reply can still come from the cache file.
+        while cached < wanted, let prefetcher = file.prefetcher, prefetcher.isInFlight(offset + cached),
+              prefetcher.waitForBytes(at: offset + cached) {
+            cached = object.cachedRun(at: offset, max: wanted)
+        }
+        guard cached == wanted else { return nil }
+        _ = object.cachedLength(at: offset, max: wanted) // counted as a cache hit
+        file.readahead.noteRead(at: offset, length: end - offset)
+        scheduleReadahead(file, end: end)
         try verifyIfNewlyComplete(file, size: size)
         return object.withFileDescriptor { CachedRegion(descriptor: $0, offset: offset, length: Int(end - offset)) }
     }
 
-    /// Called under the read lock for every read: sequential detection, and readahead kept ahead of the reader.
-    private func noteRead(_ file: OpenFile, offset: UInt64, end: UInt64) {
-        file.readahead.noteRead(at: offset, length: end - offset)
+    /// Called under the read lock after every read was noted: keeps readahead ahead of a sequential reader.
+    private func scheduleReadahead(_ file: OpenFile, end: UInt64) {
         guard let prefetcher = file.prefetcher else { return }
         if file.readahead.isSequential {
             let reach = file.readahead.prefetchHorizon(cap: options.maxReadahead * UInt64(options.prefetchDepth))

@@ -51,6 +51,8 @@ struct CurlAttempt {
         // Hand the body over in pieces of up to 256 KiB rather than libcurl's 16 KiB: each piece costs a callback,
         // a lock and a cache write downstream, so large reads spend less time per byte on bookkeeping.
         setLong(CURLOPT_BUFFERSIZE, 256 << 10)
+        // Likewise for request bodies (uploads): libcurl reads and sends 64 KiB at a time unless told otherwise.
+        setLong(CURLOPT_UPLOAD_BUFFERSIZE, 1 << 20)
         sciencefs_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, userdata)
 
         let code = withExtendedLifetime(state) { curl_easy_perform(handle) }
