@@ -97,3 +97,25 @@ final class InodeTableTreeTests: XCTestCase {
         XCTAssertEqual(table.ino(for: key("/d/f")), again)
     }
 }
+
+final class InodeTableCollisionTests: XCTestCase {
+    /// Every name hashes alike: the table must still tell names apart through its fallback.
+    func testNamesWhoseHashesCollideStayDistinct() {
+        var table = InodeTable(hash: { _, _ in 42 })
+        let key = { (path: String) in NodeKey(source: "agave", path: RemotePath(string: path)) }
+        var inos: [String: UInt64] = [:]
+        for name in ["a", "b", "c", "d/e", "d/f"] { inos[name] = table.lookup(key("/" + name)) }
+        XCTAssertEqual(Set(inos.values).count, 5)
+        for (name, ino) in inos {
+            XCTAssertEqual(table.ino(for: key("/" + name)), ino, name)
+            XCTAssertEqual(table.key(for: ino), key("/" + name))
+        }
+        table.forget(inos["a"]!, 1)
+        XCTAssertNil(table.ino(for: key("/a")))
+        XCTAssertEqual(table.ino(for: key("/b")), inos["b"])
+        table.rekey(key("/b"), to: key("/a"))
+        XCTAssertEqual(table.ino(for: key("/a")), inos["b"])
+        XCTAssertNil(table.ino(for: key("/b")))
+        XCTAssertEqual(table.ino(for: key("/d/f")), inos["d/f"])
+    }
+}
