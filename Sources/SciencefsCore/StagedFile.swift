@@ -18,6 +18,8 @@ final class StagedFile: @unchecked Sendable {
     var dirty: Bool
     /// The last upload was refused: release keeps the bytes for the journal instead of trying again at once.
     var uploadFailed = false
+    /// An upload is being sent (`dirty` is already false then, so that writes meanwhile mark it again).
+    var uploading = false
     var openCount = 0
     /// Set when the server made this file by a server-side copy: its attributes are the server's, not the
     /// (empty) staging file's.

@@ -280,7 +280,13 @@ extension VFS {
             recordUploadState(staged, .uploading)
             staged.lock.lock()
             staged.dirty = false
+            staged.uploading = true
             staged.lock.unlock()
+            defer {
+                staged.lock.lock()
+                staged.uploading = false
+                staged.lock.unlock()
+            }
             var attrs = try backend.upload(from: staged.url, to: staged.key.path)
             let local = staged.attributes()
             attrs.size = local.size

@@ -50,7 +50,7 @@ extension VFS {
             }
             if attrs.kind == .file, let staged = stagedFile(key) {
                 staged.lock.lock()
-                all["user.sciencefs.upload"] = staged.dirty ? "pending" : "uploaded"
+                all["user.sciencefs.upload"] = staged.dirty ? "pending" : staged.uploading ? "uploading" : "uploaded"
                 staged.lock.unlock()
             }
         }

@@ -179,16 +179,15 @@ class Bench:
         subprocess.run(["cp", source, target], check=True)
         cp_s = time.perf_counter() - started
         # Done when the server holds the file: a successful POST is in nginx's log (written when the reply is sent)
-        # and the file's user.sciencefs.upload no longer says "pending". (Observed: this build uploads inside
-        # close(), so cp returns after the upload; the attribute reads "uploaded" once the upload has started and
-        # disappears after close.)
+        # and the file's user.sciencefs.upload says neither "pending" nor "uploading". (sciencefs uploads inside
+        # close(), so cp returns after the upload; the attribute disappears once the file is closed.)
         states = []
         while True:
             state = measure.xattr(target, "user.sciencefs.upload")
             if not states or states[-1] != state:
                 states.append(state)
             accepted = [e for e in self.access.since(mark) if e["method"] == "POST" and 200 <= e["status"] < 300]
-            if accepted and state != "pending":
+            if accepted and state not in ("pending", "uploading"):
                 break
             if time.perf_counter() - started > 600:
                 raise RuntimeError(f"upload not finished after 600 s (user.sciencefs.upload went {states})")

@@ -12,6 +12,8 @@ final class InMemoryBackend: Backend, @unchecked Sendable {
     private(set) var calls: [String] = []
     /// When set, uploads fail with this error.
     var uploadError: FSError?
+    /// Runs inside `upload`, before the bytes are stored (to look at the VFS while an upload is in flight).
+    var duringUpload: (() -> Void)?
     /// Jobs the "service" reports for the transfers view.
     var reportedTransfers: [TransferRecord] = []
     /// Paths whose data is "on tape": opening them with O_NONBLOCK gives EAGAIN.
@@ -133,6 +135,7 @@ final class InMemoryBackend: Backend, @unchecked Sendable {
 
     func upload(from localFile: URL, to path: RemotePath) throws -> RemoteAttributes {
         record("upload \(path)")
+        duringUpload?()
         if let uploadError { throw uploadError }
         let data = try Data(contentsOf: localFile)
         put(path.string, data)

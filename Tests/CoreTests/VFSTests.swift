@@ -119,6 +119,24 @@ final class VFSTests: XCTestCase {
         XCTAssertNil(try vfs.cachedRegion(handle: fh, offset: UInt64(content.count), length: 4096))
     }
 
+    func testTheUploadAttributeSaysPendingThenUploadingThenUploaded() throws {
+        let backend = InMemoryBackend()
+        backend.put("/d/keep", Data())
+        let vfs = try makeVFS(backend)
+        let dir = try ino(vfs, "mem/d")
+        let created = try vfs.create(parent: dir, name: "new.txt", permissions: 0o644,
+                                     flags: VFS.OpenFlags(rawValue: O_WRONLY | O_CREAT))
+        let state = { String(decoding: try vfs.getxattr(created.attributes.ino, name: "user.sciencefs.upload"), as: UTF8.self) }
+        _ = try Data("abc".utf8).withUnsafeBytes { try vfs.write(handle: created.handle, offset: 0, bytes: $0) }
+        XCTAssertEqual(try state(), "pending")
+        var seen: String?
+        backend.duringUpload = { seen = try? state() }
+        try vfs.flush(handle: created.handle)
+        XCTAssertEqual(seen, "uploading", "while the bytes are being sent")
+        XCTAssertEqual(try state(), "uploaded")
+        vfs.release(handle: created.handle)
+    }
+
     private func readAll(_ vfs: VFS, _ path: String) throws -> Data {
         let fh = try vfs.open(try ino(vfs, path), flags: VFS.OpenFlags(rawValue: O_RDONLY))
         defer { vfs.release(handle: fh) }
