@@ -29,8 +29,7 @@ static inline int sciencefs_fuse_session_loop_mt(struct fuse_session *se, int cl
     return rc;
 }
 
-/* glibc gives threads that allocate their own malloc arena, up to 8 per core; with dozens of FUSE workers and
- * readahead threads that is memory held in many half-empty arenas. */
+/* glibc gives threads that allocate their own malloc arena, up to 8 per core: caps that number. */
 static inline int sciencefs_limit_malloc_arenas(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
 
 /* Answers a read with `size` bytes of file `fd` at `pos`: libfuse splices them from the file into /dev/fuse when

@@ -44,7 +44,8 @@ public final class FuseMount {
     /// Mounts on `mountpoint`, calls `mounted` once the kernel accepted the mount, then serves requests until
     /// unmounted (`fusermount3 -u`) or signalled (SIGINT/SIGTERM/SIGHUP). Blocks for the mount's lifetime.
     public func run(mountpoint: String, mounted: () -> Void) throws {
-        // The daemon's memory after a walk of a million nodes was measurably lower with few arenas (benchmark).
+        // Bounds the memory held in per-thread malloc arenas (glibc's default allows 8 per core) with dozens of
+        // worker and readahead threads. A precaution: the benchmark's memory row did not tell it apart from noise.
         _ = sciencefs_limit_malloc_arenas(4)
         var mountOptions = ["fsname=\(options.fsName)", "subtype=sciencefs", "default_permissions"]
         if options.readOnly { mountOptions.append("ro") }

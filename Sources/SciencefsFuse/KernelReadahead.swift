@@ -36,39 +36,8 @@ enum KernelReadahead {
 
     /// The `major:minor` of the filesystem mounted on `mountpoint`, the last such mount if stacked.
     static func device(of mountpoint: String) -> String? {
-        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return nil }
-        return device(of: mountpoint, in: table)
-    }
-
-    /// Parses mountinfo lines: `id parent major:minor root mountpoint options ...`, where the mountpoint escapes
-    /// space, tab, newline and backslash as octal (`\040`).
-    static func device(of mountpoint: String, in table: String) -> String? {
-        // Plain string work: `URL(fileURLWithPath:)` would stat the path, which waits on this daemon.
         var wanted = mountpoint
         while wanted.count > 1, wanted.hasSuffix("/") { wanted.removeLast() }
-        var found: String?
-        for line in table.split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: false)
-            guard fields.count > 4, unescape(String(fields[4])) == wanted else { continue }
-            found = String(fields[2])
-        }
-        return found
-    }
-
-    static func unescape(_ field: String) -> String {
-        var bytes: [UInt8] = []
-        let source = Array(field.utf8)
-        var i = 0
-        while i < source.count {
-            if source[i] == UInt8(ascii: "\\"), i + 3 < source.count,
-               let value = UInt8(String(decoding: source[(i + 1)...(i + 3)], as: UTF8.self), radix: 8) {
-                bytes.append(value)
-                i += 4
-            } else {
-                bytes.append(source[i])
-                i += 1
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        return MountInfo.entries().last { $0.mountpoint == wanted }?.device
     }
 }
