@@ -10,8 +10,15 @@ public struct FileAttributes: Equatable, Sendable {
     public var permissions: UInt16
     public var uid: UInt32
     public var gid: UInt32
+    /// The mtime to the nanosecond when a user set it (`touch -d`, `rsync -a`); `mtime` otherwise.
+    public var exactMtime: Timestamp?
+    /// The access time a user set; the mtime otherwise (reads do not update it: the mount behaves as `noatime`).
+    public var atime: Timestamp?
+    /// 0 for a file that was unlinked while still open.
+    public var linkCount: UInt32?
 
-    public init(ino: UInt64, kind: NodeKind, size: UInt64, mtime: Date, permissions: UInt16, uid: UInt32, gid: UInt32) {
+    public init(ino: UInt64, kind: NodeKind, size: UInt64, mtime: Date, permissions: UInt16, uid: UInt32, gid: UInt32,
+                exactMtime: Timestamp? = nil, atime: Timestamp? = nil) {
         self.ino = ino
         self.kind = kind
         self.size = size
@@ -19,9 +26,13 @@ public struct FileAttributes: Equatable, Sendable {
         self.permissions = permissions
         self.uid = uid
         self.gid = gid
+        self.exactMtime = exactMtime
+        self.atime = atime
     }
 
-    public var nlink: UInt32 { kind == .directory ? 2 : 1 }
+    public var nlink: UInt32 { linkCount ?? (kind == .directory ? 2 : 1) }
+    public var modificationTime: Timestamp { exactMtime ?? Timestamp(mtime) }
+    public var accessTime: Timestamp { atime ?? modificationTime }
     /// 512-byte blocks, rounded up. Reported truthfully: GNU cp skips copy_file_range for files with zero blocks.
     public var blocks: UInt64 { (size + 511) / 512 }
 }

@@ -17,10 +17,10 @@ enum StatConversion {
         st.st_size = off_t(clamping: a.size)
         st.st_blocks = blkcnt_t(clamping: a.blocks)
         st.st_blksize = blksize_t(preferredBlockSize)
-        let time = timespec(a.mtime)
+        let time = timespec(a.modificationTime)
         st.st_mtim = time
         st.st_ctim = time
-        st.st_atim = time
+        st.st_atim = timespec(a.accessTime)
         return st
     }
 
@@ -28,6 +28,14 @@ enum StatConversion {
         let seconds = date.timeIntervalSince1970
         let whole = seconds.rounded(.down)
         return Glibc.timespec(tv_sec: Int(whole), tv_nsec: Int(((seconds - whole) * 1e9).rounded(.down)))
+    }
+
+    static func timespec(_ t: Timestamp) -> Glibc.timespec {
+        Glibc.timespec(tv_sec: Int(t.seconds), tv_nsec: Int(t.nanoseconds))
+    }
+
+    static func timestamp(_ ts: Glibc.timespec) -> Timestamp {
+        Timestamp(seconds: Int64(ts.tv_sec), nanoseconds: Int32(clamping: ts.tv_nsec))
     }
 
     static func date(_ ts: Glibc.timespec) -> Date {

@@ -7,6 +7,7 @@ enum Migrations {
     static let uploadJournal = "v1-upload-journal"
     static let dataCache = "v1-data-cache"
     static let transferJobs = "v2-transfer-jobs"
+    static let attributeOverlay = "v3-attribute-overlay"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -90,6 +91,27 @@ enum Migrations {
                     PRIMARY KEY (service, jobId)
                 ) WITHOUT ROWID;
                 CREATE INDEX transfer_jobs_pending ON transfer_jobs (applied, state);
+                """)
+        }
+
+        migrator.registerMigration(attributeOverlay) { db in
+            // What the user set through the mount (chmod, utimensat) that the service cannot store. Times are whole
+            // seconds plus nanoseconds, so `rsync -a` sees exactly the time it set. `serverSize`/`serverMtime` are
+            // the server's object the row was made against (NULL until the first answer from the server after the
+            // change); the row is dropped once the server shows another object.
+            try db.execute(sql: """
+                CREATE TABLE attribute_overlay (
+                    source TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    mode INTEGER,
+                    mtimeSeconds INTEGER,
+                    mtimeNanoseconds INTEGER,
+                    atimeSeconds INTEGER,
+                    atimeNanoseconds INTEGER,
+                    serverSize INTEGER,
+                    serverMtime REAL,
+                    PRIMARY KEY (source, path)
+                ) WITHOUT ROWID;
                 """)
         }
 
