@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SciencefsCore
 
 /// Where the daemon's log goes: stderr in the foreground, a file (or syslog) when it runs in the background.
 enum LogDestination {
@@ -14,7 +15,7 @@ enum LogSetup {
         LoggingSystem.bootstrap { label in
             var handler: LogHandler
             switch destination {
-            case .standardError: handler = StreamLogHandler.standardError(label: label)
+            case .standardError: handler = StandardErrorLogHandler(label: label)
             case .file(let url): handler = FileLogHandler(label: label, url: url)
             case .syslog: handler = SyslogLogHandler(label: label)
             }
@@ -43,10 +44,8 @@ struct FileLogHandler: LogHandler {
 
     func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
              file: String, function: String, line: UInt) {
-        let merged = metadata.merging(explicit ?? [:]) { $1 }
-        let rendered = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         let stamp = ISO8601DateFormatter().string(from: Date())
-        stream.write("\(stamp) \(level) \(label): \(message)\(rendered)\n")
+        stream.write("\(stamp) \(level) \(label): \(LogLine.render(message, metadata.merging(explicit ?? [:]) { $1 }))\n")
     }
 }
 
@@ -97,8 +96,7 @@ struct SyslogLogHandler: LogHandler {
 
     func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
              file: String, function: String, line: UInt) {
-        let merged = metadata.merging(explicit ?? [:]) { $1 }
-        let rendered = merged.isEmpty ? "" : " " + merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let text = LogLine.render(message, metadata.merging(explicit ?? [:]) { $1 })
         let priority: Int32
         switch level {
         case .trace, .debug: priority = LOG_DEBUG
@@ -108,11 +106,43 @@ struct SyslogLogHandler: LogHandler {
         case .error: priority = LOG_ERR
         case .critical: priority = LOG_CRIT
         }
-        let text = "\(message)\(rendered)"
         text.withCString { cText in
             "%s".withCString { format in
                 withVaList([cText]) { vsyslog(priority, format, $0) }
             }
         }
+    }
+}
+
+/// One log line's text after the level: the message and the metadata sorted by key, every part escaped
+/// (`LogText.escaped`), so that nothing a server sent can start a line of its own.
+enum LogLine {
+    static func render(_ message: Logger.Message, _ metadata: Logger.Metadata) -> String {
+        var line = LogText.escaped(message.description, limit: 4 * LogText.maximumCharacters)
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            line += " \(LogText.escaped(key))=\(LogText.escaped(value.description))"
+        }
+        return line
+    }
+}
+
+/// The foreground daemon's log (`-f`): timestamped lines on stderr, escaped like the file log.
+struct StandardErrorLogHandler: LogHandler {
+    private let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    init(label: String) { self.label = label }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        let stamp = ISO8601DateFormatter().string(from: Date())
+        let text = "\(stamp) \(level) \(label): \(LogLine.render(message, metadata.merging(explicit ?? [:]) { $1 }))\n"
+        FileHandle.standardError.write(Data(text.utf8))
     }
 }
