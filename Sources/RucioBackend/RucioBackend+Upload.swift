@@ -35,28 +35,41 @@ extension RucioBackend {
         var rules: [Rule]?
     }
 
+    /// The checks `upload` makes before sending a byte, asked at create time so that `cp` fails at `open` (with
+    /// the dataset record as last seen, at most one request per dataset) instead of at `close`.
+    public func checkCreate(_ path: RemotePath, parent: RemoteAttributes) throws {
+        try mapErrors("create", path) { _ = try uploadDestination(path, fresh: false) }
+    }
+
+    /// Where a file written at `path` goes: its DID, its dataset and the RSE. Throws EACCES (not a dataset) or
+    /// EROFS (no upload RSE, a closed dataset) with one log line, as `rucio upload` refuses them.
+    private func uploadDestination(_ path: RemotePath, fresh: Bool) throws -> (file: DID, dataset: DID, rse: String) {
+        guard case .did(let fileDID, .collection(let datasetDID)) = try RucioLocation(path) else {
+            logger.error("Rucio files can only be written into a dataset (<scope>/<dataset>/<file>)",
+                         metadata: ["source": "\(name)", "path": "\(path)"])
+            throw FSError.permissionDenied
+        }
+        guard let rseName = configuration.uploadRSE else {
+            logger.error("Rucio upload refused: no upload RSE configured (upload_rse)", metadata: ["source": "\(name)", "path": "\(path)"])
+            throw FSError.readOnly
+        }
+        let dataset = try record(datasetDID, fresh: fresh)
+        guard dataset.type == .dataset else {
+            logger.error("Rucio upload refused: only datasets hold files", metadata: [
+                "source": "\(name)", "path": "\(path)", "parent": "\(datasetDID)", "type": "\(dataset.type.rawValue)"])
+            throw FSError.permissionDenied
+        }
+        guard dataset.open != false else {
+            logger.error("Rucio upload refused: the dataset is closed", metadata: [
+                "source": "\(name)", "path": "\(path)", "dataset": "\(datasetDID)"])
+            throw FSError.readOnly
+        }
+        return (fileDID, datasetDID, rseName)
+    }
+
     public func upload(from localFile: URL, to path: RemotePath) throws -> RemoteAttributes {
         try mapErrors("upload", path) {
-            guard case .did(let fileDID, .collection(let datasetDID)) = try RucioLocation(path) else {
-                logger.error("Rucio files can only be written into a dataset (<scope>/<dataset>/<file>)",
-                             metadata: ["source": "\(name)", "path": "\(path)"])
-                throw FSError.permissionDenied
-            }
-            guard let rseName = configuration.uploadRSE else {
-                logger.error("Rucio upload refused: no upload RSE configured (upload_rse)", metadata: ["source": "\(name)", "path": "\(path)"])
-                throw FSError.readOnly
-            }
-            let dataset = try record(datasetDID, fresh: true)
-            guard dataset.type == .dataset else {
-                logger.error("Rucio upload refused: only datasets hold files", metadata: [
-                    "source": "\(name)", "path": "\(path)", "parent": "\(datasetDID)", "type": "\(dataset.type.rawValue)"])
-                throw FSError.permissionDenied
-            }
-            guard dataset.open != false else {
-                logger.error("Rucio upload refused: the dataset is closed", metadata: [
-                    "source": "\(name)", "path": "\(path)", "dataset": "\(datasetDID)"])
-                throw FSError.readOnly
-            }
+            let (fileDID, datasetDID, rseName) = try uploadDestination(path, fresh: true)
             let sums = try Self.checksums(of: localFile)
             let attributes = RucioAttributes.make(
                 DIDRecord(scope: fileDID.scope, name: fileDID.name, type: .file, bytes: sums.size, adler32: sums.adler32, md5: sums.md5),

@@ -74,6 +74,11 @@ public protocol Backend: AnyObject, Sendable {
     /// (tape) starts that here. With `nonBlocking` (O_NONBLOCK) it must not wait: `.wouldBlock` (EAGAIN) if the
     /// data is not ready yet. The default does nothing.
     func prepareRead(_ path: RemotePath, attributes: RemoteAttributes, nonBlocking: Bool) throws
+    /// Asked before a new file is created through the mount (`open` with O_CREAT). A backend that knows at once
+    /// that the upload at close would be refused (a closed dataset, no upload target, a directory that holds no
+    /// files) throws that error here, so the create fails instead of showing a name the server never gets.
+    /// `parent` is the Core's view of the directory. The default allows every create.
+    func checkCreate(_ path: RemotePath, parent: RemoteAttributes) throws
     /// Server-side jobs this backend started (tape requests, transfers), for `MNT/.sciencefs/transfers/`.
     func transfers() -> [TransferRecord]
     /// The URL a third-party copy service (FTS3) reaches this object at: where it reads an existing file, or where
@@ -93,6 +98,7 @@ extension Backend {
         throw FSError.unsupported
     }
     public func prepareRead(_ path: RemotePath, attributes: RemoteAttributes, nonBlocking: Bool) throws {}
+    public func checkCreate(_ path: RemotePath, parent: RemoteAttributes) throws {}
     public func transfers() -> [TransferRecord] { [] }
     public func transferURL(of path: RemotePath) throws -> String? { nil }
 }

@@ -5,6 +5,11 @@ import Foundation
 public enum FSError: Error, Equatable, Sendable, CustomStringConvertible {
     case notFound
     case permissionDenied
+    /// The operation cannot be done on this filesystem at all (a symlink, a hard link, a chown to another user):
+    /// POSIX's EPERM, as opposed to EACCES for a permission the caller lacks.
+    case notPermitted
+    /// A size past what the service or the staging disk can hold.
+    case fileTooLarge
     case exists
     case notEmpty
     case notDirectory
@@ -32,6 +37,8 @@ public enum FSError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .notFound: return ENOENT
         case .permissionDenied: return EACCES
+        case .notPermitted: return EPERM
+        case .fileTooLarge: return EFBIG
         case .exists: return EEXIST
         case .notEmpty: return ENOTEMPTY
         case .notDirectory: return ENOTDIR
@@ -71,7 +78,9 @@ public enum FSError: Error, Equatable, Sendable, CustomStringConvertible {
     public static func fromErrno(_ code: Int32) -> FSError {
         switch code {
         case ENOENT: return .notFound
-        case EACCES, EPERM: return .permissionDenied
+        case EACCES: return .permissionDenied
+        case EPERM: return .notPermitted
+        case EFBIG: return .fileTooLarge
         case EEXIST: return .exists
         case ENOTEMPTY: return .notEmpty
         case ENOTDIR: return .notDirectory

@@ -22,6 +22,10 @@ final class OpenFile: @unchecked Sendable {
     let completeAtOpen: Bool
     /// Set (under `readLock`) once this handle has seen the object complete.
     var checkedComplete = false
+    /// Set (under `VFS.lock`) when the file was unlinked while this handle was open: the inode it belongs to.
+    var orphanIno: UInt64?
+    /// Set (under `VFS.lock`) for a read handle on an unlinked file: the local copy of the bytes it keeps reading.
+    var localCopy: StagedFile?
 
     init(key: NodeKey, attributes: RemoteAttributes, writable: Bool, staged: StagedFile?,
          cacheObject: CachedObject?, readahead: ReadaheadWindow, prefetcher: Prefetcher? = nil) {
@@ -53,4 +57,7 @@ struct HandleTable {
     mutating func remove(_ fh: UInt64) -> OpenFile? { files.removeValue(forKey: fh) }
 
     var count: Int { files.count }
+
+    /// Every open file (for the rare walks: an unlink looking for descriptors still open on the file).
+    var all: [OpenFile] { Array(files.values) }
 }

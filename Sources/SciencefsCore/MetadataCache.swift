@@ -242,6 +242,17 @@ final class MetadataCache: @unchecked Sendable {
         persistParentListing(of: to)
     }
 
+    /// A name the mount showed that the server may not have (an upload that failed): the node goes from memory and
+    /// disk, and its parent's listing is asked for again, so the listing shows what the server has.
+    func forget(_ key: NodeKey) {
+        lock.lock()
+        dropSubtree(key)
+        listings[key.parent] = nil
+        lock.unlock()
+        guard let source = key.source, let store else { return }
+        do { try store.removeNode(source: source, path: key.path.string) } catch { onStoreError(error) }
+    }
+
     /// Forgets everything cached for a subtree (memory and disk), so the next access asks the server.
     func invalidate(_ key: NodeKey) {
         lock.lock()

@@ -54,26 +54,38 @@ extension VFS {
         let parentKey = try key(for: parent)
         let key = parentKey.child(name)
         let backend = try requireWritable(key)
-        guard try attributes(of: parentKey).kind == .directory else { throw FSError.notDirectory }
+        let parentAttributes = try attributes(of: parentKey)
+        guard parentAttributes.kind == .directory else { throw FSError.notDirectory }
         let existing: RemoteAttributes?
         do { existing = try attributes(of: key) } catch FSError.notFound { existing = nil }
         if existing?.kind == .directory { throw FSError.isDirectory }
+        if existing == nil {
+            // Refused here, where the service's answer is known up front, rather than at close, which would leave a
+            // name in the listing that the server never had.
+            do { try backend.checkCreate(key.path, parent: parentAttributes) } catch {
+                throw logged(error, "create", key)
+            }
+        }
         let staged = try stageForWriting(key, backend: backend, current: existing, truncate: true,
                                          permissions: permissions & 0o777)
         let attrs = staged.attributes()
         metadata.added(key, attributes: attrs, now: clock.now())
+        if existing == nil {
+            overlays.set(key, mode: permissions & 0o7777, rebind: true)
+            touchDirectory(parentKey)
+        }
         lock.lock()
         let ino = inodes.lookup(key)
         lock.unlock()
         let fh = register(OpenFile(key: key, attributes: attrs, writable: true, staged: staged, cacheObject: nil,
                                    readahead: readaheadWindow()))
-        return (fileAttributes(attrs, ino: ino), fh)
+        return (fileAttributes(attrs, key: key, ino: ino), fh)
     }
 
     /// Reads up to `buffer.count` bytes at `offset`; returns the count (0 at end of file).
     public func read(handle fh: UInt64, offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         let file = try openFile(fh)
-        if let staged = file.staged ?? stagedFile(file.key), !staged.holdsServerCopy {
+        if let staged = localBytes(for: file), !staged.holdsServerCopy {
             return try staged.read(into: buffer, at: offset)
         }
         let size = file.attributes.size
@@ -133,7 +145,7 @@ extension VFS {
     /// `read(handle:offset:into:)` answers.
     public func cachedRegion(handle fh: UInt64, offset: UInt64, length: Int) throws -> CachedRegion? {
         let file = try openFile(fh)
-        guard file.staged == nil, stagedFile(file.key) == nil, let object = file.cacheObject else { return nil }
+        guard localBytes(for: file) == nil, let object = file.cacheObject else { return nil }
         let size = file.attributes.size
         guard offset < size, length > 0 else { return nil }
         let end = min(size, offset + UInt64(length))
@@ -227,11 +239,15 @@ extension VFS {
     public func write(handle fh: UInt64, offset: UInt64, bytes: UnsafeRawBufferPointer) throws -> Int {
         let file = try openFile(fh)
         guard file.writable, let staged = file.staged else { throw FSError.permissionDenied }
+        let written: Int
         do {
-            return try staged.write(bytes, at: offset, now: clock.now())
+            written = try staged.write(bytes, at: offset, now: clock.now())
         } catch {
             throw logged(error, "write to staging file", file.key)
         }
+        // A write after `touch -d` makes the file newer than the time that was set.
+        if overlays.hasMtime(file.key) { overlays.clearMtime(file.key) }
+        return written
     }
 
     /// Called on every `close()` of a descriptor: uploads staged bytes, so close reports a failed upload.
@@ -246,6 +262,13 @@ extension VFS {
         lock.unlock()
         serverCopies.finish(target: fh)
         file?.prefetcher?.stop()
+        if let file, file.staged == nil {
+            lock.lock()
+            let copy = file.localCopy
+            lock.unlock()
+            if let copy { releaseOrphanCopy(copy) }
+            return
+        }
         guard let file, let staged = file.staged else { return }
         staged.lock.lock()
         staged.openCount -= 1
@@ -295,6 +318,7 @@ extension VFS {
             staged.uploadFailed = false
             staged.lock.unlock()
             metadata.added(staged.key, attributes: attrs, now: clock.now())
+            overlays.unbind(staged.key)
             try? dataCache?.remove(source: staged.key.source ?? "", path: staged.key.path.string)
             logger.debug("uploaded", metadata: ["path": "\(staged.key)", "bytes": "\(local.size)"])
         } catch {
@@ -328,6 +352,7 @@ extension VFS {
         lock.lock()
         if self.staged[staged.key] === staged { self.staged[staged.key] = nil }
         lock.unlock()
+        dropOrphan(staged)
         staged.close()
         staged.lock.lock()
         let uploaded = !staged.dirty || staged.unlinked
@@ -336,8 +361,9 @@ extension VFS {
             try? FileManager.default.removeItem(at: staged.url)
             if let id = staged.journalID { try? store?.removeUpload(id: id) }
         } else {
-            // The server does not have these bytes: show the server's truth, keep ours in the journal.
-            metadata.invalidate(staged.key)
+            // The server does not have these bytes: show the server's truth (the name goes from the listing until
+            // the server is asked again), keep ours in the journal for `sciencefs uploads`.
+            metadata.forget(staged.key)
         }
     }
 

@@ -34,6 +34,15 @@ extension VFS {
         metadata.invalidate(key)
     }
 
+    /// Nothing the services report can be removed through the mount: ENODATA for a name that is not there,
+    /// EPERM for one that is (the service owns it).
+    public func removexattr(_ ino: UInt64, name: String) throws {
+        if Self.isSystemName(name) { throw FSError.unsupported }
+        let key = try key(for: ino)
+        guard try extendedAttributes(of: key)[name] != nil else { throw FSError.noAttribute }
+        throw FSError.notPermitted
+    }
+
     private func extendedAttributes(of key: NodeKey) throws -> [String: String] {
         let attrs = try attributes(of: key)
         var all = attrs.xattrs

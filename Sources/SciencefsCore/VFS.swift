@@ -13,6 +13,8 @@ public final class VFS: @unchecked Sendable {
     let clock: Clock
     let logger: Logger
     let metadata: MetadataCache
+    /// Mode and times set by users that the services cannot store.
+    let overlays: AttributeOverlays
     let store: MetadataStore?
     let dataCache: DataCache?
     let stagingDirectory: URL
@@ -23,6 +25,8 @@ public final class VFS: @unchecked Sendable {
     var handles = HandleTable()
     /// Files being written through the mount, by node; shared by every handle open for writing on the node.
     var staged: [NodeKey: StagedFile] = [:]
+    /// Files unlinked while open, by inode: the bytes their descriptors keep (see VFS+Orphans).
+    var orphans: [UInt64: StagedFile] = [:]
     let uploads = UploadCoordinator()
     let serverCopies = ServerCopyProgress()
     /// Third-party copies (FTS3) and their journal; nil when no transfer service is configured.
@@ -51,6 +55,9 @@ public final class VFS: @unchecked Sendable {
         self.metadata = MetadataCache(store: store) { error in
             storeLogger.warning("metadata store error (cache continues in memory)", metadata: ["error": "\(error)"])
         }
+        self.overlays = AttributeOverlays(store: store) { error in
+            storeLogger.warning("metadata store error (attribute overlay continues in memory)", metadata: ["error": "\(error)"])
+        }
         try FileManager.default.createDirectory(at: stagingDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
     }
@@ -68,7 +75,7 @@ public final class VFS: @unchecked Sendable {
         lock.lock()
         let ino = inodes.lookup(key)
         lock.unlock()
-        return fileAttributes(attrs, ino: ino)
+        return fileAttributes(attrs, key: key, ino: ino)
     }
 
     /// The kernel dropped `count` references to `ino`.
@@ -86,8 +93,9 @@ public final class VFS: @unchecked Sendable {
     }
 
     public func getattr(_ ino: UInt64) throws -> FileAttributes {
+        if let orphan = orphan(ino) { return orphanAttributes(orphan, ino: ino) }
         let key = try key(for: ino)
-        return fileAttributes(try attributes(of: key), ino: ino)
+        return fileAttributes(try attributes(of: key), key: key, ino: ino)
     }
 
     /// Entries of directory `ino` (without `.` and `..`), each with an inode number (lookup count not raised).
@@ -97,8 +105,9 @@ public final class VFS: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return entries.map { entry in
-            let childIno = inodes.inode(for: key.child(entry.name))
-            return DirectoryEntry(name: entry.name, attributes: fileAttributes(entry.attributes, ino: childIno))
+            let child = key.child(entry.name)
+            let childIno = inodes.inode(for: child)
+            return DirectoryEntry(name: entry.name, attributes: fileAttributes(entry.attributes, key: child, ino: childIno))
         }
     }
 
@@ -137,9 +146,9 @@ public final class VFS: @unchecked Sendable {
             let usable = !name.isEmpty && name != "." && name != ".." && !name.contains("/") && !name.contains("\u{0}")
                 && name.utf8.count <= 255
             if !usable {
-                let shown = name.unicodeScalars.prefix(80).map { $0.isASCII && $0.value >= 0x20 ? String($0) : $0.escaped(asASCII: true) }.joined()
+                // The log handler escapes the name (LogText) and cuts a long one.
                 logger.warning("a name from the server cannot be shown and is skipped",
-                               metadata: ["directory": "\(key)", "name": "\(shown)", "bytes": "\(name.utf8.count)"])
+                               metadata: ["directory": "\(key)", "name": "\(name)", "bytes": "\(name.utf8.count)"])
             }
             return usable
         }
@@ -167,6 +176,7 @@ public final class VFS: @unchecked Sendable {
         do {
             let attrs = try backend.stat(key.path)
             metadata.save(attributes: attrs, for: key, now: now)
+            overlays.observe(key, server: attrs)
             return attrs
         } catch FSError.notFound {
             metadata.saveMissing(key, now: now)
@@ -199,6 +209,7 @@ public final class VFS: @unchecked Sendable {
             }
             entries = withoutUnusableNames(entries, in: key)
             metadata.save(listing: entries, of: key, now: now)
+            for entry in entries { overlays.observe(key.child(entry.name), server: entry.attributes) }
         }
         lock.lock()
         let pending = staged.filter { $0.key.parent == key }
@@ -214,11 +225,15 @@ public final class VFS: @unchecked Sendable {
         return entries
     }
 
-    func fileAttributes(_ attrs: RemoteAttributes, ino: UInt64) -> FileAttributes {
-        var permissions = attrs.permissions
+    /// What the kernel sees: the server's attributes with the user's overlay (mode, times) on top.
+    func fileAttributes(_ attrs: RemoteAttributes, key: NodeKey, ino: UInt64) -> FileAttributes {
+        let overlay = overlays.current(key)
+        var permissions = overlay?.mode ?? attrs.permissions
         if options.readOnly { permissions &= ~0o222 }
-        return FileAttributes(ino: ino, kind: attrs.kind, size: attrs.size, mtime: attrs.mtime,
-                              permissions: permissions, uid: options.uid, gid: options.gid)
+        let exact = overlay?.mtime
+        return FileAttributes(ino: ino, kind: attrs.kind, size: attrs.size, mtime: exact?.date ?? attrs.mtime,
+                              permissions: permissions, uid: options.uid, gid: options.gid, exactMtime: exact,
+                              atime: overlay?.atime)
     }
 
     func stagedFile(_ key: NodeKey) -> StagedFile? {

@@ -64,15 +64,18 @@ enum FuseOperations {
             let handle = fi?.pointee.fh
             let set = Int32(toSet)
             let size = set & FUSE_SET_ATTR_SIZE != 0 ? UInt64(max(0, attr.pointee.st_size)) : nil
-            var mtime: Date? = nil
-            if set & FUSE_SET_ATTR_MTIME_NOW != 0 { mtime = Date() }
-            else if set & FUSE_SET_ATTR_MTIME != 0 { mtime = StatConversion.date(attr.pointee.st_mtim) }
+            var mtime: Timestamp? = nil
+            if set & FUSE_SET_ATTR_MTIME_NOW != 0 { mtime = Timestamp(Date()) }
+            else if set & FUSE_SET_ATTR_MTIME != 0 { mtime = StatConversion.timestamp(attr.pointee.st_mtim) }
+            var atime: Timestamp? = nil
+            if set & FUSE_SET_ATTR_ATIME_NOW != 0 { atime = Timestamp(Date()) }
+            else if set & FUSE_SET_ATTR_ATIME != 0 { atime = StatConversion.timestamp(attr.pointee.st_atim) }
             let mode = set & FUSE_SET_ATTR_MODE != 0 ? UInt16(attr.pointee.st_mode & 0o7777) : nil
             let uid = set & FUSE_SET_ATTR_UID != 0 ? attr.pointee.st_uid : nil
             let gid = set & FUSE_SET_ATTR_GID != 0 ? attr.pointee.st_gid : nil
             fs.perform(req, "setattr") {
-                let attrs = try fs.vfs.setattr(ino, handle: handle, size: size, mtime: mtime, permissions: mode,
-                                               uid: uid, gid: gid)
+                let attrs = try fs.vfs.setattr(ino, handle: handle, size: size, mtime: mtime, atime: atime,
+                                               permissions: mode, uid: uid, gid: gid)
                 var st = StatConversion.stat(attrs)
                 fuse_reply_attr(req, &st, fs.timeouts.attribute)
             }
@@ -212,6 +215,45 @@ enum FuseOperations {
                                   flags: VFS.RenameFlags(rawValue: flags))
                 fuse_reply_err(req, 0)
             }
+        }
+        // Operations the services cannot store: answered (EPERM, EOPNOTSUPP) rather than left out, because libfuse
+        // answers a missing one with ENOSYS, which the kernel then remembers for the whole mount.
+        ops.symlink = { req, _, parent, name in
+            let fs = FuseFilesystem.from(req)
+            let name = FuseFilesystem.string(name)
+            fs.perform(req, "symlink") { try fs.vfs.refuseLinkOrNode("symlink", parent: parent, name: name) }
+        }
+        ops.link = { req, _, newParent, newName in
+            let fs = FuseFilesystem.from(req)
+            let name = FuseFilesystem.string(newName)
+            fs.perform(req, "link") { try fs.vfs.refuseLinkOrNode("link", parent: newParent, name: name) }
+        }
+        ops.mknod = { req, parent, name, mode, _ in
+            let fs = FuseFilesystem.from(req)
+            let name = FuseFilesystem.string(name)
+            fs.perform(req, "mknod") {
+                guard mode & S_IFMT == S_IFREG else { try fs.vfs.refuseLinkOrNode("mknod", parent: parent, name: name) }
+                // A regular file made by mknod(2): an empty file, created and uploaded as `touch` would.
+                let created = try fs.vfs.create(parent: parent, name: name, permissions: UInt16(mode & 0o7777),
+                                                flags: VFS.OpenFlags(rawValue: O_WRONLY | O_CREAT | O_EXCL))
+                defer { fs.vfs.release(handle: created.handle) }
+                try fs.vfs.flush(handle: created.handle)
+                var e = StatConversion.entry(try fs.vfs.getattr(created.attributes.ino), timeouts: fs.timeouts)
+                if fuse_reply_entry(req, &e) != 0 { fs.vfs.forget(e.ino, count: 1) }
+            }
+        }
+        ops.fallocate = { req, _, _, _, _, _ in
+            // glibc's posix_fallocate falls back to writing when the filesystem says EOPNOTSUPP.
+            fuse_reply_err(req, EOPNOTSUPP)
+        }
+        ops.fsyncdir = { req, _, _, _ in
+            // Directory changes are made on the server at once: nothing is pending.
+            fuse_reply_err(req, 0)
+        }
+        ops.removexattr = { req, ino, name in
+            let fs = FuseFilesystem.from(req)
+            let name = FuseFilesystem.string(name)
+            fs.perform(req, "removexattr") { try fs.vfs.removexattr(ino, name: name); fuse_reply_err(req, 0) }
         }
         ops.statfs = { req, _ in
             let stats = FuseFilesystem.from(req).vfs.statfs()
