@@ -160,6 +160,28 @@ final class PosixBehaviourTests: XCTestCase {
         XCTAssertEqual(fixture.run("stat", ["-c", "%X", dir]).text, "1046649600\n", "atime is kept")
     }
 
+    func testRenameAndTruncateKeepWhatTheUserSetAndReplaceAsPOSIXSays() throws {
+        try fixture.writeServerFile("work/a.txt", Data("aaaa\n".utf8))
+        try fixture.writeServerFile("work/b.txt", Data("bbbbbbbb\n".utf8))
+        try fixture.mount()
+        let a = fixture.path("work/a.txt"), b = fixture.path("work/b.txt"), c = fixture.path("work/c.txt")
+        XCTAssertEqual(fixture.run("chmod", ["0604", a]).status, 0)
+        XCTAssertEqual(fixture.run("touch", ["-d", "2011-11-11 11:11:11.5", a]).status, 0)
+        XCTAssertEqual(fixture.run("mv", [a, c]).status, 0)
+        XCTAssertEqual(fixture.run("stat", ["-c", "%a %s %y", c]).text, "604 5 2011-11-11 11:11:11.500000000 +0000\n",
+                       "mode and mtime move with the file")
+        XCTAssertEqual(fixture.run("mv", [c, b]).status, 0, "rename onto an existing file replaces it")
+        XCTAssertEqual(try Data(contentsOf: fixture.serverFile("work/b.txt")), Data("aaaa\n".utf8))
+        XCTAssertEqual(fixture.run("ls", ["-A", fixture.path("work")]).lines, ["b.txt"])
+
+        XCTAssertEqual(fixture.run("truncate", ["-s", "2", b]).status, 0)
+        XCTAssertEqual(try Data(contentsOf: fixture.serverFile("work/b.txt")), Data("aa".utf8), "a truncate is uploaded")
+        XCTAssertEqual(fixture.run("truncate", ["-s", "6", b]).status, 0)
+        XCTAssertEqual(try Data(contentsOf: fixture.serverFile("work/b.txt")), Data("aa".utf8) + Data(count: 4),
+                       "extending fills with zeros")
+        XCTAssertEqual(fixture.run("stat", ["-c", "%a %s", b]).text, "604 6\n", "the mode stays after a rewrite")
+    }
+
     func testUnlinkWhileOpenKeepsEveryDescriptorWorkingUntilTheLastClose() throws {
         let original = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
         try fixture.writeServerFile("work/temp-reader.bin", original)
