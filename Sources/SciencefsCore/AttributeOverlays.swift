@@ -35,6 +35,11 @@ final class AttributeOverlays: @unchecked Sendable {
         var isEmpty: Bool { mode == nil && mtime == nil && atime == nil }
         var isBound: Bool { serverSize != nil }
 
+        mutating func unbind() {
+            serverSize = nil
+            serverMtime = nil
+        }
+
         /// True when `server` is the object this overlay was bound to. Directory sizes mean nothing, and times are
         /// compared to the millisecond: services round differently between listings and stats.
         func matches(_ server: RemoteAttributes) -> Bool {
@@ -101,51 +106,42 @@ final class AttributeOverlays: @unchecked Sendable {
     /// next answer when `rebind` (the change was made together with a change of the object itself).
     func set(_ key: NodeKey, mode: UInt16? = nil, mtime: Timestamp? = nil, atime: Timestamp? = nil,
              rebind: Bool = false) {
-        lock.lock()
-        var overlay = rows[key] ?? Overlay()
-        if let mode { overlay.mode = mode & 0o7777 }
-        if let mtime { overlay.mtime = mtime }
-        if let atime { overlay.atime = atime }
-        if rebind {
-            overlay.serverSize = nil
-            overlay.serverMtime = nil
+        update(key, creating: true) { overlay in
+            if let mode { overlay.mode = mode & 0o7777 }
+            if let mtime { overlay.mtime = mtime }
+            if let atime { overlay.atime = atime }
+            if rebind { overlay.unbind() }
         }
-        let result: Overlay? = overlay.isEmpty ? nil : overlay
-        rows[key] = result
-        lock.unlock()
-        persist(key, result)
     }
 
     /// The object was replaced through the mount (an upload): what the user set stays, and is bound to the new
     /// object at the server's next answer.
     func unbind(_ key: NodeKey) {
-        lock.lock()
-        guard !rows.isEmpty, var overlay = rows[key], overlay.isBound else {
-            lock.unlock()
-            return
-        }
-        overlay.serverSize = nil
-        overlay.serverMtime = nil
-        rows[key] = overlay
-        lock.unlock()
-        persist(key, overlay)
+        update(key, creating: false) { $0.unbind() }
     }
 
     /// The file was written to after the user set its mtime: the write is newer, so the file's own mtime stands
     /// again (the mode stays), and the row is bound to the new object at the server's next answer.
     func clearMtime(_ key: NodeKey) {
+        update(key, creating: false) { overlay in
+            overlay.mtime = nil
+            overlay.unbind()
+        }
+    }
+
+    /// Changes the row of `key` (a new one only when `creating`), drops it when nothing is left, and persists it.
+    private func update(_ key: NodeKey, creating: Bool, _ change: (inout Overlay) -> Void) {
         lock.lock()
-        guard var overlay = rows[key] else {
+        guard var overlay = rows[key] ?? (creating ? Overlay() : nil) else {
             lock.unlock()
             return
         }
-        overlay.mtime = nil
-        overlay.serverSize = nil
-        overlay.serverMtime = nil
+        let before = overlay
+        change(&overlay)
         let result: Overlay? = overlay.isEmpty ? nil : overlay
         rows[key] = result
         lock.unlock()
-        persist(key, result)
+        if result != before { persist(key, result) }
     }
 
     /// True when the user set an mtime on `key` (a write must then drop it: the write is newer).

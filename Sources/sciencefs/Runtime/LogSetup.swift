@@ -25,8 +25,18 @@ enum LogSetup {
     }
 }
 
+/// The handlers below keep their metadata in a `metadata` property; this gives them the subscript LogHandler asks for.
+protocol MetadataSubscriptLogHandler: LogHandler {}
+
+extension MetadataSubscriptLogHandler {
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+}
+
 /// Appends timestamped lines to a log file (created 0600).
-struct FileLogHandler: LogHandler {
+struct FileLogHandler: MetadataSubscriptLogHandler {
     private let label: String
     private let stream: FileStream
     var logLevel: Logger.Level = .info
@@ -35,11 +45,6 @@ struct FileLogHandler: LogHandler {
     init(label: String, url: URL) {
         self.label = label
         self.stream = FileStream.shared(url)
-    }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
     }
 
     func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
@@ -79,7 +84,7 @@ final class FileStream: @unchecked Sendable {
 }
 
 /// Sends log lines to the system log (daemon facility).
-struct SyslogLogHandler: LogHandler {
+struct SyslogLogHandler: MetadataSubscriptLogHandler {
     private let label: String
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
@@ -87,11 +92,6 @@ struct SyslogLogHandler: LogHandler {
     init(label: String) {
         self.label = label
         openlog("sciencefs", LOG_PID, LOG_DAEMON)
-    }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
     }
 
     func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
@@ -127,17 +127,12 @@ enum LogLine {
 }
 
 /// The foreground daemon's log (`-f`): timestamped lines on stderr, escaped like the file log.
-struct StandardErrorLogHandler: LogHandler {
+struct StandardErrorLogHandler: MetadataSubscriptLogHandler {
     private let label: String
     var logLevel: Logger.Level = .info
     var metadata: Logger.Metadata = [:]
 
     init(label: String) { self.label = label }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
 
     func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
              file: String, function: String, line: UInt) {
