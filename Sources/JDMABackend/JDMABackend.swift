@@ -17,6 +17,7 @@ import SciencefsHTTP
 public final class JDMABackend: Backend {
     public let name: String
     public let cachePolicy: CachePolicy
+    public var verificationPolicy: VerificationPolicy { configuration.verification }
     let configuration: JDMAConfiguration
     let client: JDMAClient
     let logger: Logger

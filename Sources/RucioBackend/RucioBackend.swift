@@ -16,6 +16,7 @@ public final class RucioBackend: Backend {
     public let name: String
     public let cachePolicy: CachePolicy
     public let isWritable: Bool
+    public var verificationPolicy: VerificationPolicy { configuration.verification }
     let configuration: RucioConfiguration
     let api: RucioAPI
     /// Reads and writes storage PFNs (not the Rucio API): no Rucio token, few retries.

@@ -49,6 +49,8 @@ public struct RucioConfiguration: Sendable, CustomStringConvertible {
     public var tokenRefreshMargin: TimeInterval
     /// An RSE that failed a read is tried last for this long.
     public var failedRSEPenalty: TimeInterval
+    /// Which files the Core verifies whole before serving them (`verify_whole_mb`).
+    public var verification = VerificationPolicy()
     public var isWritable: Bool
 
     public init(name: String = "rucio", rucioHost: String, authHost: String? = nil, account: String? = nil,

@@ -61,9 +61,11 @@ public protocol Backend: AnyObject, Sendable {
     func rename(_ from: RemotePath, to: RemotePath) throws
     /// A server-side copy into this backend; `.notPossible` when none exists.
     func copy(from: RemoteRef, to: RemotePath) throws -> CopyOutcome
-    /// Whole-object checksums the service vouches for. The Core verifies them once a file has been read completely
-    /// into the data cache; a mismatch evicts the bytes and fails the read with EIO.
+    /// Whole-object checksums the service vouches for. The Core verifies them (see `verificationPolicy`): a
+    /// mismatch evicts the bytes and fails every read of that version of the file with EIO until it is refreshed.
     func checksums(of path: RemotePath, attributes: RemoteAttributes) -> [Checksum]
+    /// Which files are verified whole before their first byte is served (`verify_whole_mb`). Defaults to 64 MiB.
+    var verificationPolicy: VerificationPolicy { get }
     /// Extended attributes of an object (`getfattr`). The default answers `attributes.xattrs`; a backend may fetch
     /// more (a replica list, user metadata) here, since only an explicit xattr call pays for it.
     func extendedAttributes(of path: RemotePath, attributes: RemoteAttributes) throws -> [String: String]
@@ -91,6 +93,7 @@ extension Backend {
     public func cachePolicy(for path: RemotePath) -> CachePolicy { cachePolicy }
     public func copy(from: RemoteRef, to: RemotePath) throws -> CopyOutcome { .notPossible }
     public func checksums(of path: RemotePath, attributes: RemoteAttributes) -> [Checksum] { [] }
+    public var verificationPolicy: VerificationPolicy { VerificationPolicy() }
     public func extendedAttributes(of path: RemotePath, attributes: RemoteAttributes) throws -> [String: String] {
         attributes.xattrs
     }

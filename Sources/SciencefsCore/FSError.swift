@@ -32,6 +32,9 @@ public enum FSError: Error, Equatable, Sendable, CustomStringConvertible {
     case cancelled
     /// A failure that has no better errno: the reason is carried for the log line every EIO must have.
     case io(String)
+    /// The bytes failed verification against the service's checksum (EIO). Logged once, where it was found, not
+    /// again for every read it refuses.
+    case corrupt(String)
 
     public var errno: Int32 {
         switch self {
@@ -55,7 +58,7 @@ public enum FSError: Error, Equatable, Sendable, CustomStringConvertible {
         case .nameTooLong: return ENAMETOOLONG
         case .noAttribute: return ENODATA
         case .rangeTooSmall: return ERANGE
-        case .io: return EIO
+        case .io, .corrupt: return EIO
         }
     }
 
@@ -63,6 +66,7 @@ public enum FSError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .invalidArgument(let why): return "invalid argument: \(why)"
         case .io(let why): return "I/O error: \(why)"
+        case .corrupt(let why): return "corrupt data: \(why)"
         default: return String(cString: strerror(errno))
         }
     }

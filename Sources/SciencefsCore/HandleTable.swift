@@ -18,17 +18,23 @@ final class OpenFile: @unchecked Sendable {
     /// Set (under `readLock`) when the file failed checksum verification: every later read of this handle fails
     /// too, so a retried page read cannot slip the bad bytes past the check.
     var verificationFailure: FSError?
-    /// The cache object was already complete when the handle opened (verified then, or by an earlier handle).
-    let completeAtOpen: Bool
     /// Set (under `readLock`) once this handle has seen the object complete.
     var checkedComplete = false
     /// Set (under `VFS.lock`) when the file was unlinked while this handle was open: the inode it belongs to.
     var orphanIno: UInt64?
     /// Set (under `VFS.lock`) for a read handle on an unlinked file: the local copy of the bytes it keeps reading.
     var localCopy: StagedFile?
+    /// What the service's checksums are checked against, and when (nil: the service publishes none).
+    let checksums: [Checksum]
+    let verifyMode: VerifyMode?
+    /// Set (under `readLock`) once a whole-before-read file has been verified for this handle.
+    var verifiedWhole = false
 
     init(key: NodeKey, attributes: RemoteAttributes, writable: Bool, staged: StagedFile?,
-         cacheObject: CachedObject?, readahead: ReadaheadWindow, prefetcher: Prefetcher? = nil) {
+         cacheObject: CachedObject?, readahead: ReadaheadWindow, prefetcher: Prefetcher? = nil,
+         checksums: [Checksum] = [], verifyMode: VerifyMode? = nil) {
+        self.checksums = checksums
+        self.verifyMode = verifyMode
         self.key = key
         self.attributes = attributes
         self.writable = writable
@@ -36,7 +42,6 @@ final class OpenFile: @unchecked Sendable {
         self.cacheObject = cacheObject
         self.readahead = readahead
         self.prefetcher = prefetcher
-        self.completeAtOpen = cacheObject?.isComplete(size: attributes.size) ?? false
     }
 }
 

@@ -41,10 +41,12 @@ extension VFS {
                 throw logged(error, "open", key)
             }
         }
+        let (checksums, mode) = try verificationPlan(key, attributes: attrs)
         let object = cacheObject(for: key, attributes: attrs)
         return register(OpenFile(key: key, attributes: attrs, writable: false, staged: nil,
                                  cacheObject: object, readahead: readaheadWindow(),
-                                 prefetcher: prefetcher(for: key, attributes: attrs, object: object)))
+                                 prefetcher: prefetcher(for: key, attributes: attrs, object: object),
+                                 checksums: checksums, verifyMode: mode))
     }
 
     /// Creates and opens a new file `name` in `parent`; the upload happens on close.
@@ -93,7 +95,7 @@ extension VFS {
         let end = min(size, offset + UInt64(buffer.count))
         file.readLock.lock()
         defer { file.readLock.unlock() }
-        if let failure = file.verificationFailure { throw failure }
+        try checkIntegrity(file)
         file.readahead.noteRead(at: offset, length: end - offset)
         // Readahead is scheduled once this read's own bytes are in hand: started first, its requests would compete
         // with the one the reader is waiting for (the first read of a file would wait for both).
@@ -151,7 +153,7 @@ extension VFS {
         let end = min(size, offset + UInt64(length))
         file.readLock.lock()
         defer { file.readLock.unlock() }
-        if let failure = file.verificationFailure { throw failure }
+        try checkIntegrity(file)
         let wanted = end - offset
         var cached = object.cachedRun(at: offset, max: wanted)
         // Readahead is bringing the rest: wait for it, so the reply can still come from the cache file.
@@ -176,17 +178,6 @@ extension VFS {
                                  maximum: options.maxReadahead)
         } else {
             prefetcher.reset()
-        }
-    }
-
-    /// The object became complete (by this read's fetch or by readahead): verify it the first time that is seen.
-    private func verifyIfNewlyComplete(_ file: OpenFile, size: UInt64) throws {
-        guard !file.checkedComplete, let object = file.cacheObject, object.isComplete(size: size) else { return }
-        file.checkedComplete = true
-        guard !file.completeAtOpen else { return }
-        do { try verifyChecksums(file, object: object) } catch {
-            file.verificationFailure = FSError.from(error)
-            throw error
         }
     }
 
@@ -216,24 +207,6 @@ extension VFS {
         } catch {
             throw logged(error, "read", file.key)
         }
-    }
-
-    /// The file has just become complete in the cache: check it against the checksums the service published.
-    private func verifyChecksums(_ file: OpenFile, object: CachedObject) throws {
-        let backend = try backend(for: file.key)
-        let expected = backend.checksums(of: file.key.path, attributes: file.attributes)
-        guard !expected.isEmpty else { return }
-        let actual = try object.withFileDescriptor { fd in
-            try ChecksumCalculator.compute(fileDescriptor: fd, length: file.attributes.size)
-        }
-        guard let bad = ChecksumCalculator.mismatch(expected: expected, actual: actual) else {
-            logger.debug("checksums verified", metadata: ["path": "\(file.key)", "expected": "\(expected)"])
-            return
-        }
-        try? dataCache?.remove(source: file.key.source ?? "", path: file.key.path.string)
-        logger.error("checksum mismatch: cached bytes evicted, read fails with EIO",
-                     metadata: ["path": "\(file.key)", "expected": "\(bad.expected)", "computed": "\(bad.actual)"])
-        throw FSError.io("checksum mismatch for \(file.key): expected \(bad.expected), computed \(bad.actual)")
     }
 
     public func write(handle fh: UInt64, offset: UInt64, bytes: UnsafeRawBufferPointer) throws -> Int {
@@ -459,7 +432,7 @@ extension VFS {
 
     private func cacheObject(for key: NodeKey, attributes: RemoteAttributes) -> CachedObject? {
         guard let dataCache, let source = key.source else { return nil }
-        let version = "\(attributes.size)-\(Int64(attributes.mtime.timeIntervalSince1970 * 1000))"
+        let version = Self.version(of: attributes)
         do {
             return try dataCache.object(source: source, path: key.path.string, version: version)
         } catch {

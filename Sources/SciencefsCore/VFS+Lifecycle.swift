@@ -84,6 +84,7 @@ extension VFS {
     public func refresh(_ ino: UInt64) throws {
         let key = try key(for: ino)
         metadata.invalidate(key)
+        verification.forget(key) // a file found corrupt is checked again at its next read
         if key.isMountRoot {
             for name in sourceNames { metadata.invalidate(NodeKey(source: name, path: .root)) }
         }

@@ -53,6 +53,9 @@ extension VFS {
         }
         if let source = key.source {
             all["user.sciencefs.source"] = source
+            if stagedFile(key) == nil {
+                all.merge(verificationAttributes(key, attributes: attrs)) { _, ours in ours }
+            }
             if let job = transfers?.job(writing: Self.mountPath(key)) {
                 all["user.sciencefs.transfer_id"] = job.jobID
                 all["user.sciencefs.transfer_state"] = job.state.rawValue

@@ -29,6 +29,8 @@ public final class VFS: @unchecked Sendable {
     var orphans: [UInt64: StagedFile] = [:]
     let uploads = UploadCoordinator()
     let serverCopies = ServerCopyProgress()
+    /// Which file versions passed or failed checksum verification, for every handle.
+    let verification = VerificationLedger()
     /// Third-party copies (FTS3) and their journal; nil when no transfer service is configured.
     public let transfers: TransferTracker?
 
@@ -250,6 +252,8 @@ public final class VFS: @unchecked Sendable {
             logger.error("\(operation) failed with EIO", metadata: ["path": "\(key)", "reason": "\(why)"])
         case .notFound:
             logger.debug("\(operation): not found", metadata: ["path": "\(key)"])
+        case .corrupt:
+            break // logged once where the mismatch was found
         default:
             logger.info("\(operation) failed", metadata: ["path": "\(key)", "error": "\(fsError)"])
         }

@@ -30,6 +30,7 @@ extension BackendFactory {
         if let v = source.attributeTTL?.value { config.cachePolicy.attributeTTL = v }
         if let v = source.listingTTL?.value { config.cachePolicy.listingTTL = v }
         if let v = source.negativeTTL?.value { config.cachePolicy.negativeTTL = v }
+        if let v = source.verifyWholeMB { config.verification = try verificationPolicy(name, megabytes: v) }
         return try JDMABackend(configuration: config, logger: logger)
     }
 }

@@ -105,10 +105,19 @@ enum BackendFactory {
         if let v = source.readOnly { config.isWritable = !v }
         if let v = source.timeout?.value { config.stallTimeout = max(1, v) }
         if let v = source.retries { config.retry.maxRetries = max(0, v) }
+        if let v = source.verifyWholeMB { config.verification = try verificationPolicy(name, megabytes: v) }
         if !config.verifyTLS {
             logger.warning("TLS certificate verification is off for this source", metadata: ["source": "\(name)"])
         }
         return RucioBackend(configuration: config, logger: logger)
+    }
+
+    /// `verify_whole_mb`: a size in MiB, 0 meaning "verify every file only once fully read".
+    static func verificationPolicy(_ name: String, megabytes: Double) throws -> VerificationPolicy {
+        guard megabytes >= 0, megabytes < Double(UInt64.max >> 21) else {
+            throw ConfigurationError("source \(name): verify_whole_mb must be a size in MiB, 0 or more")
+        }
+        return VerificationPolicy(wholeFileLimit: UInt64(megabytes * 1_048_576))
     }
 
     private static func rucioCredentials(_ name: String, _ source: SourceConfiguration,

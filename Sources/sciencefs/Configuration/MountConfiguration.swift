@@ -94,6 +94,9 @@ struct SourceConfiguration: Decodable {
     /// attempt is abandoned; it is then retried up to `retries` times, after which the operation fails ETIMEDOUT.
     var timeout: Seconds?
     var retries: Int?
+    /// Files with published checksums up to this many MiB are fetched and verified whole before their first byte
+    /// is served; larger ones are verified once fully read (default 64).
+    var verifyWholeMB: Double?
 
     // Rucio: anything left out comes from the user's rucio.cfg.
     var rucioConfig: String?
@@ -142,6 +145,7 @@ struct SourceConfiguration: Decodable {
         case negativeTTL = "negative_ttl"
         case readOnly = "read_only"
         case timeout, retries
+        case verifyWholeMB = "verify_whole_mb"
         case rucioConfig = "rucio_config"
         case rucioHost = "rucio_host"
         case authHost = "auth_host"
