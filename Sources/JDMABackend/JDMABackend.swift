@@ -30,7 +30,7 @@ public final class JDMABackend: Backend {
     let removals = RemovalMarks()
     let poller: RequestPoller
     let puts: PutStaging
-    /// Files whose SHA-256 was checked after staging (batch id, relative path).
+    /// Staged copies whose SHA-256 was checked (batch id, relative path, size and mtime): true if it matched.
     let verified = TimedCache<String, Bool>(ttl: .infinity)
     /// Submits batches left alone for the quiet period (nil when no quiet period is configured).
     let quietTimer = QuietTimerSlot()
