@@ -49,12 +49,16 @@ public final class FaultInjector: @unchecked Sendable {
         public var action: Action
         /// Remaining firings; nil means forever.
         public var remaining: Int?
+        /// Only requests to this listener of an emulator with several (the Rucio emulator names each RSE's storage
+        /// listener by the RSE); nil matches every listener.
+        public var listener: String?
 
-        public init(method: String?, path: PathMatch, action: Action, count: Int? = 1) {
+        public init(method: String?, path: PathMatch, action: Action, count: Int? = 1, listener: String? = nil) {
             self.method = method?.uppercased()
             self.path = path
             self.action = action
             self.remaining = count
+            self.listener = listener
         }
     }
 
@@ -92,11 +96,14 @@ public final class FaultInjector: @unchecked Sendable {
     /// Rules that have not used up their count.
     public var pending: [Rule] { lock.withLock { rules } }
 
-    /// Finds the first rule matching the request, uses up one of its firings, and returns its action.
-    public func take(method: String, path: String) -> Action? {
+    /// Finds the first rule matching the request (made to `listener`, when the emulator has several), uses up one of
+    /// its firings, and returns its action.
+    public func take(method: String, path: String, listener: String? = nil) -> Action? {
         lock.withLock {
-            guard let index = rules.firstIndex(where: { ($0.method == nil || $0.method == method) && $0.path.matches(path) })
-            else { return nil }
+            guard let index = rules.firstIndex(where: {
+                ($0.method == nil || $0.method == method) && $0.path.matches(path)
+                    && ($0.listener == nil || $0.listener == listener)
+            }) else { return nil }
             let action = rules[index].action
             if let remaining = rules[index].remaining {
                 if remaining <= 1 { rules.remove(at: index) } else { rules[index].remaining = remaining - 1 }

@@ -43,7 +43,10 @@ extension RucioBackend {
     }
 
     /// Streams `[start, end)` from the best replica, continuing from the next one where a replica fails, so a
-    /// failure half-way through still delivers every byte exactly once.
+    /// failure half-way through still delivers every byte exactly once. A replica that sends no byte for
+    /// `replica_stall_timeout` is such a failure (the replica client gives up without retrying it), so a frozen
+    /// storage server costs one stall timeout per replica tried. A warning is logged when the read moves on; when no
+    /// replica is left, the thrown error says what each one did (logged once, by the Core).
     private func readFromReplicas(_ record: ReplicaRecord, did: DID, from start: UInt64, to end: UInt64,
                                   sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
         let candidates = selector.order(record, recentlyFailed: failures.recentlyFailed())
@@ -52,11 +55,11 @@ extension RucioBackend {
         }
         var delivered: UInt64 = 0
         var problems: [String] = []
-        for candidate in candidates {
+        for (index, candidate) in candidates.enumerated() {
             var sinkFailed = false
             do {
                 guard let range = ByteRange(offset: start + delivered, length: end - start - delivered) else { break }
-                _ = try storage.download(HTTPRequest(method: .get, url: candidate.url), range: range) { chunk in
+                _ = try replicaReads.download(HTTPRequest(method: .get, url: candidate.url), range: range) { chunk in
                     do {
                         try sink(chunk)
                     } catch {
@@ -72,10 +75,16 @@ extension RucioBackend {
                 return delivered
             } catch where !sinkFailed && Self.isReplicaFailure(error) {
                 failures.recordFailure(candidate.rse)
-                problems.append("\(candidate.rse): \(error)")
-                logger.warning("replica read failed; trying the next replica", metadata: [
-                    "source": "\(name)", "did": "\(did)", "rse": "\(candidate.rse)",
-                    "url": "\(URLRedaction.redact(candidate.url))", "error": "\(error)"])
+                let stalled = (error as? HTTPError)?.isTimeout == true
+                let problem = stalled ? "sent nothing for \(Int(configuration.replicaStallTimeout)) s (replica_stall_timeout)"
+                    : "\(error)"
+                problems.append("\(candidate.rse) \(problem)")
+                if index + 1 < candidates.count {
+                    logger.warning(stalled ? "replica stalled; continuing from the next replica"
+                                           : "replica read failed; continuing from the next replica", metadata: [
+                        "source": "\(name)", "did": "\(did)", "rse": "\(candidate.rse)", "from_byte": "\(start + delivered)",
+                        "url": "\(URLRedaction.redact(candidate.url))", "error": "\(error)"])
+                }
             }
         }
         replicaRecords.remove(did) // the list may be stale: ask the server again next time

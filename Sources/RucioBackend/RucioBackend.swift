@@ -21,6 +21,9 @@ public final class RucioBackend: Backend {
     let api: RucioAPI
     /// Reads and writes storage PFNs (not the Rucio API): no Rucio token, few retries.
     let storage: HTTPClient
+    /// Reads replicas, giving up on a silent storage server after `replica_stall_timeout` (see
+    /// `RucioConfiguration.replicaReadClientConfiguration`).
+    let replicaReads: HTTPClient
     let logger: Logger
     let selector: ReplicaSelector
     let failures: RSEFailureMemory
@@ -43,6 +46,7 @@ public final class RucioBackend: Backend {
         self.isWritable = configuration.isWritable
         self.configuration = configuration
         self.storage = storage
+        self.replicaReads = HTTPClient(configuration: configuration.replicaReadClientConfiguration, logger: logger)
         self.logger = logger
         self.api = RucioAPI(configuration: configuration, http: http, logger: logger)
         self.selector = ReplicaSelector(preferredRSEs: configuration.preferredRSEs)

@@ -49,6 +49,9 @@ public struct RucioConfiguration: Sendable, CustomStringConvertible {
     public var tokenRefreshMargin: TimeInterval
     /// An RSE that failed a read is tried last for this long.
     public var failedRSEPenalty: TimeInterval
+    /// Seconds a storage server may send no byte (while connecting or mid-transfer) before the read abandons that
+    /// replica for the next one, continuing from the first byte not yet delivered (`replica_stall_timeout`).
+    public var replicaStallTimeout: TimeInterval = 10
     /// Which files the Core verifies whole before serving them (`verify_whole_mb`).
     public var verification = VerificationPolicy()
     public var isWritable: Bool
@@ -110,10 +113,21 @@ public struct RucioConfiguration: Sendable, CustomStringConvertible {
                                 retry: retry, tls: tlsOptions)
     }
 
-    /// Settings of the client that reads and writes storage PFNs: the same TLS identity (grid storage accepts the
+    /// Settings of the client that writes storage PFNs (uploads): the same TLS identity (grid storage accepts the
     /// X.509 proxy too), fewer retries.
     public var storageClientConfiguration: HTTPClientConfiguration {
         HTTPClientConfiguration(connectTimeout: connectTimeout, lowSpeedLimit: 1, lowSpeedTime: stallTimeout,
                                 retry: storageRetry, tls: tlsOptions)
+    }
+
+    /// Settings of the client that reads replicas. A storage server that sends no byte for `replicaStallTimeout`
+    /// (connect and TLS included) is given up on at once, without a retry against the same server: the next
+    /// replica is the better bet, and a retry would multiply how long a reader waits for its EIO when no other
+    /// replica is left. Other failures (a dropped connection, a 5xx) keep `storageRetry`.
+    public var replicaReadClientConfiguration: HTTPClientConfiguration {
+        var retry = storageRetry
+        retry.retriesTimeouts = false
+        return HTTPClientConfiguration(connectTimeout: min(connectTimeout, replicaStallTimeout), lowSpeedLimit: 1,
+                                       lowSpeedTime: replicaStallTimeout, retry: retry, tls: tlsOptions)
     }
 }

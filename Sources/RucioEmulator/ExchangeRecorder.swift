@@ -30,7 +30,7 @@ struct ExchangeRecorder: Sendable {
         let method = request.method.rawValue
         let loggedPath = Self.decodedPath(request.uri.path)
         let exchange = try await FaultedExchange.perform(
-            faults.take(method: method, path: loggedPath), faults: faults,
+            faults.take(method: method, path: loggedPath, listener: listener), faults: faults,
             dialect: FaultedExchange.Dialect(status: faultStatus, malformedJSON: malformed, expiredToken: expiredToken),
             route: route)
         var response = exchange.response

@@ -41,7 +41,7 @@ public final class HTTPClient: Sendable {
                 }
                 let error = transportError(outcome.code, state: state, request: request)
                 let resendable = request.method.isIdempotent || request.retryAfterBodySent || outcome.bytesUploaded == 0
-                if resendable, Self.isRetryable(outcome.code), retries < configuration.retry.maxRetries {
+                if resendable, isRetryable(outcome.code), retries < configuration.retry.maxRetries {
                     retries += 1
                     backOff(request, retry: retries, reason: error.description)
                     continue
@@ -93,7 +93,7 @@ public final class HTTPClient: Sendable {
             let cutOnPurpose = state.reachedLimit && outcome.code == CURLE_WRITE_ERROR
             if outcome.code != CURLE_OK && !cutOnPurpose {
                 let error = transportError(outcome.code, state: state, request: request)
-                if Self.isRetryable(outcome.code), request.method.isIdempotent, retries < configuration.retry.maxRetries {
+                if isRetryable(outcome.code), request.method.isIdempotent, retries < configuration.retry.maxRetries {
                     retries += 1
                     backOff(request, retry: retries, reason: "\(error.description) after \(delivered) bytes")
                     continue
@@ -150,6 +150,12 @@ public final class HTTPClient: Sendable {
             "delay_s": "\(String(format: "%.2f", delay))",
         ])
         if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+    }
+
+    /// `isRetryable`, less timeouts when the policy says a silent server is not worth a second wait.
+    private func isRetryable(_ code: CURLcode) -> Bool {
+        if code == CURLE_OPERATION_TIMEDOUT && !configuration.retry.retriesTimeouts { return false }
+        return Self.isRetryable(code)
     }
 
     /// Failures a new attempt may cure: could not connect, timed out, connection dropped or reset.

@@ -9,9 +9,13 @@ public struct RetryPolicy: Sendable {
     public var multiplier: Double
     public var maxDelay: TimeInterval
     public var jitter: Double
+    /// Whether an attempt abandoned for silence (connect timeout, no byte for the low-speed time) is retried.
+    /// Off where the caller has a better place to go (another replica) and a retry would only multiply the wait.
+    public var retriesTimeouts: Bool
 
     public init(maxRetries: Int = 4, initialDelay: TimeInterval = 0.25, multiplier: Double = 2,
-                maxDelay: TimeInterval = 8, jitter: Double = 0.2) {
+                maxDelay: TimeInterval = 8, jitter: Double = 0.2, retriesTimeouts: Bool = true) {
+        self.retriesTimeouts = retriesTimeouts
         self.maxRetries = maxRetries
         self.initialDelay = initialDelay
         self.multiplier = multiplier

@@ -106,6 +106,10 @@ enum BackendFactory {
         if let v = source.timeout?.value { config.stallTimeout = max(1, v) }
         if let v = source.retries { config.retry.maxRetries = max(0, v) }
         if let v = source.verifyWholeMB { config.verification = try verificationPolicy(name, megabytes: v) }
+        if let v = source.replicaStallTimeout?.value {
+            guard v > 0 else { throw ConfigurationError("source \(name): replica_stall_timeout must be positive") }
+            config.replicaStallTimeout = v
+        }
         if !config.verifyTLS {
             logger.warning("TLS certificate verification is off for this source", metadata: ["source": "\(name)"])
         }

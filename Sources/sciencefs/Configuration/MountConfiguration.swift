@@ -114,6 +114,8 @@ struct SourceConfiguration: Decodable {
     var site: String?
     var scopes: String?
     var containerSuffix: String?
+    /// Seconds a replica may send no byte before the read moves to the next replica (or fails, if none is left).
+    var replicaStallTimeout: Seconds?
 
     // AMIE: the site's AMIE code and its API key (`api_key`, or the name of an environment variable holding it).
     var siteName: String?
@@ -146,6 +148,7 @@ struct SourceConfiguration: Decodable {
         case readOnly = "read_only"
         case timeout, retries
         case verifyWholeMB = "verify_whole_mb"
+        case replicaStallTimeout = "replica_stall_timeout"
         case rucioConfig = "rucio_config"
         case rucioHost = "rucio_host"
         case authHost = "auth_host"
