@@ -62,6 +62,25 @@ final class JDMAMountTests: XCTestCase {
         XCTAssertTrue(transfers.lines.contains { $0.hasPrefix("jdma-") }, transfers.text)
     }
 
+    /// A staged file whose bytes do not match JDMA's SHA-256: a batch is staged whole and checked before its first
+    /// byte is served, so even a one-byte read fails, and so does every later one, with one log line.
+    func testAPartialReadOfACorruptStagedFileFailsWithEIO() throws {
+        jdma.setTapeDelay(0.2)
+        let out = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 13) })
+        let batch = try jdma.addBatch(user: "alice", workspace: "gws", label: "bad", files: ["out.nc": out], onTape: true)
+        var corrupted = out
+        corrupted[150_000] ^= 0xff // the first bytes are intact: only the digest of the whole file tells
+        try corrupted.write(to: jdma.storedFile(batch: batch, path: "out.nc"))
+        try fixture.mount()
+        XCTAssertEqual(fixture.pythonRead(path("gws/bad/out.nc"), count: 200), "EIO",
+                       "Python's read(200) fails and returns no byte")
+        let dd = fixture.ddFirstBlock(path("gws/bad/out.nc"))
+        XCTAssertNotEqual(dd.status, 0)
+        XCTAssertEqual(dd.stdout.count, 0, "dd bs=1 count=1 got no byte")
+        XCTAssertTrue(dd.stderr.contains("Input/output error"), dd.stderr)
+        XCTAssertEqual(fixture.logLines(containing: "sha256 mismatch"), 1, "one log line for the corrupt file")
+    }
+
     func testNonBlockingOpenOfATapeFileIsEAGAIN() throws {
         jdma.setTapeDelay(nil)  // requests move only when the test says so
         _ = try jdma.addBatch(user: "alice", workspace: "gws", label: "cold", files: ["a.dat": Data("cold bytes\n".utf8)], onTape: true)

@@ -116,12 +116,13 @@ enum BackendFactory {
         return RucioBackend(configuration: config, logger: logger)
     }
 
-    /// `verify_whole_mb`: a size in MiB, 0 meaning "verify every file only once fully read".
-    static func verificationPolicy(_ name: String, megabytes: Double) throws -> VerificationPolicy {
-        guard megabytes >= 0, megabytes < Double(UInt64.max >> 21) else {
-            throw ConfigurationError("source \(name): verify_whole_mb must be a size in MiB, 0 or more")
+    /// `verify_whole_mb`: a whole number of MiB (as `data_cache_size_mb`), 0 meaning "verify every file only once
+    /// it has been read fully".
+    static func verificationPolicy(_ name: String, megabytes: Int) throws -> VerificationPolicy {
+        guard megabytes >= 0, megabytes < 1 << 40 else {
+            throw ConfigurationError("source \(name): verify_whole_mb must be a whole number of MiB, 0 or more")
         }
-        return VerificationPolicy(wholeFileLimit: UInt64(megabytes * 1_048_576))
+        return VerificationPolicy(wholeFileLimit: UInt64(megabytes) << 20)
     }
 
     private static func rucioCredentials(_ name: String, _ source: SourceConfiguration,

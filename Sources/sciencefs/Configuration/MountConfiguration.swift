@@ -96,7 +96,7 @@ struct SourceConfiguration: Decodable {
     var retries: Int?
     /// Files with published checksums up to this many MiB are fetched and verified whole before their first byte
     /// is served; larger ones are verified once fully read (default 64).
-    var verifyWholeMB: Double?
+    var verifyWholeMB: Int?
 
     // Rucio: anything left out comes from the user's rucio.cfg.
     var rucioConfig: String?
