@@ -160,19 +160,42 @@ final class VFSTests: XCTestCase {
         XCTAssertEqual(try readAll(vfs, "mem/good.bin"), content)
     }
 
-    func testACorruptedFileFailsWithEIOAndIsEvicted() throws {
+    func testACorruptedFileFailsWithEIOUntilRefreshed() throws {
         let backend = InMemoryBackend()
         let content = Data(repeating: 7, count: 200_000)
         backend.put("/bad.bin", content)
         backend.publishedChecksums["/bad.bin"] = [.adler32("deadbeef")]
         let vfs = try makeVFS(backend)
         XCTAssertThrowsError(try readAll(vfs, "mem/bad.bin")) { error in
-            guard case .io(let why) = error as? FSError else { return XCTFail("expected EIO, got \(error)") }
+            guard case .corrupt(let why) = error as? FSError else { return XCTFail("expected corrupt (EIO), got \(error)") }
+            XCTAssertEqual(FSError.corrupt(why).errno, EIO)
             XCTAssertTrue(why.contains("checksum mismatch"), why)
         }
         let reads = backend.count("read /bad.bin")
-        XCTAssertThrowsError(try readAll(vfs, "mem/bad.bin"), "evicted: the next read fetches and checks again")
+        XCTAssertThrowsError(try readAll(vfs, "mem/bad.bin"), "remembered: every later open fails")
+        XCTAssertEqual(backend.count("read /bad.bin"), reads, "without fetching the bad bytes again")
+        try vfs.refresh(try ino(vfs, "mem/bad.bin"))
+        XCTAssertThrowsError(try readAll(vfs, "mem/bad.bin"), "refreshed: fetched and checked again")
         XCTAssertGreaterThan(backend.count("read /bad.bin"), reads)
+    }
+
+    func testAPartialReadOfACorruptedSmallFileFailsBeforeAnyByteIsServed() throws {
+        let backend = InMemoryBackend()
+        var content = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let sums = ChecksumCalculator.compute(content)
+        content[150_000] ^= 0xff // the first 200 bytes are intact
+        backend.put("/bad.bin", content)
+        backend.publishedChecksums["/bad.bin"] = [.adler32(sums.adler32), .md5(sums.md5)]
+        let vfs = try makeVFS(backend)
+        let fh = try vfs.open(try ino(vfs, "mem/bad.bin"), flags: VFS.OpenFlags(rawValue: O_RDONLY))
+        defer { vfs.release(handle: fh) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 200, alignment: 8)
+        defer { buffer.deallocate() }
+        XCTAssertThrowsError(try vfs.read(handle: fh, offset: 0, into: buffer)) { error in
+            XCTAssertEqual((error as? FSError)?.errno, EIO, "\(error)")
+        }
+        XCTAssertThrowsError(try vfs.open(try ino(vfs, "mem/bad.bin"), flags: VFS.OpenFlags(rawValue: O_RDONLY)),
+                             "a second open fails too")
     }
 
     func testTransfersOfEverySourceAppearAsJSONFilesUnderDotSciencefs() throws {
