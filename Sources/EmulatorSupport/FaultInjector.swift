@@ -16,6 +16,9 @@ public final class FaultInjector: @unchecked Sendable {
         case delay(milliseconds: Int)
         /// Accept the request and never answer (until the rule is removed or the emulator stops).
         case hang
+        /// Do the work, send the headers and this many body bytes, then send nothing more (a server frozen
+        /// mid-transfer) until the rule is removed or the emulator stops; the connection is then dropped.
+        case stallAfterBytes(Int)
         /// Answer normally but send only the first bytes of the body, with a `Content-Length` that matches what
         /// is sent: a short reply that looks complete at the HTTP level.
         case truncatedBody(keepBytes: Int)

@@ -52,6 +52,9 @@ package struct FaultedExchange {
             return FaultedExchange(response: await route(), shaping: BodyShaping())
         case .dropAfterBytes(let count):
             return FaultedExchange(response: await route(), shaping: BodyShaping(dropAfter: max(0, count)))
+        case .stallAfterBytes(let count):
+            return FaultedExchange(response: await route(),
+                                   shaping: BodyShaping(stallAfter: max(0, count), hold: { await faults.waitWhileHanging() }))
         case .truncatedBody(let keep):
             return FaultedExchange(response: await route(), shaping: BodyShaping(truncateTo: max(0, keep)))
         case .wrongContentLength(let extra):
@@ -68,15 +71,21 @@ package struct BodyShaping: Sendable {
     package var truncateTo: Int?
     /// Declare this many bytes more than the body has, send the body, then drop the connection.
     package var extraDeclaredBytes: Int?
+    /// Send the headers and this many body bytes, then wait on `hold` before dropping the connection.
+    package var stallAfter: Int?
+    package var hold: (@Sendable () async -> Void)?
 
-    package init(dropAfter: Int? = nil, truncateTo: Int? = nil, extraDeclaredBytes: Int? = nil) {
+    package init(dropAfter: Int? = nil, truncateTo: Int? = nil, extraDeclaredBytes: Int? = nil,
+                 stallAfter: Int? = nil, hold: (@Sendable () async -> Void)? = nil) {
         self.dropAfter = dropAfter
         self.truncateTo = truncateTo
         self.extraDeclaredBytes = extraDeclaredBytes
+        self.stallAfter = stallAfter
+        self.hold = hold
     }
 
     /// The body bytes the client will actually receive, given the body's own length.
     package func bytesSent(of planned: Int) -> Int {
-        min(planned, dropAfter ?? planned, truncateTo ?? planned)
+        min(planned, dropAfter ?? planned, truncateTo ?? planned, stallAfter ?? planned)
     }
 }

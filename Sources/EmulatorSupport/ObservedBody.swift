@@ -15,8 +15,9 @@ package enum ObservedBody {
         if let truncate = shaping.truncateTo { declared = min(declared ?? truncate, truncate) }
         if let extra = shaping.extraDeclaredBytes, let length = body.contentLength { declared = length + extra }
         return ResponseBody(contentLength: declared) { writer in
-            let counting = CountingWriter(inner: writer, dropAfter: shaping.dropAfter, truncateTo: shaping.truncateTo,
-                                          dropAtEnd: shaping.extraDeclaredBytes != nil, report: report)
+            let counting = CountingWriter(inner: writer, dropAfter: shaping.dropAfter ?? shaping.stallAfter,
+                                          truncateTo: shaping.truncateTo, dropAtEnd: shaping.extraDeclaredBytes != nil,
+                                          hold: shaping.stallAfter == nil ? nil : shaping.hold, report: report)
             try await body.write(counting)
         }
     }
@@ -26,6 +27,8 @@ package enum ObservedBody {
         let dropAfter: Int?
         let truncateTo: Int?
         let dropAtEnd: Bool
+        /// Awaited before the connection is dropped at `dropAfter` (a stalled server rather than a dropped one).
+        let hold: (@Sendable () async -> Void)?
         let report: @Sendable (Int) -> Void
         var sent = 0
 
@@ -46,6 +49,7 @@ package enum ObservedBody {
                 }
                 sent = limit
                 report(sent)
+                await hold?()
                 throw ConnectionDropped()
             }
             try await inner.write(buffer)
@@ -56,6 +60,7 @@ package enum ObservedBody {
             if let limit = dropAfter, sent >= limit {
                 // A body no longer than the limit still ends with a dropped connection, as the fault promises.
                 report(sent)
+                await hold?()
                 throw ConnectionDropped()
             }
             report(sent)

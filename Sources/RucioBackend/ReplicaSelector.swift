@@ -55,12 +55,28 @@ struct ReplicaSelector: Sendable {
     private static func schemeRank(_ url: String) -> Int { url.hasPrefix("https://") ? 0 : 1 }
 }
 
-/// Remembers which RSEs failed a read recently, so the next reads try other replicas first.
-/// Thread-safe.
+/// Remembers which RSEs failed a read recently, so the next reads try other replicas first, and which stalled
+/// (sent nothing for `replica_stall_timeout`), so they are not waited for again straight away. Thread-safe.
 final class RSEFailureMemory: @unchecked Sendable {
     private let lock = NSLock()
     private var failures: [String: Date] = [:]
+    private var stalls: [String: Date] = [:]
     let penalty: TimeInterval
+
+    func recordStall(_ rse: String, now: Date = Date()) {
+        lock.withLock { stalls[rse] = now }
+    }
+
+    /// True when `rse` stalled less than `window` seconds ago. The kernel re-issues a failed page read at once,
+    /// and a second read of a file on the same frozen server would otherwise wait the whole stall time again.
+    func stalledRecently(_ rse: String, within window: TimeInterval, now: Date = Date()) -> Bool {
+        lock.withLock {
+            guard let at = stalls[rse] else { return false }
+            if now.timeIntervalSince(at) < window { return true }
+            stalls[rse] = nil
+            return false
+        }
+    }
 
     init(penalty: TimeInterval) { self.penalty = penalty }
 
@@ -73,6 +89,7 @@ final class RSEFailureMemory: @unchecked Sendable {
     func recordSuccess(_ rse: String) {
         lock.lock()
         failures[rse] = nil
+        stalls[rse] = nil
         lock.unlock()
     }
 

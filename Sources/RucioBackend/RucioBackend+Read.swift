@@ -45,8 +45,9 @@ extension RucioBackend {
     /// Streams `[start, end)` from the best replica, continuing from the next one where a replica fails, so a
     /// failure half-way through still delivers every byte exactly once. A replica that sends no byte for
     /// `replica_stall_timeout` is such a failure (the replica client gives up without retrying it), so a frozen
-    /// storage server costs one stall timeout per replica tried. A warning is logged when the read moves on; when no
-    /// replica is left, the thrown error says what each one did (logged once, by the Core).
+    /// storage server costs one stall timeout per replica tried; a replica that stalled less than that long ago is
+    /// not waited for again (see `RSEFailureMemory.stalledRecently`). A warning is logged when the read moves on;
+    /// when no replica is left, the thrown error says what each one did.
     private func readFromReplicas(_ record: ReplicaRecord, did: DID, from start: UInt64, to end: UInt64,
                                   sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
         let candidates = selector.order(record, recentlyFailed: failures.recentlyFailed())
@@ -55,7 +56,13 @@ extension RucioBackend {
         }
         var delivered: UInt64 = 0
         var problems: [String] = []
+        let stallTimeout = configuration.replicaStallTimeout
         for (index, candidate) in candidates.enumerated() {
+            if failures.stalledRecently(candidate.rse, within: stallTimeout) {
+                problems.append("\(candidate.rse) stalled less than \(String(format: "%g", stallTimeout)) s ago "
+                    + "(replica_stall_timeout); not waited for again")
+                continue
+            }
             var sinkFailed = false
             do {
                 guard let range = ByteRange(offset: start + delivered, length: end - start - delivered) else { break }
@@ -76,7 +83,8 @@ extension RucioBackend {
             } catch where !sinkFailed && Self.isReplicaFailure(error) {
                 failures.recordFailure(candidate.rse)
                 let stalled = (error as? HTTPError)?.isTimeout == true
-                let problem = stalled ? "sent nothing for \(Int(configuration.replicaStallTimeout)) s (replica_stall_timeout)"
+                if stalled { failures.recordStall(candidate.rse) }
+                let problem = stalled ? "sent nothing for \(String(format: "%g", stallTimeout)) s (replica_stall_timeout)"
                     : "\(error)"
                 problems.append("\(candidate.rse) \(problem)")
                 if index + 1 < candidates.count {

@@ -58,6 +58,21 @@ final class RucioStalledReplicaMountTests: XCTestCase {
                       String(fixture.log.suffix(3000)))
     }
 
+    func testAReplicaThatFreezesMidTransferIsContinuedFromTheOtherRSE() throws {
+        let data = Data((0..<400_000).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ $0 >> 9) })
+        let file = try addFile("halfway.dat", data, rses: ["SITE_A", "SITE_B"])
+        try fixture.mount()
+        rucio.faults.add(FaultInjector.Rule(method: "GET", path: .prefix("/"), action: .stallAfterBytes(100_000),
+                                            count: nil, listener: "SITE_A"))
+        let expected = fixture.root.appendingPathComponent("halfway.expected")
+        try data.write(to: expected)
+        let cmp = fixture.run("cmp", [file, expected.path], timeout: 300)
+        XCTAssertEqual(cmp.status, 0, cmp.text + cmp.stderr)
+        let fromB = rucio.requestLog.all.filter { $0.listener == "SITE_B" && $0.method == "GET" && $0.path.hasSuffix("/halfway.dat") }
+        XCTAssertEqual(fromB.map(\.range), ["bytes=100000-399999"],
+                       "SITE_B was asked only for what SITE_A had not delivered")
+    }
+
     func testASingleReplicaOnAStalledRSEFailsWithEIOAndALogLine() throws {
         let file = try addFile("lonely.dat", Data("only on SITE_A\n".utf8), rses: ["SITE_A"])
         try fixture.mount()
@@ -68,5 +83,6 @@ final class RucioStalledReplicaMountTests: XCTestCase {
         XCTAssertTrue(cat.stderr.contains("Input/output error"), cat.stderr)
         let lines = fixture.log.split(separator: "\n").filter { $0.contains("lonely.dat") && $0.contains("replica_stall_timeout") }
         XCTAssertFalse(lines.isEmpty, "the log says the only replica sent nothing:\n\(fixture.log.suffix(3000))")
+        XCTAssertEqual(fixture.pythonRead(file, count: 200), "EIO", "a later read fails the same way")
     }
 }
