@@ -21,35 +21,47 @@ final class VerificationLedger: @unchecked Sendable {
 
     private let lock = NSLock()
     private var states: [Key: State] = [:]
-    /// One lock per file version being fetched whole, so two readers of the same small file fetch it once.
-    private var gates: [Key: NSLock] = [:]
+    /// One lock per file version being fetched whole, so two readers of the same small file fetch it once; dropped
+    /// when its last user is done.
+    private var gates: [Key: (lock: NSLock, users: Int)] = [:]
+    /// Past this many verdicts the "verified" ones are forgotten (a file read again is then checked again, from
+    /// the local cache); corrupt ones are always kept. Bounds memory in a session that reads millions of files.
+    private let capacity: Int
+
+    init(capacity: Int = 100_000) {
+        self.capacity = capacity
+    }
 
     func state(_ key: Key) -> State? {
         lock.withLock { states[key] }
     }
 
     func record(_ key: Key, _ state: State) {
-        lock.withLock { states[key] = state }
+        lock.withLock {
+            if states.count >= capacity { states = states.filter { $0.value != .verified } }
+            states[key] = state
+        }
     }
 
     /// Forgets every version of `node` (and of the nodes below it): the next read checks again.
     func forget(_ node: NodeKey) {
-        lock.withLock {
-            states = states.filter { !$0.key.node.isWithin(node) }
-            gates = gates.filter { !$0.key.node.isWithin(node) }
-        }
+        lock.withLock { states = states.filter { !$0.key.node.isWithin(node) } }
     }
 
     /// Runs `body` while no other caller runs it for the same `key`.
     func exclusively<T>(_ key: Key, _ body: () throws -> T) rethrows -> T {
         let gate = lock.withLock { () -> NSLock in
-            if let gate = gates[key] { return gate }
-            let gate = NSLock()
-            gates[key] = gate
-            return gate
+            let entry = gates[key] ?? (NSLock(), 0)
+            gates[key] = (entry.lock, entry.users + 1)
+            return entry.lock
         }
         gate.lock()
-        defer { gate.unlock() }
+        defer {
+            gate.unlock()
+            lock.withLock {
+                if let entry = gates[key] { gates[key] = entry.users > 1 ? (entry.lock, entry.users - 1) : nil }
+            }
+        }
         return try body()
     }
 }
