@@ -181,9 +181,10 @@ final class VFSTests: XCTestCase {
 
     func testAPartialReadOfACorruptedSmallFileFailsBeforeAnyByteIsServed() throws {
         let backend = InMemoryBackend()
-        var content = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        // 3 MiB: more than the first fetch (1 MiB), so only a whole-file check before serving catches it.
+        var content = Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
         let sums = ChecksumCalculator.compute(content)
-        content[150_000] ^= 0xff // the first 200 bytes are intact
+        content[3_000_000] ^= 0xff // the first 200 bytes are intact
         backend.put("/bad.bin", content)
         backend.publishedChecksums["/bad.bin"] = [.adler32(sums.adler32), .md5(sums.md5)]
         let vfs = try makeVFS(backend)

@@ -11,8 +11,9 @@ final class RucioIntegrityMountTests: XCTestCase {
     private let scope = "user.alice"
 
     override func setUpWithError() throws {
-        // 1 MiB: the 200 kB files below are verified whole before serving, the 3 MiB one as it is fully read.
-        fixture = try MountFixture(withRucio: true, rucioSettings: "verify_whole_mb = 1")
+        // 4 MiB: the 3 MiB files below are verified whole before serving, the 6 MiB one as it is fully read. (Files
+        // up to the 1 MiB first fetch were complete, and so checked, at their first read even before.)
+        fixture = try MountFixture(withRucio: true, rucioSettings: "verify_whole_mb = 4")
         try rucio.addScope(scope, account: "alice")
         try rucio.addCollection(scope: scope, name: "ds", type: .dataset)
     }
@@ -46,9 +47,9 @@ final class RucioIntegrityMountTests: XCTestCase {
     }
 
     func testPartialReadsOfACorruptedReplicaFailWithEIOAndReturnNoBytes() throws {
-        let data = Self.pattern(200_000, 3)
+        let data = Self.pattern(3 << 20, 3)
         // The first bytes are intact: only a check of the whole file can tell they belong to a bad copy.
-        let file = try addFile("bad.bin", data, corruptAt: 150_000)
+        let file = try addFile("bad.bin", data, corruptAt: 3_000_000)
         try fixture.mount()
         XCTAssertEqual(xattr("user.sciencefs.verify", file), "whole-before-read")
         XCTAssertEqual(xattr("user.sciencefs.verified", file), "no")
@@ -76,7 +77,7 @@ final class RucioIntegrityMountTests: XCTestCase {
     }
 
     func testAGoodFileIsFetchedWholeAndVerifiedBeforeItsFirstByteThenReadsByteForByte() throws {
-        let data = Self.pattern(300_000, 7)
+        let data = Self.pattern(3 << 20, 7)
         let file = try addFile("good.bin", data)
         try fixture.mount()
         rucio.requestLog.clear()
@@ -93,8 +94,8 @@ final class RucioIntegrityMountTests: XCTestCase {
     }
 
     func testAFileLargerThanVerifyWholeMBStreamsAndFailsAtTheEndOfAFullRead() throws {
-        let data = Self.pattern(3 << 20, 11)
-        let file = try addFile("big.bin", data, corruptAt: 3_000_000)
+        let data = Self.pattern(6 << 20, 11)
+        let file = try addFile("big.bin", data, corruptAt: 6_000_000)
         try fixture.mount()
         XCTAssertEqual(xattr("user.sciencefs.verify", file), "on-full-read")
         // Served as it streams: a first block is delivered before the file can be checked (documented).
