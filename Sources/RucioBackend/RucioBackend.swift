@@ -98,6 +98,13 @@ public final class RucioBackend: Backend {
         }
     }
 
+    /// A scope directory lists only the scope's top-level DIDs, yet any DID of the scope can be named there; every
+    /// other directory (the scope list, a collection's children) shows all that `stat` accepts inside it.
+    public func listingIsComplete(_ path: RemotePath) -> Bool {
+        if case .scope? = try? RucioLocation(path) { return false }
+        return true
+    }
+
     public func list(_ path: RemotePath) throws -> [RemoteEntry] {
         try mapErrors("list", path) {
             switch try RucioLocation(path) {

@@ -49,6 +49,11 @@ public protocol Backend: AnyObject, Sendable {
     func stat(_ path: RemotePath) throws -> RemoteAttributes
     /// All entries of a directory (every page fetched).
     func list(_ path: RemotePath) throws -> [RemoteEntry]
+    /// Whether `list(path)` shows every name that `stat` can find directly inside `path`. When it does not (a
+    /// Rucio scope lists only its top-level DIDs, yet any DID of the scope is reachable by name), a name missing
+    /// from a fresh listing proves nothing, and the Core asks `stat` instead of answering ENOENT from the listing.
+    /// Defaults to true.
+    func listingIsComplete(_ path: RemotePath) -> Bool
     /// Streams bytes `[offset, offset+length)` (clamped to the object's end) to `sink`, in order.
     /// Returns the number of bytes delivered.
     @discardableResult
@@ -84,6 +89,7 @@ public protocol Backend: AnyObject, Sendable {
 extension Backend {
     public var isWritable: Bool { true }
     public func cachePolicy(for path: RemotePath) -> CachePolicy { cachePolicy }
+    public func listingIsComplete(_ path: RemotePath) -> Bool { true }
     public func copy(from: RemoteRef, to: RemotePath) throws -> CopyOutcome { .notPossible }
     public func checksums(of path: RemotePath, attributes: RemoteAttributes) -> [Checksum] { [] }
     public func extendedAttributes(of path: RemotePath, attributes: RemoteAttributes) throws -> [String: String] {

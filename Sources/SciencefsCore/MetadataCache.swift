@@ -118,13 +118,14 @@ final class MetadataCache: @unchecked Sendable {
         }
     }
 
-    /// True when `key` was recently found missing, or its parent's fresh listing lacks it.
-    func isKnownMissing(_ key: NodeKey, policy: CachePolicy, now: Date) -> Bool {
+    /// True when `key` was recently found missing, or its parent's fresh listing lacks it and that listing shows
+    /// everything (`parentListingIsComplete`; a Rucio scope's listing does not, see `Backend.listingIsComplete`).
+    func isKnownMissing(_ key: NodeKey, policy: CachePolicy, parentListingIsComplete: Bool = true, now: Date) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         if let at = negatives[key], now.timeIntervalSince(at) < policy.negativeTTL { return true }
-        if let listing = listings[key.parent], now.timeIntervalSince(listing.fetchedAt) < policy.listingTTL,
-           !listing.names.contains(key.name) {
+        if parentListingIsComplete, let listing = listings[key.parent],
+           now.timeIntervalSince(listing.fetchedAt) < policy.listingTTL, !listing.names.contains(key.name) {
             return true
         }
         return false

@@ -163,7 +163,10 @@ public final class VFS: @unchecked Sendable {
         let now = clock.now()
         let policy = backend.cachePolicy(for: key.path)
         if let cached = metadata.attributes(key, ttl: policy.attributeTTL, now: now) { return cached }
-        if metadata.isKnownMissing(key, policy: policy, now: now) { throw FSError.notFound }
+        if metadata.isKnownMissing(key, policy: policy, parentListingIsComplete: backend.listingIsComplete(key.parent.path),
+                                   now: now) {
+            throw FSError.notFound
+        }
         do {
             let attrs = try backend.stat(key.path)
             metadata.save(attributes: attrs, for: key, now: now)
