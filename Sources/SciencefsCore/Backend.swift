@@ -54,6 +54,10 @@ public protocol Backend: AnyObject, Sendable {
     /// from a fresh listing proves nothing, and the Core asks `stat` instead of answering ENOENT from the listing.
     /// Defaults to true.
     func listingIsComplete(_ path: RemotePath) -> Bool
+    /// Called by the VFS before any other call: where the backend keeps what it learns about objects beyond their
+    /// attributes and wants again later (replica lists). The Core owns and invalidates these; a backend keeps no
+    /// cache of its own. The default ignores them.
+    func attach(_ facts: NodeFacts)
     /// Streams bytes `[offset, offset+length)` (clamped to the object's end) to `sink`, in order.
     /// Returns the number of bytes delivered.
     @discardableResult
@@ -70,7 +74,8 @@ public protocol Backend: AnyObject, Sendable {
     /// into the data cache; a mismatch evicts the bytes and fails the read with EIO.
     func checksums(of path: RemotePath, attributes: RemoteAttributes) -> [Checksum]
     /// Extended attributes of an object (`getfattr`). The default answers `attributes.xattrs`; a backend may fetch
-    /// more (a replica list, user metadata) here, since only an explicit xattr call pays for it.
+    /// more (a replica list, user metadata) here, since only an explicit xattr call pays for it. The Core keeps the
+    /// answer for the path's attribute TTL (the kernel asks once per name), so this runs once per `getfattr -d`.
     func extendedAttributes(of path: RemotePath, attributes: RemoteAttributes) throws -> [String: String]
     /// `setfattr` on one of the backend's own names (e.g. `user.amie.client_state`): the backend acts on it.
     /// The default refuses with `.unsupported` (ENOTSUP).
@@ -90,6 +95,7 @@ extension Backend {
     public var isWritable: Bool { true }
     public func cachePolicy(for path: RemotePath) -> CachePolicy { cachePolicy }
     public func listingIsComplete(_ path: RemotePath) -> Bool { true }
+    public func attach(_ facts: NodeFacts) {}
     public func copy(from: RemoteRef, to: RemotePath) throws -> CopyOutcome { .notPossible }
     public func checksums(of path: RemotePath, attributes: RemoteAttributes) -> [Checksum] { [] }
     public func extendedAttributes(of path: RemotePath, attributes: RemoteAttributes) throws -> [String: String] {

@@ -51,6 +51,11 @@ public final class VFS: @unchecked Sendable {
         self.metadata = MetadataCache(store: store) { error in
             storeLogger.warning("metadata store error (cache continues in memory)", metadata: ["error": "\(error)"])
         }
+        for backend in backends {
+            backend.attach(NodeFacts(source: backend.name, cache: metadata, clock: clock) { [weak backend] path in
+                backend?.cachePolicy(for: path) ?? CachePolicy()
+            })
+        }
         try FileManager.default.createDirectory(at: stagingDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
     }

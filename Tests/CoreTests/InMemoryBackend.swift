@@ -59,6 +59,12 @@ final class InMemoryBackend: Backend, @unchecked Sendable {
         return !unlisted.contains { RemotePath(string: $0).parent == path }
     }
 
+    /// One name per file, answered with a recorded call (a real backend pays requests for these).
+    func extendedAttributes(of path: RemotePath, attributes: RemoteAttributes) throws -> [String: String] {
+        record("xattrs \(path)")
+        return attributes.xattrs.merging(["user.mem.size": String(attributes.size)]) { $1 }
+    }
+
     init(name: String = "mem", policy: CachePolicy = CachePolicy(attributeTTL: 60, listingTTL: 60, negativeTTL: 10)) {
         self.name = name
         self.cachePolicy = policy

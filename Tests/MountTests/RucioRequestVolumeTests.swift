@@ -3,7 +3,7 @@ import RucioEmulator
 import XCTest
 
 /// How many requests a Rucio user's everyday commands cost, read from the emulator's request log: a lookup by
-/// name under a scope right after listing it.
+/// name under a scope right after listing it, and `getfattr -d`.
 final class RucioRequestVolumeTests: XCTestCase {
     private var fixture: MountFixture!
     private var rucio: RucioEmulator { fixture.rucio! }
@@ -54,5 +54,23 @@ final class RucioRequestVolumeTests: XCTestCase {
         rucio.requestLog.clear()
         XCTAssertNotEqual(fixture.run("stat", [fixture.rucioPath("\(scope)/no-such-did")]).status, 0)
         XCTAssertEqual(apiRequests, [], "the server's answer is remembered as a negative entry")
+    }
+
+    func testGetfattrDumpCostsAtMostTwoRequestsAndNoneTheSecondTime() throws {
+        try makeTree(files: ["f1.root": Data("one\n".utf8), "f2.root": Data("two\n".utf8)])
+        try fixture.mount()
+        let file = fixture.rucioPath("\(scope)/cont1/ds1/f1.root")
+        XCTAssertEqual(fixture.run("ls", ["-l", fixture.rucioPath("\(scope)/cont1/ds1")]).lines.count, 3)
+        rucio.requestLog.clear()
+        let first = fixture.run("getfattr", ["-d", file])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        for expected in ["user.rucio.did_type=\"FILE\"", "user.rucio.replicas=\"SITE_A\"", "user.rucio.meta.datatype=\"AOD\""] {
+            XCTAssertTrue(first.text.contains(expected), "missing \(expected) in\n\(first.text)")
+        }
+        XCTAssertLessThanOrEqual(apiRequests.count, 2, "\(apiRequests)")
+        rucio.requestLog.clear()
+        let second = fixture.run("getfattr", ["-d", file])
+        XCTAssertEqual(second.text, first.text)
+        XCTAssertEqual(apiRequests, [], "answered from the cache within the attribute TTL")
     }
 }
