@@ -3,7 +3,7 @@ import RucioEmulator
 import XCTest
 
 /// How many requests a Rucio user's everyday commands cost, read from the emulator's request log: a lookup by
-/// name under a scope right after listing it, and `getfattr -d`.
+/// name under a scope right after listing it, `getfattr -d`, and reading every file of a large dataset.
 final class RucioRequestVolumeTests: XCTestCase {
     private var fixture: MountFixture!
     private var rucio: RucioEmulator { fixture.rucio! }
@@ -72,5 +72,21 @@ final class RucioRequestVolumeTests: XCTestCase {
         let second = fixture.run("getfattr", ["-d", file])
         XCTAssertEqual(second.text, first.text)
         XCTAssertEqual(apiRequests, [], "answered from the cache within the attribute TTL")
+    }
+
+    func testReadingEveryFileOfATwoThousandFileDatasetCostsAtMostTwentyReplicaLookups() throws {
+        let count = 2_000
+        let names = (0..<count).map { String(format: "evt_%05d.root", $0) }
+        try makeTree(files: Dictionary(uniqueKeysWithValues: names.map { ($0, Data("event \($0)\n".utf8)) }))
+        try fixture.mount()
+        let dataset = fixture.rucioPath("\(scope)/cont1/ds1")
+        XCTAssertEqual(fixture.run("ls", [dataset]).lines, names)
+        rucio.requestLog.clear()
+        let cat = fixture.run("cat", names.map { "\(dataset)/\($0)" })
+        XCTAssertEqual(cat.status, 0, cat.stderr)
+        XCTAssertEqual(cat.text, names.map { "event \($0)\n" }.joined(), "every file's bytes, in order")
+        let lookups = apiRequests.filter { $0 == "POST /replicas/list" }.count
+        XCTAssertLessThanOrEqual(lookups, (count + 99) / 100, "replica lookups are batched, not one per file")
+        XCTAssertGreaterThan(lookups, 0)
     }
 }
