@@ -21,7 +21,7 @@ extension RucioBackend {
                      sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
         try mapErrors("read", path) {
             guard case .did(let did, _) = try RucioLocation(path) else { throw FSError.isDirectory }
-            let replicas = try replicaRecord(did, at: path)
+            let replicas = try replicaRecord(did, at: path, listingSiblings: true)
             let size = try replicas.bytes ?? record(did).bytes ?? 0
             guard offset < size, length > 0 else { return 0 }
             let end = min(size, offset.addingReportingOverflow(length).overflow ? size : offset + length)

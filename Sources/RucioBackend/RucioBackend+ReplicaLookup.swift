@@ -12,12 +12,14 @@ extension RucioBackend {
 
     /// The replica record of the file at `path`: the Core's copy while fresh, else one lookup that also brings in
     /// the siblings that come after it in its dataset (by name, wrapping around) and are not known yet.
-    func replicaRecord(_ did: DID, at path: RemotePath) throws -> ReplicaRecord {
+    /// `listingSiblings`: fetch the dataset's listing when it is not at hand (worth it for reads, which come in
+    /// runs; an xattr lookup then asks for the one file, or for the siblings its dataset's listing already shows).
+    func replicaRecord(_ did: DID, at path: RemotePath, listingSiblings: Bool = false) throws -> ReplicaRecord {
         let facts = factsSlot.facts
         if let cached = facts?.value(ReplicaRecord.self, at: path) { return cached }
         var wanted: [DID: RemotePath] = [did: path]
-        for (sibling, siblingPath) in siblings(of: path, wanting: Self.replicaBatchSize - 1, facts: facts)
-        where wanted[sibling] == nil {
+        let siblings = siblings(of: path, wanting: Self.replicaBatchSize - 1, facts: facts, fetchingListing: listingSiblings)
+        for (sibling, siblingPath) in siblings where wanted[sibling] == nil {
             wanted[sibling] = siblingPath
         }
         let body = ReplicaListRequest(dids: wanted.keys.map { .init(scope: $0.scope, name: $0.name) },
@@ -40,11 +42,12 @@ extension RucioBackend {
 
     /// Up to `limit` other files of the dataset `path` is in, whose replicas are not known yet: those after it by
     /// file name, then from the start. From the dataset's listing (kept for the listing TTL, and usually already
-    /// there: the file's own `stat` used it). Nothing when `path` is not inside a collection or the listing fails;
-    /// the lookup then asks for the one file.
-    private func siblings(of path: RemotePath, wanting limit: Int, facts: NodeFacts?) -> [(DID, RemotePath)] {
-        guard let facts, limit > 0, case .did(_, .collection(let parent))? = try? RucioLocation(path),
-              let listing = try? listing(of: parent) else { return [] }
+    /// there: the file's own `stat` used it), fetched if missing only when `fetchingListing`. Nothing when `path`
+    /// is not inside a collection or the listing fails; the lookup then asks for the one file.
+    private func siblings(of path: RemotePath, wanting limit: Int, facts: NodeFacts?,
+                          fetchingListing: Bool) -> [(DID, RemotePath)] {
+        guard let facts, limit > 0, case .did(_, .collection(let parent))? = try? RucioLocation(path) else { return [] }
+        guard let listing = fetchingListing ? try? listing(of: parent) : children.value(parent) else { return [] }
         let names = listing.entries.filter { $0.value.type == .file }.keys.sorted()
         let own = names.firstIndex { $0 >= path.name } ?? names.endIndex
         let directory = path.parent

@@ -72,6 +72,14 @@ final class RucioRequestVolumeTests: XCTestCase {
         let second = fixture.run("getfattr", ["-d", file])
         XCTAssertEqual(second.text, first.text)
         XCTAssertEqual(apiRequests, [], "answered from the cache within the attribute TTL")
+
+        // After a remount the attributes come from the on-disk cache and no listing is at hand: still 2 at most.
+        fixture.unmount()
+        try fixture.mount()
+        rucio.requestLog.clear()
+        let afterRemount = fixture.run("getfattr", ["-d", file])
+        XCTAssertEqual(afterRemount.text, first.text)
+        XCTAssertLessThanOrEqual(apiRequests.count, 2, "\(apiRequests)")
     }
 
     func testReadingEveryFileOfATwoThousandFileDatasetCostsAtMostTwentyReplicaLookups() throws {
