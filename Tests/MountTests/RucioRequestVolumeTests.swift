@@ -73,6 +73,12 @@ final class RucioRequestVolumeTests: XCTestCase {
         XCTAssertEqual(second.text, first.text)
         XCTAssertEqual(apiRequests, [], "answered from the cache within the attribute TTL")
 
+        let refresh = fixture.run("setfattr", ["-n", "user.sciencefs.refresh", "-v", "1", file])
+        XCTAssertEqual(refresh.status, 0, refresh.stderr)
+        rucio.requestLog.clear()
+        XCTAssertEqual(fixture.run("getfattr", ["-d", file]).text, first.text)
+        XCTAssertFalse(apiRequests.isEmpty, "user.sciencefs.refresh dropped the kept answer: the server is asked again")
+
         // After a remount the attributes come from the on-disk cache and no listing is at hand: still 2 at most.
         fixture.unmount()
         try fixture.mount()
