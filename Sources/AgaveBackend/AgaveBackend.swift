@@ -58,6 +58,13 @@ public final class AgaveBackend: Backend {
         }
     }
 
+    /// `jobs/.app/` lists nothing, yet `jobs/.app/<appId>/` exists for every app with a job; every other
+    /// directory lists all it holds.
+    public func listingIsComplete(_ path: RemotePath) -> Bool {
+        guard case .jobs(let components)? = try? AgaveLocation(path) else { return true }
+        return (try? AgaveJobLocation(components)) != .appFilters
+    }
+
     public func list(_ path: RemotePath) throws -> [RemoteEntry] {
         try mapErrors("list", path) {
             switch try AgaveLocation(path) {

@@ -18,8 +18,8 @@ import SciencefsCore
 /// Tools that walk `jobs/` recursively (`find`, `du`, `tar`) therefore also walk `.status/<STATUS>/` (one
 /// search request per state); exclude them with `find jobs -path '*/.*' -prune` or `tar --exclude='.*'`.
 /// `jobs/.app/` itself lists nothing (the app ids are not known without listing every job);
-/// `jobs/.app/<appId>/` exists when at least one job of that app does. Caveat: right after `ls jobs/.app/`
-/// the Core's negative inference hides `jobs/.app/<appId>` until that empty listing expires.
+/// `jobs/.app/<appId>/` exists when at least one job of that app does (the backend declares `.app/`'s listing
+/// incomplete, so the Core asks rather than inferring ENOENT from the empty listing).
 enum AgaveJobLocation: Equatable {
     /// `jobs/` or a filter directory: a list of job directories, narrowed by `filter` when one is given.
     case jobList(filter: AgaveJobFilter?)

@@ -32,7 +32,7 @@ extension RucioBackend {
                 xattrs.merge(RucioAttributes.make(record, parentDatasetOpen: nil, fallbackDate: startTime).xattrs) { old, _ in old }
             }
             if xattrs["user.rucio.did_type"] == DIDType.file.rawValue {
-                let replicas = try replicaRecord(did)
+                let replicas = try replicaRecord(did, at: path)
                 xattrs["user.rucio.replicas"] = Self.availableRSEs(replicas).joined(separator: ",")
             }
             for (key, value) in metadata(did) {

@@ -2,8 +2,9 @@ import Foundation
 import SciencefsCore
 import SciencefsHTTP
 
-/// Reads: one `POST /replicas/list` per file (kept for the attribute TTL), then ranged GETs from the chosen
-/// replica's PFN, falling over to the next replica on connection errors, 5xx and 404 (see `ReplicaSelector`).
+/// Reads: the file's replicas (`replicaRecord(_:at:)`, looked up for a dataset's files in batches), then ranged
+/// GETs from the chosen replica's PFN, falling over to the next replica on connection errors, 5xx and 404 (see
+/// `ReplicaSelector`).
 extension RucioBackend {
     struct ReplicaListRequest: Encodable {
         struct DIDRef: Encodable { var scope: String; var name: String }
@@ -20,26 +21,15 @@ extension RucioBackend {
                      sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
         try mapErrors("read", path) {
             guard case .did(let did, _) = try RucioLocation(path) else { throw FSError.isDirectory }
-            let replicas = try replicaRecord(did)
+            let replicas = try replicaRecord(did, at: path, listingSiblings: true)
             let size = try replicas.bytes ?? record(did).bytes ?? 0
             guard offset < size, length > 0 else { return 0 }
             let end = min(size, offset.addingReportingOverflow(length).overflow ? size : offset + length)
-            return try readFromReplicas(replicas, did: did, from: offset, to: end, sink: sink)
+            do { return try readFromReplicas(replicas, did: did, from: offset, to: end, sink: sink) } catch FSError.io(let why) {
+                forgetReplicas(at: path) // the list may be stale: ask the server again next time
+                throw FSError.io(why)
+            }
         }
-    }
-
-    /// The file's replica record, from memory or one `POST /replicas/list`.
-    func replicaRecord(_ did: DID, fresh: Bool = false) throws -> ReplicaRecord {
-        if !fresh, let cached = replicaRecords.value(did) { return cached }
-        let body = ReplicaListRequest(dids: [.init(scope: did.scope, name: did.name)], schemes: Self.replicaSchemes,
-                                      client_location: configuration.site.map { .init(site: $0) })
-        var found: ReplicaRecord?
-        try api.stream(ReplicaRecord.self, api.endpoints.replicasList, method: .post, body: .json(body)) { record in
-            if record.scope == did.scope && record.name == did.name { found = record }
-        }
-        guard let found else { throw FSError.notFound }
-        replicaRecords.set(did, found)
-        return found
     }
 
     /// Streams `[start, end)` from the best replica, continuing from the next one where a replica fails, so a
@@ -95,7 +85,6 @@ extension RucioBackend {
                 }
             }
         }
-        replicaRecords.remove(did) // the list may be stale: ask the server again next time
         throw FSError.io("no replica of \(did) could be read: " + problems.joined(separator: "; "))
     }
 

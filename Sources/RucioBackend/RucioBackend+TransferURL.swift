@@ -9,7 +9,7 @@ extension RucioBackend {
             guard case .did(let did, _)? = try? RucioLocation(path) else { return nil }
             // A DID that does not exist yet (a copy's destination) has no replica to offer.
             guard (try? stat(path))?.kind == .file else { return nil }
-            let replicas = try replicaRecord(did)
+            let replicas = try replicaRecord(did, at: path)
             return selector.order(replicas, recentlyFailed: failures.recentlyFailed()).first?.url
         }
     }

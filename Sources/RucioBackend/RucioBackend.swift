@@ -32,11 +32,12 @@ public final class RucioBackend: Backend {
     /// Set once the server refused `/meta?plugin=ALL` (a deployment without the JSON metadata plugin answers 500);
     /// metadata is then read with the default `DID_COLUMN` plugin only.
     let metaPluginAllUnavailable = LockedFlag()
+    /// Where replica lists are kept: the Core's metadata cache, handed over by the VFS (`attach`).
+    let factsSlot = FactsSlot()
 
     // In-memory caches, each with the TTL that matches what it backs (see `CachePolicy`).
     let didRecords: ExpiringCache<DID, DIDRecord>
     let children: ExpiringCache<DID, ChildListing>
-    let replicaRecords: ExpiringCache<DID, ReplicaRecord>
     let scopeNames: ExpiringCache<Int, Set<String>>
     let rseInfo: ExpiringCache<String, RSEInfo>
 
@@ -54,7 +55,6 @@ public final class RucioBackend: Backend {
         let policy = configuration.cachePolicy
         didRecords = ExpiringCache(ttl: policy.attributeTTL)
         children = ExpiringCache(ttl: policy.listingTTL, capacity: 256)
-        replicaRecords = ExpiringCache(ttl: policy.attributeTTL)
         scopeNames = ExpiringCache(ttl: policy.listingTTL, capacity: 1)
         rseInfo = ExpiringCache(ttl: 600, capacity: 64)
     }
@@ -102,6 +102,15 @@ public final class RucioBackend: Backend {
             }
         }
     }
+
+    /// A scope directory lists only the scope's top-level DIDs, yet any DID of the scope can be named there; every
+    /// other directory (the scope list, a collection's children) shows all that `stat` accepts inside it.
+    public func listingIsComplete(_ path: RemotePath) -> Bool {
+        if case .scope? = try? RucioLocation(path) { return false }
+        return true
+    }
+
+    public func attach(_ facts: NodeFacts) { factsSlot.facts = facts }
 
     public func list(_ path: RemotePath) throws -> [RemoteEntry] {
         try mapErrors("list", path) {
@@ -194,7 +203,6 @@ public final class RucioBackend: Backend {
     /// Forgets what is cached about `did` and its parent collection, after a change made through the mount.
     func invalidate(_ did: DID, parent: DID?) {
         didRecords.remove(did)
-        replicaRecords.remove(did)
         children.remove(did)
         if let parent {
             children.remove(parent)

@@ -49,6 +49,15 @@ public protocol Backend: AnyObject, Sendable {
     func stat(_ path: RemotePath) throws -> RemoteAttributes
     /// All entries of a directory (every page fetched).
     func list(_ path: RemotePath) throws -> [RemoteEntry]
+    /// Whether `list(path)` shows every name that `stat` can find directly inside `path`. When it does not (a
+    /// Rucio scope lists only its top-level DIDs, yet any DID of the scope is reachable by name), a name missing
+    /// from a fresh listing proves nothing, and the Core asks `stat` instead of answering ENOENT from the listing.
+    /// Defaults to true.
+    func listingIsComplete(_ path: RemotePath) -> Bool
+    /// Called by the VFS before any other call: where the backend keeps what it learns about objects beyond their
+    /// attributes and wants again later (replica lists). The Core owns and invalidates these; a backend keeps no
+    /// cache of its own. The default ignores them.
+    func attach(_ facts: NodeFacts)
     /// Streams bytes `[offset, offset+length)` (clamped to the object's end) to `sink`, in order.
     /// Returns the number of bytes delivered.
     @discardableResult
@@ -67,7 +76,8 @@ public protocol Backend: AnyObject, Sendable {
     /// Which files are verified whole before their first byte is served (`verify_whole_mb`). Defaults to 64 MiB.
     var verificationPolicy: VerificationPolicy { get }
     /// Extended attributes of an object (`getfattr`). The default answers `attributes.xattrs`; a backend may fetch
-    /// more (a replica list, user metadata) here, since only an explicit xattr call pays for it.
+    /// more (a replica list, user metadata) here, since only an explicit xattr call pays for it. The Core keeps the
+    /// answer for the path's attribute TTL (the kernel asks once per name), so this runs once per `getfattr -d`.
     func extendedAttributes(of path: RemotePath, attributes: RemoteAttributes) throws -> [String: String]
     /// `setfattr` on one of the backend's own names (e.g. `user.amie.client_state`): the backend acts on it.
     /// The default refuses with `.unsupported` (ENOTSUP).
@@ -91,6 +101,8 @@ public protocol Backend: AnyObject, Sendable {
 extension Backend {
     public var isWritable: Bool { true }
     public func cachePolicy(for path: RemotePath) -> CachePolicy { cachePolicy }
+    public func listingIsComplete(_ path: RemotePath) -> Bool { true }
+    public func attach(_ facts: NodeFacts) {}
     public func copy(from: RemoteRef, to: RemotePath) throws -> CopyOutcome { .notPossible }
     public func checksums(of path: RemotePath, attributes: RemoteAttributes) -> [Checksum] { [] }
     public var verificationPolicy: VerificationPolicy { VerificationPolicy() }

@@ -2,7 +2,10 @@ import Foundation
 import SciencefsStore
 
 /// Attribute, listing and negative caches with per-source TTLs, written through to the SQLite store so that a
-/// remount answers from disk what it listed before (while still fresh).
+/// remount answers from disk what it listed before (while still fresh). Alongside them, in memory only, the
+/// *facts* a backend learned about a node beyond its attributes (its extended attributes, a Rucio file's replica
+/// list): they live here rather than in the backend so that every invalidation (refresh, change, removal, rename)
+/// drops them together with the node's attributes.
 ///
 /// Memory is bounded: past `memoryLimit` nodes the in-memory part starts over from empty. The store keeps
 /// everything, so nothing is lost; the nodes asked for next are answered from SQLite and come back into memory.
@@ -18,11 +21,17 @@ final class MetadataCache: @unchecked Sendable {
         var names: [String]
         var fetchedAt: Date
     }
+    private struct Fact {
+        var value: any Sendable
+        var fetchedAt: Date
+    }
 
     private let lock = NSLock()
     private var attributes: [NodeKey: Attributes] = [:]
     private var listings: [NodeKey: Listing] = [:]
     private var negatives: [NodeKey: Date] = [:]
+    /// Per node, one value per type (`ObjectIdentifier` of the value's type).
+    private var facts: [NodeKey: [ObjectIdentifier: Fact]] = [:]
     private let store: MetadataStore?
     private let onStoreError: (Error) -> Void
     private let memoryLimit: Int
@@ -54,6 +63,7 @@ final class MetadataCache: @unchecked Sendable {
             listings.removeAll()
         }
         if negatives.count > memoryLimit { negatives.removeAll() }
+        if facts.count > memoryLimit { facts.removeAll() }
     }
 
     // MARK: reads
@@ -118,16 +128,27 @@ final class MetadataCache: @unchecked Sendable {
         }
     }
 
-    /// True when `key` was recently found missing, or its parent's fresh listing lacks it.
-    func isKnownMissing(_ key: NodeKey, policy: CachePolicy, now: Date) -> Bool {
+    /// True when `key` was recently found missing, or its parent's fresh listing lacks it and that listing shows
+    /// everything (`parentListingIsComplete`; a Rucio scope's listing does not, see `Backend.listingIsComplete`).
+    func isKnownMissing(_ key: NodeKey, policy: CachePolicy, parentListingIsComplete: Bool = true, now: Date) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         if let at = negatives[key], now.timeIntervalSince(at) < policy.negativeTTL { return true }
-        if let listing = listings[key.parent], now.timeIntervalSince(listing.fetchedAt) < policy.listingTTL,
-           !listing.names.contains(key.name) {
+        if parentListingIsComplete, let listing = listings[key.parent],
+           now.timeIntervalSince(listing.fetchedAt) < policy.listingTTL, !listing.names.contains(key.name) {
             return true
         }
         return false
+    }
+
+    /// A fresh fact of type `T` about `key` (see `NodeFacts`); nil when unknown or older than `ttl`.
+    func fact<T: Sendable>(_ type: T.Type, of key: NodeKey, ttl: TimeInterval, now: Date) -> T? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let fact = facts[key]?[ObjectIdentifier(type)], now.timeIntervalSince(fact.fetchedAt) < ttl else {
+            return nil
+        }
+        return fact.value as? T
     }
 
     private func miss<T>() -> T? {
@@ -139,8 +160,22 @@ final class MetadataCache: @unchecked Sendable {
 
     // MARK: writes
 
+    func save(fact value: some Sendable, of key: NodeKey, now: Date) {
+        lock.lock()
+        facts[key, default: [:]][ObjectIdentifier(type(of: value))] = Fact(value: value, fetchedAt: now)
+        trimLocked()
+        lock.unlock()
+    }
+
+    func removeFact<T>(_ type: T.Type, of key: NodeKey) {
+        lock.lock()
+        facts[key]?[ObjectIdentifier(type)] = nil
+        lock.unlock()
+    }
+
     func save(attributes value: RemoteAttributes, for key: NodeKey, now: Date) {
         lock.lock()
+        dropFactsIfChangedLocked(key, to: value)
         attributes[key] = Attributes(value: value, fetchedAt: now)
         negatives[key] = nil
         trimLocked()
@@ -171,6 +206,7 @@ final class MetadataCache: @unchecked Sendable {
         }
         for entry in entries {
             let child = key.child(entry.name)
+            dropFactsIfChangedLocked(child, to: entry.attributes)
             attributes[child] = Attributes(value: entry.attributes, fetchedAt: fetchedAt)
             negatives[child] = nil
         }
@@ -178,9 +214,16 @@ final class MetadataCache: @unchecked Sendable {
         trimLocked()
     }
 
+    /// Facts describe one version of a node: when its attributes (size, mtime…) are seen to change, they go.
+    /// Unknown old attributes keep them; their TTL bounds how long they can be out of date.
+    private func dropFactsIfChangedLocked(_ key: NodeKey, to value: RemoteAttributes) {
+        if let old = attributes[key], old.value != value { facts[key] = nil }
+    }
+
     func saveMissing(_ key: NodeKey, now: Date) {
         lock.lock()
         negatives[key] = now
+        facts[key] = nil
         attributes[key] = nil
         trimLocked()
         lock.unlock()
@@ -190,6 +233,7 @@ final class MetadataCache: @unchecked Sendable {
     func added(_ key: NodeKey, attributes value: RemoteAttributes, now: Date) {
         save(attributes: value, for: key, now: now)
         lock.lock()
+        facts[key] = nil // new content: what was known about the old object no longer holds
         if var listing = listings[key.parent], !listing.names.contains(key.name) {
             listing.names.append(key.name)
             listings[key.parent] = listing
@@ -266,6 +310,7 @@ final class MetadataCache: @unchecked Sendable {
         attributes = attributes.filter { !$0.key.isWithin(key) }
         listings = listings.filter { !$0.key.isWithin(key) }
         negatives = negatives.filter { !$0.key.isWithin(key) }
+        facts = facts.filter { !$0.key.isWithin(key) }
     }
 
     private func rebase(_ key: NodeKey, from: NodeKey, to: NodeKey) -> NodeKey {

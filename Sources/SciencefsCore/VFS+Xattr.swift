@@ -47,9 +47,7 @@ extension VFS {
         let attrs = try attributes(of: key)
         var all = attrs.xattrs
         if key.source != nil, !key.path.isRoot, stagedFile(key) == nil {
-            do { all = try backend(for: key).extendedAttributes(of: key.path, attributes: attrs) } catch {
-                throw logged(error, "xattrs", key)
-            }
+            all = try backendExtendedAttributes(of: key, attributes: attrs)
         }
         if let source = key.source {
             all["user.sciencefs.source"] = source
@@ -68,4 +66,24 @@ extension VFS {
         }
         return all
     }
+
+    /// The backend's names for `key`, kept in the metadata cache for the attribute TTL: `getfattr -d` asks the
+    /// kernel for the list and then for each name, and a backend may pay requests for each answer.
+    private func backendExtendedAttributes(of key: NodeKey, attributes attrs: RemoteAttributes) throws -> [String: String] {
+        let backend = try backend(for: key)
+        let now = clock.now()
+        let ttl = backend.cachePolicy(for: key.path).attributeTTL
+        if let cached = metadata.fact(BackendXattrs.self, of: key, ttl: ttl, now: now) { return cached.values }
+        let values: [String: String]
+        do { values = try backend.extendedAttributes(of: key.path, attributes: attrs) } catch {
+            throw logged(error, "xattrs", key)
+        }
+        metadata.save(fact: BackendXattrs(values: values), of: key, now: now)
+        return values
+    }
+}
+
+/// A backend's answer to `extendedAttributes`, as the metadata cache keeps it.
+private struct BackendXattrs: Sendable {
+    var values: [String: String]
 }

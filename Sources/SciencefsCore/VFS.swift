@@ -60,6 +60,11 @@ public final class VFS: @unchecked Sendable {
         self.overlays = AttributeOverlays(store: store) { error in
             storeLogger.warning("metadata store error (attribute overlay continues in memory)", metadata: ["error": "\(error)"])
         }
+        for backend in backends {
+            backend.attach(NodeFacts(source: backend.name, cache: metadata, clock: clock) { [weak backend] path in
+                backend?.cachePolicy(for: path) ?? CachePolicy()
+            })
+        }
         try FileManager.default.createDirectory(at: stagingDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
     }
@@ -174,7 +179,10 @@ public final class VFS: @unchecked Sendable {
         let now = clock.now()
         let policy = backend.cachePolicy(for: key.path)
         if let cached = metadata.attributes(key, ttl: policy.attributeTTL, now: now) { return cached }
-        if metadata.isKnownMissing(key, policy: policy, now: now) { throw FSError.notFound }
+        if metadata.isKnownMissing(key, policy: policy, parentListingIsComplete: backend.listingIsComplete(key.parent.path),
+                                   now: now) {
+            throw FSError.notFound
+        }
         do {
             let attrs = try backend.stat(key.path)
             metadata.save(attributes: attrs, for: key, now: now)

@@ -49,6 +49,22 @@ final class InMemoryBackend: Backend, @unchecked Sendable {
         return publishedChecksums[path.string] ?? []
     }
 
+    /// Names `list` leaves out although `stat` finds them (as a Rucio scope lists only its top-level DIDs); the
+    /// directories holding them declare their listings incomplete.
+    var unlisted: Set<String> = []
+
+    func listingIsComplete(_ path: RemotePath) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return !unlisted.contains { RemotePath(string: $0).parent == path }
+    }
+
+    /// One name per file, answered with a recorded call (a real backend pays requests for these).
+    func extendedAttributes(of path: RemotePath, attributes: RemoteAttributes) throws -> [String: String] {
+        record("xattrs \(path)")
+        return attributes.xattrs.merging(["user.mem.size": String(attributes.size)]) { $1 }
+    }
+
     init(name: String = "mem", policy: CachePolicy = CachePolicy(attributeTTL: 60, listingTTL: 60, negativeTTL: 10)) {
         self.name = name
         self.cachePolicy = policy
@@ -111,7 +127,7 @@ final class InMemoryBackend: Backend, @unchecked Sendable {
         guard directories.contains(path.string) else { throw FSError.notFound }
         let prefix = path.isRoot ? "/" : path.string + "/"
         var entries: [RemoteEntry] = []
-        for (p, data) in files where p.hasPrefix(prefix) && !p.dropFirst(prefix.count).contains("/") {
+        for (p, data) in files where p.hasPrefix(prefix) && !p.dropFirst(prefix.count).contains("/") && !unlisted.contains(p) {
             entries.append(RemoteEntry(name: String(p.dropFirst(prefix.count)), attributes: RemoteAttributes(kind: .file, size: UInt64(data.count))))
         }
         for d in directories where d.hasPrefix(prefix) && d != prefix && !d.dropFirst(prefix.count).contains("/") {

@@ -107,6 +107,15 @@ final class AgaveJobsMountTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(serverOutputs)/ocean-model.err"))
     }
 
+    func testAnAppDirectoryIsFoundRightAfterListingTheEmptyAppDirectory() throws {
+        let apps = fixture.run("ls", ["\(jobs)/.app/"])
+        XCTAssertEqual(apps.status, 0, apps.stderr)
+        XCTAssertEqual(apps.lines, [], "the app ids are not listed")
+        let byApp = fixture.run("ls", ["\(jobs)/.app/\(app)/"])
+        XCTAssertEqual(byApp.status, 0, "reachable by name even though .app/ listed nothing: \(byApp.stderr)")
+        XCTAssertEqual(byApp.lines, ["calibration-\(finishedID)", "forecast-\(runningID)"])
+    }
+
     func testStatusFilterDirectoryListsOnlyMatchingJobsThroughTheSearchAPI() throws {
         // `jobs/` listed first: the filter directories must still be found within the listing's TTL.
         XCTAssertEqual(fixture.run("ls", [jobs]).lines.count, 3)

@@ -58,6 +58,20 @@ final class RucioDataTests: XCTestCase {
         XCTAssertThrowsIO(try backend.readData(RucioEmulatorFixture.path("ds", "f.bin")))
     }
 
+    func testReplicasOfADatasetsFilesAreLookedUpInBatches() throws {
+        let files = Dictionary(uniqueKeysWithValues: (0..<450).map { (String(format: "f%03d.txt", $0), Data("file \($0)\n".utf8)) })
+        try addDataset("many", files: files, rses: ["SITE_A"])
+        let backend = fixture.backend()
+        fixture.emulator.requestLog.clear()
+        // In reverse order, as no batch would guess: each lookup still brings in 200 files not yet known.
+        for name in files.keys.sorted().reversed() {
+            let path = RucioEmulatorFixture.path("many", name)
+            XCTAssertEqual(try backend.readData(path), files[name], name)
+        }
+        let lookups = fixture.apiRequests().filter { $0.path == "/replicas/list" }.count
+        XCTAssertEqual(lookups, 3, "450 files, 200 per lookup")
+    }
+
     func testCorruptedReplicaIsDetectedByItsChecksums() throws {
         let data = RucioEmulatorFixture.pattern(10_000)
         try addDataset("ds", files: ["good.bin": data, "bad.bin": data], rses: ["SITE_A"])

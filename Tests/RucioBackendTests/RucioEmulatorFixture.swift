@@ -43,8 +43,12 @@ final class RucioEmulatorFixture {
                            connectTimeout: 2, retry: Self.fastRetry, storageRetry: .none)
     }
 
+    /// A backend with the Core's fact store attached, as a mount has it (replica lists are kept there).
     func backend(preferredRSEs: [String] = [], uploadRSE: String? = "SITE_A") -> RucioBackend {
-        RucioBackend(configuration: configuration(preferredRSEs: preferredRSEs, uploadRSE: uploadRSE), logger: logger)
+        let configuration = configuration(preferredRSEs: preferredRSEs, uploadRSE: uploadRSE)
+        let backend = RucioBackend(configuration: configuration, logger: logger)
+        backend.attach(NodeFacts(source: configuration.name, policy: configuration.cachePolicy))
+        return backend
     }
 
     /// API requests other than logins, since the last `clear()`.
