@@ -74,25 +74,38 @@ struct MountRunner {
 }
 
 /// Publishes the VFS's status figures to a JSON file every few seconds, for `sciencefs status`.
+///
+/// The timer exists only between `start()` and `stop()`: libdispatch traps (SIGILL) when a timer source that was
+/// never resumed is released, which is what a mount that failed before `start()` used to do in `deinit`.
 final class StatusWriter: @unchecked Sendable {
     private let vfs: VFS
     private let url: URL
-    private let timer: DispatchSourceTimer
+    private let lock = NSLock()
+    private var timer: DispatchSourceTimer?
 
     init(vfs: VFS, url: URL) {
         self.vfs = vfs
         self.url = url
-        self.timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
     }
 
     func start() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard timer == nil else { return }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
         timer.schedule(deadline: .now(), repeating: .seconds(2))
         timer.setEventHandler { [weak self] in self?.write() }
         timer.resume()
+        self.timer = timer
     }
 
+    /// Stops the timer (if it ever started) and writes the final figures.
     func stop() {
-        timer.cancel()
+        lock.lock()
+        let timer = self.timer
+        self.timer = nil
+        lock.unlock()
+        timer?.cancel()
         write()
     }
 
