@@ -21,7 +21,11 @@ struct MountRunner {
     let logger: Logger
 
     /// Blocks until the filesystem is unmounted. `mounted` runs once the kernel accepted the mount.
+    /// A mount that cannot be made throws a `MountProblem` (cause and fix) before any service is contacted.
     func run(mounted: () -> Void = {}) throws {
+        if let problem = MountPreflight.problem(mountpoint: identity.mountpoint, allowOther: settings.allowOther) {
+            throw problem
+        }
         if let warning = ConfigFileCheck.warning(for: URL(fileURLWithPath: configFile), config) {
             logger.warning("\(warning)")
         }
