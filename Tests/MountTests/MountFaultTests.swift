@@ -109,4 +109,55 @@ final class MountFaultTests: XCTestCase {
         let status = fixture.run(MountFixture.binary.path, ["status", "--config", fixture.configURL.path, fixture.mountpoint.path])
         XCTAssertTrue(status.text.contains("failed: /agave/systems/\(MountFixture.system)/inbox/results.csv"), status.text + status.stderr)
     }
+
+    func testKeptUploadsAreListedThenRetriedOrDiscarded() throws {
+        try FileManager.default.createDirectory(at: fixture.serverFile("inbox"), withIntermediateDirectories: true)
+        try fixture.mount()
+        let results = fixture.root.appendingPathComponent("results.csv")
+        let draft = fixture.root.appendingPathComponent("draft.txt")
+        try Data("precious,results\n3,4\n".utf8).write(to: results)
+        try Data("a draft nobody needs\n".utf8).write(to: draft)
+        fixture.emulator.faults.add(method: "POST", pathPrefix: "\(mediaPrefix)/inbox", action: .status(403), count: nil)
+        XCTAssertNotEqual(fixture.run("cp", [results.path, fixture.path("inbox/")]).status, 0, "the server refuses the upload")
+        XCTAssertNotEqual(fixture.run("cp", [draft.path, fixture.path("inbox/")]).status, 0)
+
+        let sciencefs = MountFixture.binary.path
+        let list = fixture.run(sciencefs, ["uploads", "--config", fixture.configURL.path, fixture.mountpoint.path])
+        XCTAssertEqual(list.status, 0, list.stderr)
+        let resultsID = try XCTUnwrap(Self.uploadID(in: list.text, path: fixture.path("inbox/results.csv")), list.text)
+        let draftID = try XCTUnwrap(Self.uploadID(in: list.text, path: fixture.path("inbox/draft.txt")), list.text)
+        let resultsLine = try XCTUnwrap(list.lines.first { $0.hasSuffix(fixture.path("inbox/results.csv")) })
+        XCTAssertTrue(resultsLine.contains("failed") && resultsLine.contains(" 21 "), "state and size of the kept bytes: \(resultsLine)")
+        XCTAssertTrue(list.text.contains("error:"), "the server's refusal is shown: \(list.text)")
+
+        // Still refused: the retry fails, says so, and keeps the bytes.
+        let refused = fixture.run(sciencefs, ["uploads", "retry", "--config", fixture.configURL.path, String(resultsID)])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("the bytes are still kept"), refused.stderr)
+
+        fixture.emulator.faults.removeAll()
+        let retry = fixture.run(sciencefs, ["uploads", "retry", "--config", fixture.configURL.path, String(resultsID)])
+        XCTAssertEqual(retry.status, 0, retry.stderr)
+        XCTAssertEqual(try Data(contentsOf: fixture.serverFile("inbox/results.csv")), try Data(contentsOf: results),
+                       "the kept bytes are on the server")
+        XCTAssertEqual(fixture.run("cat", [fixture.path("inbox/results.csv")]).stdout, try Data(contentsOf: results),
+                       "and the mount shows them")
+
+        let discard = fixture.run(sciencefs, ["uploads", "discard", "--config", fixture.configURL.path, String(draftID)])
+        XCTAssertEqual(discard.status, 0, discard.stderr)
+        XCTAssertNotEqual(fixture.shell("grep -rl 'a draft nobody needs' '\(fixture.cacheRoot.path)'").status, 0,
+                          "the staging file is gone")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fixture.serverFile("inbox/draft.txt").path))
+        XCTAssertEqual(fixture.run("ls", [fixture.path("inbox")]).lines, ["results.csv"], "the listing shows what the server has")
+
+        let after = fixture.run(sciencefs, ["uploads", "--config", fixture.configURL.path, fixture.mountpoint.path])
+        XCTAssertEqual(after.status, 0, after.stderr)
+        XCTAssertTrue(after.text.contains("no kept uploads"), after.text)
+    }
+
+    /// The ID column of the `sciencefs uploads` line that ends with `path`.
+    private static func uploadID(in listing: String, path: String) -> Int64? {
+        listing.split(separator: "\n").first { $0.hasSuffix(path) }
+            .flatMap { $0.split(separator: " ").first }.flatMap { Int64($0) }
+    }
 }
