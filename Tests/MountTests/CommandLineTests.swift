@@ -143,6 +143,17 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(onFile.stderr.contains("it is not a directory"), onFile.stderr)
     }
 
+    func testABackgroundMountWhoseDaemonFailsPrintsTheDaemonsOneMessage() throws {
+        // A Rucio source with nothing configured: only the daemon, building its backends, finds out.
+        try fixture.appendConfig("[sources.broken]\ntype = \"rucio\"\nrucio_config = \"\(fixture.root.path)/no-rucio.cfg\"")
+        let mount = fixture.run(binary, ["mount", "--config", fixture.configURL.path, fixture.mountpoint.path], timeout: 90)
+        XCTAssertEqual(mount.status, 1, mount.stderr)
+        XCTAssertEqual(mount.stderr.split(separator: "\n").count, 1, "one message, not a log tail: \(mount.stderr)")
+        XCTAssertTrue(mount.stderr.contains("source broken:"), mount.stderr)
+        XCTAssertFalse(fixture.isMounted)
+        XCTAssertEqual(OrdinaryUser.processes(mentioning: fixture.mountpoint.path), [], "no daemon left")
+    }
+
     func testMountingWhereSciencefsIsAlreadyMountedSaysSo() throws {
         try fixture.mount()
         let again = failedMount()

@@ -30,6 +30,10 @@ struct MountCommand: ParsableCommand {
     @Flag(name: .long, help: .hidden)
     var backgroundChild = false
 
+    /// Where a background child writes why it failed, for the parent to print as its one message.
+    @Option(name: .long, help: .hidden)
+    var failureFile: String?
+
     @Argument(help: "Where to mount.")
     var mountpoint: String
 
@@ -84,7 +88,8 @@ struct MountCommand: ParsableCommand {
             for option in o { arguments += ["-o", option] }
             if d { arguments.append("-d") }
             if syslog { arguments.append("--syslog") }
-            try Daemon.spawnAndWait(arguments: arguments, mountpoint: identity.mountpoint, logFile: logURL, timeout: 60)
+            try Daemon.spawnAndWait(arguments: arguments, mountpoint: identity.mountpoint, logFile: logURL,
+                                    failureFile: cacheDirectory.appendingPathComponent("mount-failure.txt"), timeout: 60)
             print("sciencefs mounted on \(identity.mountpoint) (log: \(syslog ? "syslog" : logURL.path))")
             return
         }
@@ -95,13 +100,14 @@ struct MountCommand: ParsableCommand {
             LogSetup.bootstrap(logFile.map { .file(URL(fileURLWithPath: $0)) } ?? .standardError, debug: d)
         }
         let logger = Logger(label: "sciencefs")
-        let runner = MountRunner(identity: identity, config: configuration, configFile: configURL.path,
-                                 settings: settings, logger: logger)
         do {
+            let runner = MountRunner(identity: identity, config: configuration, configFile: configURL.path,
+                                     settings: settings, logger: logger)
             try runner.run()
         } catch {
             // On stderr the command's own error message says it; logging it there too would say it twice.
             if backgroundChild || logFile != nil { logger.critical("mount failed", metadata: ["error": "\(error)"]) }
+            if let failureFile { try? "\(error)\n".write(toFile: failureFile, atomically: true, encoding: .utf8) }
             throw error
         }
     }
