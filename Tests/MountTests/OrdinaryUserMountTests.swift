@@ -141,4 +141,42 @@ final class OrdinaryUserMountTests: XCTestCase {
         XCTAssertFalse(fixture.isMounted)
         XCTAssertEqual(OrdinaryUser.processes(mentioning: fixture.root.path), [], "no emulator, nginx or daemon left")
     }
+
+    /// The demo's own state directory, owned by the user, with `config.toml` replaced by a directory: every service
+    /// (nginx included) is up when writing the config fails.
+    func testADemoThatFailsAfterItsServicesStartedStopsThemAll() throws {
+        let restore = try DevFuse.setMode(0o666)
+        defer { restore() }
+        let state = user.home.appendingPathComponent("demo-state")
+        try FileManager.default.createDirectory(at: state.appendingPathComponent("config.toml"), withIntermediateDirectories: true)
+        for url in [state, state.appendingPathComponent("config.toml")] { chown(url.path, OrdinaryUser.uid, OrdinaryUser.gid) }
+        let demo = user.run(fixture, user.binary, ["demo", "--state", state.path, fixture.mountpoint.path], timeout: 300)
+        XCTAssertEqual(demo.status, 1, demo.stderr)
+        XCTAssertTrue(demo.text.contains("emulated FTS3 server"), "nginx was running when it failed: \(demo.text)")
+        XCTAssertTrue(demo.stderr.contains("config.toml"), demo.stderr)
+        XCTAssertFalse(fixture.isMounted)
+        XCTAssertEqual(OrdinaryUser.processes(mentioning: fixture.root.path), [], "no emulator, nginx or daemon left")
+    }
+
+    /// Ctrl-C once nginx runs: before the mount is up the demo's own handler stops everything (exit 130); once it is
+    /// up libfuse's handler unmounts and the demo returns (exit 0). Either way nothing is left.
+    func testCtrlCDuringTheDemosSetupLeavesNothingRunning() throws {
+        let restore = try DevFuse.setMode(0o666)
+        defer { restore() }
+        let output = fixture.root.appendingPathComponent("demo.out")
+        let demo = try user.start(["demo", fixture.mountpoint.path], output: output)
+        started.append(demo)
+        let state = user.home.appendingPathComponent(".cache/sciencefs/demo").path
+        var nginxSeen = false
+        while demo.isRunning && !nginxSeen {
+            nginxSeen = OrdinaryUser.processes(mentioning: state).contains { $0.contains("nginx") }
+            if !nginxSeen { usleep(20_000) }
+        }
+        XCTAssertTrue(nginxSeen, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        kill(demo.processIdentifier, SIGINT)
+        demo.waitUntilExit()
+        XCTAssertTrue([0, 130].contains(demo.terminationStatus), "status \(demo.terminationStatus)")
+        XCTAssertFalse(fixture.isMounted)
+        XCTAssertEqual(OrdinaryUser.processes(mentioning: fixture.root.path), [], "no emulator, nginx or daemon left")
+    }
 }
