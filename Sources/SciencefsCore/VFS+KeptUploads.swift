@@ -9,7 +9,8 @@ import SciencefsStore
 ///     setfattr -n user.sciencefs.upload.discard -v ID MNT
 ///
 /// ENOENT: no such row. EAGAIN: the row is not a failed upload (its file is open, or its upload is running or
-/// pending). Otherwise the retry's own error (the row then holds the new error text).
+/// pending). EEXIST (retry): a later write of the same file is kept too; that one is the one to send. Otherwise
+/// the retry's own error (the row then holds the new error text).
 extension VFS {
     public static let retryUploadAttribute = "user.sciencefs.upload.retry"
     public static let discardUploadAttribute = "user.sciencefs.upload.discard"
@@ -28,6 +29,10 @@ extension VFS {
     /// the new file; on failure both stay, the row with the new error.
     public func retryKeptUpload(id: Int64) throws {
         let record = try failedUpload(id: id)
+        // Sending older bytes over a later write of the same file would lose that write.
+        let later = try store?.uploads(in: [.staged, .uploading, .failed])
+            .filter { $0.id > id && $0.source == record.source && $0.path == record.path } ?? []
+        guard later.isEmpty else { throw FSError.exists }
         if let open = openStagedFile(for: record) {
             // Still open through the mount: its handle's staging file is the one to send (its last close cleans up).
             try upload(open)

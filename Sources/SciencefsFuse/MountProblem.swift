@@ -41,8 +41,11 @@ public enum MountProblem: Error, Equatable, CustomStringConvertible {
             return "cannot mount on \(path): a stale mount is there, left by a sciencefs that has ended (Transport "
                 + "endpoint is not connected). Fix: fusermount3 -u \(path), then mount again."
         case .mountpointNotWritable(let path):
-            return "cannot mount on \(path): you may not write to it, and an ordinary user can mount only on a "
-                + "directory of their own. Fix: mount on a directory you own (e.g. mkdir ~/mnt)."
+            var info = stat()
+            let ours = stat(path, &info) == 0 && info.st_uid == getuid()
+            return "cannot mount on \(path): you may not write to it, and fusermount3 mounts an ordinary user's "
+                + "filesystem only where they may write. Fix: "
+                + (ours ? "chmod u+w \(path)." : "mount on a directory of your own (e.g. mkdir ~/mnt).")
         case .deviceMissing:
             return "cannot mount: /dev/fuse does not exist. Fix: as root, load the fuse module (modprobe fuse); in a "
                 + "container, pass the device in (docker run --device /dev/fuse)."

@@ -155,6 +155,38 @@ final class MountFaultTests: XCTestCase {
         XCTAssertTrue(after.text.contains("no kept uploads"), after.text)
     }
 
+    func testAnOlderKeptUploadIsNotSentOverALaterWriteOfTheSameFile() throws {
+        try FileManager.default.createDirectory(at: fixture.serverFile("inbox"), withIntermediateDirectories: true)
+        // No kernel entry caching, so the second write looks the refused name up again and creates it anew.
+        let config = try String(contentsOf: fixture.configURL, encoding: .utf8)
+        try ("entry_timeout = 0\nattr_timeout = 0\n" + config).write(to: fixture.configURL, atomically: true, encoding: .utf8)
+        try fixture.mount()
+        fixture.emulator.faults.add(method: "POST", pathPrefix: "\(mediaPrefix)/inbox", action: .status(403), count: nil)
+        let target = fixture.path("inbox/table.csv")
+        for version in ["first", "second"] {
+            let local = fixture.root.appendingPathComponent(version)
+            try Data("\(version)\n".utf8).write(to: local)
+            XCTAssertNotEqual(fixture.run("cp", [local.path, target]).status, 0, "the server refuses \(version)")
+        }
+        let sciencefs = MountFixture.binary.path
+        let list = fixture.run(sciencefs, ["uploads", "--config", fixture.configURL.path, fixture.mountpoint.path])
+        let ids = list.lines.filter { $0.hasSuffix(target) }.compactMap { $0.split(separator: " ").first.flatMap { Int64($0) } }
+        XCTAssertEqual(ids.count, 2, list.text)
+        let (older, later) = (try XCTUnwrap(ids.min()), try XCTUnwrap(ids.max()))
+        fixture.emulator.faults.removeAll()
+
+        let stale = fixture.run(sciencefs, ["uploads", "retry", "--config", fixture.configURL.path, String(older)])
+        XCTAssertNotEqual(stale.status, 0)
+        XCTAssertTrue(stale.stderr.contains("a later write of the same file is kept too"), stale.stderr)
+        XCTAssertEqual(fixture.run(sciencefs, ["uploads", "retry", "--all", "--config", fixture.configURL.path]).status, 1,
+                       "--all sends the later one and refuses the older")
+        XCTAssertEqual(try String(contentsOf: fixture.serverFile("inbox/table.csv"), encoding: .utf8), "second\n")
+        XCTAssertEqual(fixture.run(sciencefs, ["uploads", "discard", "--config", fixture.configURL.path, String(older)]).status, 0)
+        XCTAssertEqual(fixture.run("cat", [target]).text, "second\n")
+        let after = fixture.run(sciencefs, ["uploads", "--config", fixture.configURL.path, fixture.mountpoint.path])
+        XCTAssertTrue(after.text.contains("no kept uploads"), "the later one was sent, the older discarded: \(after.text) (\(later))")
+    }
+
     /// The ID column of the `sciencefs uploads` line that ends with `path`.
     private static func uploadID(in listing: String, path: String) -> Int64? {
         listing.split(separator: "\n").first { $0.hasSuffix(path) }

@@ -97,6 +97,18 @@ final class OrdinaryUserMountTests: XCTestCase {
         }
     }
 
+    func testAMountpointTheUserMayNotWriteToIsNamedWithItsFix() throws {
+        let restore = try DevFuse.setMode(0o666)
+        defer { restore() }
+        let rootsOwn = fixture.root.appendingPathComponent("roots-own")
+        try FileManager.default.createDirectory(at: rootsOwn, withIntermediateDirectories: true)
+        chmod(rootsOwn.path, 0o755)
+        let mount = user.run(fixture, user.binary, ["mount", "-f", "--config", fixture.configURL.path, rootsOwn.path], timeout: 60)
+        XCTAssertEqual(mount.status, 1, mount.stderr)
+        XCTAssertTrue(mount.stderr.contains("you may not write to it"), mount.stderr)
+        XCTAssertTrue(mount.stderr.contains("mount on a directory of your own"), mount.stderr)
+    }
+
     func testAllowOtherWithoutUserAllowOtherIsNamedWithItsFix() throws {
         let conf = (try? String(contentsOfFile: "/etc/fuse.conf", encoding: .utf8)) ?? ""
         if conf.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "user_allow_other" }) {

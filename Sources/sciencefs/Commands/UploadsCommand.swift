@@ -164,6 +164,7 @@ enum MountControl {
         switch code {
         case ENOENT: throw KeptUploadError("no such kept upload (already sent or discarded?)")
         case EAGAIN: throw KeptUploadError("not a failed upload: its file is still open, or its upload is running; try again later")
+        case EEXIST: throw KeptUploadError("a later write of the same file is kept too; retry that one (and discard this)")
         default:
             // The daemon recorded why in the journal row; its words are more useful than the errno.
             let reason = (try? cache.openStore().upload(id: id))??.error ?? String(cString: strerror(code))
