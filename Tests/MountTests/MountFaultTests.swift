@@ -187,6 +187,41 @@ final class MountFaultTests: XCTestCase {
         XCTAssertTrue(after.text.contains("no kept uploads"), "the later one was sent, the older discarded: \(after.text) (\(later))")
     }
 
+    func testKeptUploadsOfAnUnmountedMountAreSentAtTheNextMountOrDiscarded() throws {
+        try FileManager.default.createDirectory(at: fixture.serverFile("inbox"), withIntermediateDirectories: true)
+        try fixture.mount()
+        fixture.emulator.faults.add(method: "POST", pathPrefix: "\(mediaPrefix)/inbox", action: .status(403), count: nil)
+        for name in ["keep.txt", "drop.txt"] {
+            let local = fixture.root.appendingPathComponent(name)
+            try Data("bytes of \(name)\n".utf8).write(to: local)
+            XCTAssertNotEqual(fixture.run("cp", [local.path, fixture.path("inbox/\(name)")]).status, 0)
+        }
+        fixture.unmount()
+        fixture.emulator.faults.removeAll()
+
+        let sciencefs = MountFixture.binary.path
+        let list = fixture.run(sciencefs, ["uploads", "--config", fixture.configURL.path, fixture.mountpoint.path])
+        XCTAssertEqual(list.status, 0, list.stderr)
+        XCTAssertTrue(list.text.contains("(not mounted)"), list.text)
+        let keep = try XCTUnwrap(Self.uploadID(in: list.text, path: fixture.path("inbox/keep.txt")), list.text)
+        let drop = try XCTUnwrap(Self.uploadID(in: list.text, path: fixture.path("inbox/drop.txt")), list.text)
+        let retry = fixture.run(sciencefs, ["uploads", "retry", "--mount", fixture.mountpoint.path,
+                                            "--config", fixture.configURL.path, String(keep)])
+        XCTAssertEqual(retry.status, 0, retry.stderr)
+        XCTAssertTrue(retry.text.contains("will be sent when it is mounted again"), retry.text)
+        let discard = fixture.run(sciencefs, ["uploads", "discard", "--mount", fixture.mountpoint.path,
+                                              "--config", fixture.configURL.path, String(drop)])
+        XCTAssertEqual(discard.status, 0, discard.stderr)
+        XCTAssertNotEqual(fixture.shell("grep -rl 'bytes of drop.txt' '\(fixture.cacheRoot.path)'").status, 0, "its bytes are gone")
+
+        try fixture.mount()
+        let sent = fixture.serverFile("inbox/keep.txt")
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: sent.path) && Date() < deadline { usleep(100_000) }
+        XCTAssertEqual(try? String(contentsOf: sent, encoding: .utf8), "bytes of keep.txt\n", "the next mount sent it")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fixture.serverFile("inbox/drop.txt").path))
+    }
+
     /// The ID column of the `sciencefs uploads` line that ends with `path`.
     private static func uploadID(in listing: String, path: String) -> Int64? {
         listing.split(separator: "\n").first { $0.hasSuffix(path) }
