@@ -138,10 +138,9 @@ struct DemoCommand: ParsableCommand {
         let configuration = try MountConfiguration.load(from: configURL)
         let runner = MountRunner(identity: identity, config: configuration, configFile: configURL.path,
                                  settings: MountSettings(), logger: logger)
-        // libfuse's handlers take Ctrl-C while mounted (it unmounts, run returns); ours again for the teardown.
-        services.releaseSignals()
+        // Ours until libfuse installs its handlers (Ctrl-C then unmounts and run returns); ours again for the teardown.
         defer { services.catchSignals() }
-        try runner.run {
+        try runner.run(takeSignals: services.releaseSignals) {
             let m = identity.mountpoint
             print("""
 

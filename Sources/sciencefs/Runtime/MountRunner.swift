@@ -22,7 +22,8 @@ struct MountRunner {
 
     /// Blocks until the filesystem is unmounted. `mounted` runs once the kernel accepted the mount.
     /// A mount that cannot be made throws a `MountProblem` (cause and fix) before any service is contacted.
-    func run(mounted: () -> Void = {}) throws {
+    /// `takeSignals` runs just before libfuse installs its signal handlers (see `FuseMount.run`).
+    func run(takeSignals: () -> Void = {}, mounted: () -> Void = {}) throws {
         if let problem = MountPreflight.problem(mountpoint: identity.mountpoint, allowOther: settings.allowOther) {
             throw problem
         }
@@ -56,7 +57,7 @@ struct MountRunner {
                                  configFile: configFile, startedAt: Date())
         let statusWriter = StatusWriter(vfs: vfs, url: cacheDirectory.appendingPathComponent("status.json"))
         let unfinished = vfs.unfinishedUploads()
-        try mount.run(mountpoint: identity.mountpoint) {
+        try mount.run(mountpoint: identity.mountpoint, takeSignals: takeSignals) {
             do { try MountRegistry.write(record, id: identity.id, root: root) } catch {
                 logger.warning("cannot write mount registry", metadata: ["error": "\(error)"])
             }

@@ -5,7 +5,9 @@ import Foundation
 /// stops run and the process exits 128 + the signal number. Stops run once each, newest first.
 ///
 /// While the mount runs, libfuse's own handlers must take these signals (they end the session, which returns
-/// normally): libfuse installs them only over the default disposition, so `releaseSignals()` restores it first.
+/// normally): libfuse installs them only over the default disposition, so `releaseSignals()` restores it, just
+/// before libfuse installs them (`MountRunner.run(takeSignals:)`): a signal in between would kill the process
+/// with everything still running.
 final class ServiceStopper: @unchecked Sendable {
     private static let signals = [SIGINT, SIGTERM, SIGHUP]
     private let lock = NSLock()
@@ -24,6 +26,7 @@ final class ServiceStopper: @unchecked Sendable {
     }
 
     func catchSignals() {
+        guard lock.withLock({ sources.isEmpty }) else { return }
         for signalNumber in Self.signals {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
