@@ -40,7 +40,7 @@ struct UploadsListCommand: ParsableCommand {
                 print("  no kept uploads")
                 continue
             }
-            print("  ID  STATE      SIZE  WHEN (UTC)           PATH")
+            print(KeptUploadLine.header)
             for upload in uploads { print(KeptUploadLine(upload, mountpoint: cache.mountpoint).text) }
         }
     }
@@ -142,12 +142,17 @@ struct KeptUploadLine {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
         let when = formatter.string(from: Date(timeIntervalSince1970: record.updatedAt))
-        let id = String(record.id).padding(toLength: 3, withPad: " ", startingAt: 0)
-        let state = record.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
-        let sizeColumn = String(repeating: " ", count: max(0, 6 - size.count)) + size
-        var text = "  \(id) \(state) \(sizeColumn)  \(when)  \(Self.path(record, mountpoint: mountpoint))"
+        var text = Self.columns(String(record.id), record.state.rawValue, size, when, Self.path(record, mountpoint: mountpoint))
         if let error = record.error { text += "\n      error: \(error)" }
         self.text = text
+    }
+
+    static let header = columns("ID", "STATE", "BYTES", "WHEN (UTC)", "PATH")
+
+    private static func columns(_ id: String, _ state: String, _ bytes: String, _ when: String, _ path: String) -> String {
+        func left(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+        let right = String(repeating: " ", count: max(0, 8 - bytes.count)) + bytes
+        return "  \(left(id, 4)) \(left(state, 9)) \(right)  \(left(when, 19))  \(path)"
     }
 
     static func path(_ record: UploadRecord, mountpoint: String) -> String {
