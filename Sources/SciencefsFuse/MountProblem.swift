@@ -38,8 +38,8 @@ public enum MountProblem: Error, Equatable, CustomStringConvertible {
             return "cannot mount on \(path): it is busy, a \(type) filesystem is mounted there. Fix: unmount it first, "
                 + "or choose another directory."
         case .staleMount(let path):
-            return "cannot mount on \(path): a stale mount is there, left by a sciencefs that has ended (Transport "
-                + "endpoint is not connected). Fix: fusermount3 -u \(path), then mount again."
+            return "cannot mount on \(path): a stale mount is there, whose process has ended (Transport endpoint "
+                + "is not connected). Fix: fusermount3 -u \(path), then mount again."
         case .mountpointNotWritable(let path):
             var info = stat()
             let ours = stat(path, &info) == 0 && info.st_uid == getuid()
