@@ -191,4 +191,22 @@ final class OrdinaryUserMountTests: XCTestCase {
         XCTAssertFalse(fixture.isMounted)
         XCTAssertEqual(OrdinaryUser.processes(mentioning: fixture.root.path), [], "no emulator, nginx or daemon left")
     }
+
+    /// Even a demo killed with SIGKILL (no handler runs) leaves no nginx: nginx carries a parent-death signal.
+    func testADemoKilledOutrightLeavesNoNginx() throws {
+        let restore = try DevFuse.setMode(0o666)
+        defer { restore() }
+        let output = fixture.root.appendingPathComponent("demo.out")
+        let demo = try user.start(["demo", fixture.mountpoint.path], output: output)
+        started.append(demo)
+        XCTAssertTrue(waitForMount(demo, timeout: 180), (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        let state = user.home.appendingPathComponent(".cache/sciencefs/demo").path
+        XCTAssertTrue(OrdinaryUser.processes(mentioning: state).contains { $0.contains("nginx") }, "nginx runs")
+        kill(demo.processIdentifier, SIGKILL)
+        demo.waitUntilExit()
+        // nginx gets its SIGTERM from the kernel as the demo dies; wait for it to finish exiting.
+        let deadline = Date().addingTimeInterval(15)
+        while !OrdinaryUser.processes(mentioning: state).isEmpty && Date() < deadline { usleep(50_000) }
+        XCTAssertEqual(OrdinaryUser.processes(mentioning: state), [], "no nginx left")
+    }
 }

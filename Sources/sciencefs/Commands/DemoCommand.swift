@@ -79,7 +79,8 @@ struct DemoCommand: ParsableCommand {
         // FTS3 over HTTPS with client certificates from a throw-away CA; copies between sources become its jobs.
         let pki = try TestPKI.create(in: stateRoot.appendingPathComponent("fts3-pki"), userCommonName: "Demo Researcher")
         let fts = try FTS3Emulator(stateDirectory: stateRoot.appendingPathComponent("fts3"), pki: pki,
-                                   configuration: FTS3Emulator.Configuration(transferDuration: 2), logger: logger)
+                                   configuration: FTS3Emulator.Configuration(transferDuration: 2, stopFrontWithStartingThread: true),
+                                   logger: logger)
         services.add { fts.stop() }
         let ftsEndpoint = try fts.start()
         print("emulated FTS3 server on \(ftsEndpoint.absoluteString) (TLS by nginx, client certificate \(pki.userDN))")
