@@ -34,7 +34,8 @@ struct KeptUploadSelection: ParsableArguments {
             throw ValidationError("several mounts keep uploads with these IDs; name one with --mount MOUNTPOINT")
         }
         let found = Set(chosen.flatMap { $0.1.map(\.id) })
-        var failures = ids.filter { !found.contains($0) }.map { "\($0): no such kept upload" }
+        let hint = mount == nil ? " (of an unmounted mount? name it with --mount MOUNTPOINT)" : ""
+        var failures = ids.filter { !found.contains($0) }.map { "\($0): no such kept upload\(hint)" }
         if all && chosen.isEmpty { print("no failed uploads") }
         for (cache, records) in chosen {
             for record in records {
