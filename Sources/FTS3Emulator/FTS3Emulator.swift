@@ -29,11 +29,17 @@ public final class FTS3Emulator: @unchecked Sendable {
         public var bearerTokens: [String: String]
         /// The VO every user belongs to (`whoami.vos`, `vo_name` of jobs).
         public var voName: String
+        /// nginx gets SIGTERM when the thread that called `start()` ends (Linux's parent-death signal), so even a
+        /// process killed with SIGKILL leaves no nginx behind. Only for a caller whose starting thread lives as
+        /// long as the process (the demo's main thread): a pool thread that ends would take nginx with it.
+        public var stopFrontWithStartingThread: Bool
 
-        public init(transferDuration: TimeInterval = 1, bearerTokens: [String: String] = [:], voName: String = "dteam") {
+        public init(transferDuration: TimeInterval = 1, bearerTokens: [String: String] = [:], voName: String = "dteam",
+                    stopFrontWithStartingThread: Bool = false) {
             self.transferDuration = transferDuration
             self.bearerTokens = bearerTokens
             self.voName = voName
+            self.stopFrontWithStartingThread = stopFrontWithStartingThread
         }
     }
 
@@ -101,7 +107,8 @@ public final class FTS3Emulator: @unchecked Sendable {
             let front = try NginxFront.launch(NginxFront.Settings(
                 executable: Self.nginxExecutable, prefix: stateDirectory.appendingPathComponent("nginx"),
                 certificatePath: pki.serverCertificate.path, keyPath: pki.serverKey.path,
-                clientCAPath: pki.caCertificate.path, upstreamPort: upstream, secret: secret), logger: logger)
+                clientCAPath: pki.caCertificate.path, upstreamPort: upstream, secret: secret,
+                parentDeathSignal: configuration.stopFrontWithStartingThread), logger: logger)
             self.front = front
             let endpoint = Self.endpoint(port: front.port)
             logger.info("FTS3 emulator listening", metadata: ["url": "\(endpoint.absoluteString)", "state": "\(stateDirectory.path)"])

@@ -25,7 +25,11 @@ final class NginxFront {
         /// The plain listener on 127.0.0.1.
         var upstreamPort: Int
         var secret: String
+        /// Start nginx through `setpriv --pdeathsig TERM`, so it ends when the thread that launched it does.
+        var parentDeathSignal = false
     }
+
+    static let setpriv = "/usr/bin/setpriv"
 
     enum LaunchError: Error, CustomStringConvertible {
         case notInstalled(String)
@@ -68,9 +72,16 @@ final class NginxFront {
             try Self.configuration(settings, port: port, errorLog: errorLog.path).write(to: configuration, atomically: true, encoding: .utf8)
 
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: settings.executable)
-            process.arguments = ["-p", settings.prefix.path + "/", "-c", configuration.path, "-e", errorLog.path,
-                                 "-g", "daemon off;"]
+            let arguments = ["-p", settings.prefix.path + "/", "-c", configuration.path, "-e", errorLog.path,
+                             "-g", "daemon off;"]
+            if settings.parentDeathSignal && FileManager.default.isExecutableFile(atPath: Self.setpriv) {
+                // setpriv sets the signal and execs nginx: same PID, so stopping it stays one signal to one PID.
+                process.executableURL = URL(fileURLWithPath: Self.setpriv)
+                process.arguments = ["--pdeathsig", "TERM", "--", settings.executable] + arguments
+            } else {
+                process.executableURL = URL(fileURLWithPath: settings.executable)
+                process.arguments = arguments
+            }
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice

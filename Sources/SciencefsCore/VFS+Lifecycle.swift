@@ -47,31 +47,11 @@ extension VFS {
     }
 
     public func resume(_ unfinished: [UploadRecord]) {
-        guard let store else { return }
         for record in unfinished {
             let key = NodeKey(source: record.source, path: RemotePath(string: record.path))
-            let url = URL(fileURLWithPath: record.stagingFile)
-            guard backends[record.source] != nil, FileManager.default.fileExists(atPath: url.path) else {
-                logger.error("journaled upload cannot resume: source or staged bytes missing",
-                             metadata: ["path": "\(key)", "staging": "\(record.stagingFile)"])
-                try? store.setUploadState(id: record.id, state: .failed, error: "source or staging file missing")
-                continue
-            }
-            let fd = Foundation.open(url.path, O_RDWR)
-            guard fd >= 0 else { continue }
-            var info = stat()
-            fstat(fd, &info)
-            let file = StagedFile(key: key, url: url, fd: fd, journalID: record.id, size: UInt64(info.st_size),
-                                  mtime: clock.now(), dirty: true, permissions: 0o644)
-            logger.notice("resuming journaled upload", metadata: ["path": "\(key)", "bytes": "\(info.st_size)"])
-            do {
-                try upload(file)
-                file.close()
-                try? FileManager.default.removeItem(at: url)
-                try? store.removeUpload(id: record.id)
-            } catch {
-                file.close()
-            }
+            logger.notice("resuming journaled upload", metadata: ["path": "\(key)"])
+            // A failure is logged and left in the journal as failed, for `sciencefs uploads` to show.
+            try? uploadJournaled(record)
         }
     }
 

@@ -21,9 +21,11 @@ extension VFS {
         return try extendedAttributes(of: key).keys.sorted()
     }
 
-    /// `user.sciencefs.refresh` drops cached metadata; any other name goes to the backend, which may act on it.
+    /// `user.sciencefs.refresh` drops cached metadata, `user.sciencefs.upload.{retry,discard}` act on kept uploads
+    /// (see VFS+KeptUploads); any other name goes to the backend, which may act on it.
     public func setxattr(_ ino: UInt64, name: String, value: [UInt8]) throws {
         if name == "user.sciencefs.refresh" { return try refresh(ino) }
+        if try handleUploadControl(ino, name: name, value: value) { return }
         if Self.isSystemName(name) { throw FSError.unsupported }
         let key = try key(for: ino)
         guard key.source != nil, !key.path.isRoot else { throw FSError.unsupported }

@@ -5,13 +5,11 @@ import SciencefsCore
 
 public enum FuseMountError: Error, CustomStringConvertible {
     case sessionCreationFailed
-    case mountFailed(String)
     case signalHandlersFailed
 
     public var description: String {
         switch self {
         case .sessionCreationFailed: return "libfuse could not create a session (bad mount options?)"
-        case .mountFailed(let mountpoint): return "could not mount on \(mountpoint) (is /dev/fuse usable, and the directory empty and ours?)"
         case .signalHandlersFailed: return "could not install signal handlers"
         }
     }
@@ -43,7 +41,11 @@ public final class FuseMount {
 
     /// Mounts on `mountpoint`, calls `mounted` once the kernel accepted the mount, then serves requests until
     /// unmounted (`fusermount3 -u`) or signalled (SIGINT/SIGTERM/SIGHUP). Blocks for the mount's lifetime.
-    public func run(mountpoint: String, mounted: () -> Void) throws {
+    /// A mount that cannot be made throws a `MountProblem` naming the cause and the fix.
+    ///
+    /// libfuse installs its signal handlers only over the default disposition: `takeSignals` runs just before, for a
+    /// caller that handled SIGINT/SIGTERM/SIGHUP itself until then to restore the default.
+    public func run(mountpoint: String, takeSignals: () -> Void = {}, mounted: () -> Void) throws {
         // Bounds the memory held in per-thread malloc arenas (glibc's default allows 8 per core) with dozens of
         // worker and readahead threads. A precaution: the benchmark's memory row did not tell it apart from noise.
         _ = sciencefs_limit_malloc_arenas(4)
@@ -64,9 +66,13 @@ public final class FuseMount {
         }
         guard let session else { throw FuseMountError.sessionCreationFailed }
         defer { fuse_session_destroy(session) }
+        takeSignals()
         guard fuse_set_signal_handlers(session) == 0 else { throw FuseMountError.signalHandlersFailed }
         defer { fuse_remove_signal_handlers(session) }
-        guard fuse_session_mount(session, mountpoint) == 0 else { throw FuseMountError.mountFailed(mountpoint) }
+        guard fuse_session_mount(session, mountpoint) == 0 else {
+            throw MountPreflight.explain(mountpoint: mountpoint, allowOther: options.allowOther,
+                                         detail: "libfuse could not mount it")
+        }
         defer { fuse_session_unmount(session) }
         if KernelReadahead.apply(kibibytes: options.kernelReadaheadKiB, mountpoint: mountpoint, logger: logger) {
             filesystem.kernelReadahead = UInt32(options.kernelReadaheadKiB) * 1024

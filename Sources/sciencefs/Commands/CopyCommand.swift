@@ -147,9 +147,9 @@ extension CopyCommand {
     }
 }
 
-/// setxattr(2) from the C library (<sys/xattr.h> is not part of the Glibc module).
+/// setxattr(2) from the C library (<sys/xattr.h> is not part of the Glibc module); also `sciencefs uploads`'s.
 @_silgen_name("setxattr")
-private func systemSetxattr(_ path: UnsafePointer<CChar>, _ name: UnsafePointer<CChar>, _ value: UnsafeRawPointer,
+func systemSetxattr(_ path: UnsafePointer<CChar>, _ name: UnsafePointer<CChar>, _ value: UnsafeRawPointer,
                             _ size: Int, _ flags: Int32) -> Int32
 
 /// Set by SIGINT/SIGTERM; the copy loop checks it between polls (and wakes early when it is set).

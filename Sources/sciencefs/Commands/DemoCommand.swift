@@ -5,6 +5,7 @@ import FTS3Emulator
 import Foundation
 import JDMAEmulator
 import Logging
+import SciencefsFuse
 import RucioEmulator
 import SciencefsX509
 
@@ -14,7 +15,7 @@ struct DemoCommand: ParsableCommand {
         abstract: "Start the embedded emulated services with sample data and mount them on MOUNTPOINT.",
         discussion: "Runs in the foreground until Ctrl-C or `sciencefs unmount MOUNTPOINT`.")
 
-    @Option(name: .long, help: "Where the emulated services keep their files (default: ~/.cache/sciencefs/demo).")
+    @Option(name: .long, help: "Where the emulated services keep their files (default: $XDG_CACHE_HOME/sciencefs/demo, else ~/.cache/sciencefs/demo).")
     var state: String?
 
     @Option(name: .long, help: "Port for the emulated Agave server (default: any free port).")
@@ -32,7 +33,14 @@ struct DemoCommand: ParsableCommand {
         LogSetup.bootstrap(.standardError, debug: d)
         let logger = Logger(label: "sciencefs")
         try FileManager.default.createDirectory(atPath: mountpoint, withIntermediateDirectories: true)
-        let stateRoot = URL(fileURLWithPath: state.map(expandTilde) ?? MountConfiguration.defaultCacheRoot.appendingPathComponent("demo").path)
+        let identity = MountIdentity(mountpoint: mountpoint)
+        // Before any emulator starts: a mount that cannot be made fails here, with nothing to stop.
+        if let problem = MountPreflight.problem(mountpoint: identity.mountpoint, allowOther: false) { throw problem }
+        // Every emulator (and the FTS3 emulator's nginx) is stopped on every way out, Ctrl-C during setup included.
+        let services = ServiceStopper()
+        services.catchSignals()
+        defer { services.stopAll() }
+        let stateRoot = URL(fileURLWithPath: state.map(expandTilde) ?? UserDirectories.current.demoState.path)
         let agaveState = stateRoot.appendingPathComponent("agave")
         try FileManager.default.createDirectory(at: agaveState, withIntermediateDirectories: true)
 
@@ -42,27 +50,27 @@ struct DemoCommand: ParsableCommand {
         print("preparing sample data in \(agaveState.path) ...")
         try DemoData.seedDemo(into: emulator)
         try AgaveJobsDemoData.seedDemo(into: emulator)
+        services.add { emulator.stop() }
         let boundPort = try emulator.start(port: port)
-        defer { emulator.stop() }
         print("emulated Agave server on http://127.0.0.1:\(boundPort)")
 
         let rucio = try RucioEmulator(stateDirectory: stateRoot.appendingPathComponent("rucio"))
         try RucioDemoData.seedDemo(into: rucio)
+        services.add { rucio.stop() }
         let rucioPort = try rucio.start()
-        defer { rucio.stop() }
         print("emulated Rucio server on http://127.0.0.1:\(rucioPort) (storage elements SITE_A, SITE_B)")
 
         let amieConfig = AMIEEmulator.Configuration(siteName: "DEMOSITE", apiKey: "demo-amie-key")
         let amie = AMIEEmulator(configuration: amieConfig)
+        services.add { amie.stop() }
         let amiePort = try amie.start(port: 0)
-        defer { amie.stop() }
         _ = try AMIEDemoData.seedDemo(into: amie)
         print("emulated AMIE server on \(amie.baseURL.absoluteString) (site DEMOSITE)")
         _ = amiePort
 
         let jdma = try JDMAEmulator(stateDirectory: stateRoot.appendingPathComponent("jdma"))
+        services.add { jdma.stop() }
         _ = try jdma.start()
-        defer { jdma.stop() }
         _ = try JDMADemoData.seedDemo(into: jdma)
         let jdmaStaging = stateRoot.appendingPathComponent("jdma-staging")
         try FileManager.default.createDirectory(at: jdmaStaging, withIntermediateDirectories: true)
@@ -71,9 +79,10 @@ struct DemoCommand: ParsableCommand {
         // FTS3 over HTTPS with client certificates from a throw-away CA; copies between sources become its jobs.
         let pki = try TestPKI.create(in: stateRoot.appendingPathComponent("fts3-pki"), userCommonName: "Demo Researcher")
         let fts = try FTS3Emulator(stateDirectory: stateRoot.appendingPathComponent("fts3"), pki: pki,
-                                   configuration: FTS3Emulator.Configuration(transferDuration: 2), logger: logger)
+                                   configuration: FTS3Emulator.Configuration(transferDuration: 2, stopFrontWithStartingThread: true),
+                                   logger: logger)
+        services.add { fts.stop() }
         let ftsEndpoint = try fts.start()
-        defer { fts.stop() }
         print("emulated FTS3 server on \(ftsEndpoint.absoluteString) (TLS by nginx, client certificate \(pki.userDN))")
 
         let configURL = stateRoot.appendingPathComponent("config.toml")
@@ -128,10 +137,11 @@ struct DemoCommand: ParsableCommand {
             """
         try configText.write(to: configURL, atomically: true, encoding: .utf8)
         let configuration = try MountConfiguration.load(from: configURL)
-        let identity = MountIdentity(mountpoint: mountpoint)
         let runner = MountRunner(identity: identity, config: configuration, configFile: configURL.path,
                                  settings: MountSettings(), logger: logger)
-        try runner.run {
+        // Ours until libfuse installs its handlers (Ctrl-C then unmounts and run returns); ours again for the teardown.
+        defer { services.catchSignals() }
+        try runner.run(takeSignals: services.releaseSignals) {
             let m = identity.mountpoint
             print("""
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SciencefsFuse
 
 struct MountCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -8,7 +9,7 @@ struct MountCommand: ParsableCommand {
         abstract: "Mount the configured sources on MOUNTPOINT.",
         discussion: "Without -f the mount runs in the background and this command returns once the mount answers.")
 
-    @Option(name: .long, help: "Config file (default: ~/.config/sciencefs/config.toml).")
+    @Option(name: .long, help: "Config file (default: $XDG_CONFIG_HOME/sciencefs/config.toml, else ~/.config/sciencefs/config.toml).")
     var config: String?
 
     @Option(name: .short, help: "Mount options, comma-separated: ro, allow_other, uid=N, gid=N.")
@@ -29,15 +30,16 @@ struct MountCommand: ParsableCommand {
     @Flag(name: .long, help: .hidden)
     var backgroundChild = false
 
+    /// Where a background child writes why it failed, for the parent to print as its one message.
+    @Option(name: .long, help: .hidden)
+    var failureFile: String?
+
     @Argument(help: "Where to mount.")
     var mountpoint: String
 
+    /// The mountpoint itself is checked in `run`, by `MountPreflight`, so its problems get a cause and a fix.
     func validate() throws {
         _ = try parsedOptions()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: mountpoint, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ValidationError("mountpoint \(mountpoint) is not an existing directory")
-        }
     }
 
     func parsedOptions() throws -> MountSettings {
@@ -71,12 +73,14 @@ struct MountCommand: ParsableCommand {
         let configURL = URL(fileURLWithPath: config.map(expandTilde) ?? MountConfiguration.defaultPath.path)
         let configuration = try MountConfiguration.load(from: configURL)
         let identity = MountIdentity(mountpoint: mountpoint)
+        let settings = try parsedOptions()
+        // Before a daemon is spawned or a service contacted: one message naming the cause and the fix.
+        if let problem = MountPreflight.problem(mountpoint: identity.mountpoint, allowOther: settings.allowOther) {
+            throw problem
+        }
         let cacheDirectory = identity.cacheDirectory(root: configuration.cacheRoot)
         try FileManager.default.createDirectory(at: cacheDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
-        if MountTable.isMounted(identity.mountpoint) {
-            throw ValidationError("\(identity.mountpoint) is already a sciencefs mount")
-        }
         let logURL = logFile.map { URL(fileURLWithPath: $0) } ?? cacheDirectory.appendingPathComponent("sciencefs.log")
         if !f {
             var arguments = ["mount", "-f", "--background-child", "--config", configURL.path,
@@ -84,7 +88,8 @@ struct MountCommand: ParsableCommand {
             for option in o { arguments += ["-o", option] }
             if d { arguments.append("-d") }
             if syslog { arguments.append("--syslog") }
-            try Daemon.spawnAndWait(arguments: arguments, mountpoint: identity.mountpoint, logFile: logURL, timeout: 60)
+            try Daemon.spawnAndWait(arguments: arguments, mountpoint: identity.mountpoint, logFile: logURL,
+                                    failureFile: cacheDirectory.appendingPathComponent("mount-failure.txt"), timeout: 60)
             print("sciencefs mounted on \(identity.mountpoint) (log: \(syslog ? "syslog" : logURL.path))")
             return
         }
@@ -95,12 +100,14 @@ struct MountCommand: ParsableCommand {
             LogSetup.bootstrap(logFile.map { .file(URL(fileURLWithPath: $0)) } ?? .standardError, debug: d)
         }
         let logger = Logger(label: "sciencefs")
-        let runner = MountRunner(identity: identity, config: configuration, configFile: configURL.path,
-                                 settings: try parsedOptions(), logger: logger)
         do {
+            let runner = MountRunner(identity: identity, config: configuration, configFile: configURL.path,
+                                     settings: settings, logger: logger)
             try runner.run()
         } catch {
-            logger.critical("mount failed", metadata: ["error": "\(error)"])
+            // On stderr the command's own error message says it; logging it there too would say it twice.
+            if backgroundChild || logFile != nil { logger.critical("mount failed", metadata: ["error": "\(error)"]) }
+            if let failureFile { try? "\(error)\n".write(toFile: failureFile, atomically: true, encoding: .utf8) }
             throw error
         }
     }

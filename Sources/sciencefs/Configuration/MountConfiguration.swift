@@ -20,12 +20,8 @@ struct MountConfiguration: Decodable {
         case sources
     }
 
-    static var defaultPath: URL {
-        let environment = ProcessInfo.processInfo.environment
-        let base = environment["XDG_CONFIG_HOME"].map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".config")
-        return base.appendingPathComponent("sciencefs/config.toml")
-    }
+    /// `$XDG_CONFIG_HOME/sciencefs/config.toml`, else `$HOME/.config/sciencefs/config.toml` (see `UserDirectories`).
+    static var defaultPath: URL { UserDirectories.current.configFile }
 
     static func load(from url: URL) throws -> MountConfiguration {
         let text: String
@@ -62,12 +58,7 @@ struct MountConfiguration: Decodable {
         return Self.defaultCacheRoot
     }
 
-    static var defaultCacheRoot: URL {
-        if let xdg = ProcessInfo.processInfo.environment["XDG_CACHE_HOME"], !xdg.isEmpty {
-            return URL(fileURLWithPath: xdg).appendingPathComponent("sciencefs")
-        }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/sciencefs")
-    }
+    static var defaultCacheRoot: URL { UserDirectories.current.cacheRoot }
 }
 
 /// One `[sources.NAME]` table.
@@ -181,11 +172,8 @@ struct ConfigurationError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-func expandTilde(_ path: String) -> String {
-    guard path.hasPrefix("~") else { return path }
-    let home = FileManager.default.homeDirectoryForCurrentUser.path
-    return home + path.dropFirst()
-}
+/// A path from the command line or the config file with `~` expanded against `$HOME` (see `UserDirectories`).
+func expandTilde(_ path: String) -> String { UserDirectories.current.expandTilde(path) }
 
 /// A number of seconds in the config: TOML writes `60` and `60.0` differently, and both must work.
 struct Seconds: Decodable {

@@ -21,7 +21,12 @@ struct MountRunner {
     let logger: Logger
 
     /// Blocks until the filesystem is unmounted. `mounted` runs once the kernel accepted the mount.
-    func run(mounted: () -> Void = {}) throws {
+    /// A mount that cannot be made throws a `MountProblem` (cause and fix) before any service is contacted.
+    /// `takeSignals` runs just before libfuse installs its signal handlers (see `FuseMount.run`).
+    func run(takeSignals: () -> Void = {}, mounted: () -> Void = {}) throws {
+        if let problem = MountPreflight.problem(mountpoint: identity.mountpoint, allowOther: settings.allowOther) {
+            throw problem
+        }
         if let warning = ConfigFileCheck.warning(for: URL(fileURLWithPath: configFile), config) {
             logger.warning("\(warning)")
         }
@@ -52,7 +57,7 @@ struct MountRunner {
                                  configFile: configFile, startedAt: Date())
         let statusWriter = StatusWriter(vfs: vfs, url: cacheDirectory.appendingPathComponent("status.json"))
         let unfinished = vfs.unfinishedUploads()
-        try mount.run(mountpoint: identity.mountpoint) {
+        try mount.run(mountpoint: identity.mountpoint, takeSignals: takeSignals) {
             do { try MountRegistry.write(record, id: identity.id, root: root) } catch {
                 logger.warning("cannot write mount registry", metadata: ["error": "\(error)"])
             }
@@ -74,25 +79,38 @@ struct MountRunner {
 }
 
 /// Publishes the VFS's status figures to a JSON file every few seconds, for `sciencefs status`.
+///
+/// The timer exists only between `start()` and `stop()`: libdispatch traps (SIGILL) when a timer source that was
+/// never resumed is released, which is what a mount that failed before `start()` used to do in `deinit`.
 final class StatusWriter: @unchecked Sendable {
     private let vfs: VFS
     private let url: URL
-    private let timer: DispatchSourceTimer
+    private let lock = NSLock()
+    private var timer: DispatchSourceTimer?
 
     init(vfs: VFS, url: URL) {
         self.vfs = vfs
         self.url = url
-        self.timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
     }
 
     func start() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard timer == nil else { return }
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))
         timer.schedule(deadline: .now(), repeating: .seconds(2))
         timer.setEventHandler { [weak self] in self?.write() }
         timer.resume()
+        self.timer = timer
     }
 
+    /// Stops the timer (if it ever started) and writes the final figures.
     func stop() {
-        timer.cancel()
+        lock.lock()
+        let timer = self.timer
+        self.timer = nil
+        lock.unlock()
+        timer?.cancel()
         write()
     }
 
