@@ -21,7 +21,7 @@ struct FTS3Section: Decodable {
     var timeout: Seconds?
     var retries: Int?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case endpoint, cert, key, proxy, token
         case tokenEnv = "token_env"
         case caBundle = "ca_bundle"

@@ -11,7 +11,7 @@ struct MountConfiguration: Decodable {
     var fts3: FTS3Section?
     var sources: [String: SourceConfiguration]
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case cacheDir = "cache_dir"
         case dataCacheSizeMB = "data_cache_size_mb"
         case entryTimeout = "entry_timeout"
@@ -37,7 +37,12 @@ struct MountConfiguration: Decodable {
         do { try TOMLShapeCheck.check(text) } catch {
             throw ConfigurationError("config file \(origin) is not valid: \(error)")
         }
-        do { config = try TOMLDecoder().decode(MountConfiguration.self, from: text) } catch {
+        let table: TOMLTable
+        do { table = try TOMLTable(string: text) } catch {
+            throw ConfigurationError("config file \(origin) is not valid: \(error)")
+        }
+        try ConfigKeyCheck.check(table, origin: origin)
+        do { config = try TOMLDecoder().decode(MountConfiguration.self, from: table) } catch {
             throw ConfigurationError("config file \(origin) is not valid: \(error)")
         }
         guard !config.sources.isEmpty else { throw ConfigurationError("config file \(origin) names no [sources.NAME]") }
@@ -121,7 +126,7 @@ struct SourceConfiguration: Decodable {
     /// Agave: system id → the URL FTS3 reaches that system's storage at (its root directory).
     var transferURLs: [String: String]?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case type
         case baseURL = "base_url"
         case credentialsFile = "credentials_file"
