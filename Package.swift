@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "SciencefsX509", dependencies: ["CCrypto"]),
         /// The FTS3 REST client (submit, poll, cancel, whoami, delegation). Implements Core's TransferService.
         .target(name: "FTS3Client", dependencies: [
-            "SciencefsCore", "SciencefsHTTP", "SciencefsX509",
+            "SciencefsCore", "SciencefsHTTP", "SciencefsX509", "BackendKit",
             .product(name: "Logging", package: "swift-log"),
         ]),
         /// An FTS3 server for tests and the demo: HTTP behind an nginx TLS front that checks client certificates.
@@ -49,17 +49,19 @@ let package = Package(
             "CCurl",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        /// What every backend shares: the one status → FSError table.
+        .target(name: "BackendKit", dependencies: ["SciencefsCore", "SciencefsHTTP"]),
         .target(name: "AgaveBackend", dependencies: [
-            "SciencefsCore", "SciencefsHTTP",
+            "SciencefsCore", "SciencefsHTTP", "BackendKit",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "RucioBackend", dependencies: [
-            "SciencefsCore", "SciencefsHTTP",
+            "SciencefsCore", "SciencefsHTTP", "BackendKit",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "JDMABackend", dependencies: ["SciencefsCore", "SciencefsHTTP", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "JDMABackend", dependencies: ["SciencefsCore", "SciencefsHTTP", "BackendKit", .product(name: "Logging", package: "swift-log")]),
         .target(name: "AMIEBackend", dependencies: [
-            "SciencefsCore", "SciencefsHTTP",
+            "SciencefsCore", "SciencefsHTTP", "BackendKit",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "AMIEEmulator", dependencies: [
@@ -100,6 +102,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
 
         .testTarget(name: "CoreTests", dependencies: ["SciencefsCore", "SciencefsStore"]),
+        .testTarget(name: "BackendKitTests", dependencies: ["BackendKit", "AgaveBackend", "RucioBackend", "JDMABackend",
+                                                            "AMIEBackend", "FTS3Client", "SciencefsCore", "SciencefsHTTP"]),
         .testTarget(name: "StoreTests", dependencies: ["SciencefsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AgaveBackendTests", dependencies: ["AgaveBackend", "AgaveEmulator", "SciencefsHTTP", "SciencefsCore"]),
         .testTarget(name: "RucioBackendTests", dependencies: ["RucioBackend", "RucioEmulator", "SciencefsHTTP", "SciencefsCore"]),

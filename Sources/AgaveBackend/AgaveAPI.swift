@@ -1,3 +1,4 @@
+import BackendKit
 import Foundation
 import Logging
 import SciencefsCore
@@ -56,7 +57,7 @@ final class AgaveAPI: Sendable {
         do {
             envelope = try JSONDecoder().decode(AgaveEnvelope<T>.self, from: body)
         } catch {
-            throw malformed(url: url, why: Self.describe(error))
+            throw malformed(url: url, why: ServiceErrors.describe(error))
         }
         guard let result = envelope.result else {
             throw malformed(url: url, why: "no result (status \(envelope.status): \(envelope.message ?? ""))")
@@ -67,16 +68,5 @@ final class AgaveAPI: Sendable {
     private func malformed(url: String, why: String) -> FSError {
         // Logged once, with the operation, where the error leaves the backend.
         .io("malformed JSON from \(URLRedaction.redact(url)): \(why)")
-    }
-
-    /// A one-line decoding failure (the default description of DecodingError is long and nested).
-    private static func describe(_ error: Error) -> String {
-        switch error as? DecodingError {
-        case .dataCorrupted(let context)?: return "not valid JSON (\(context.debugDescription))"
-        case .keyNotFound(let key, let context)?: return "missing \(key.stringValue) at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
-        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
-            return "unexpected value at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
-        default: return "\(error)"
-        }
     }
 }

@@ -1,36 +1,22 @@
 import Foundation
+import BackendKit
 import SciencefsCore
 import SciencefsHTTP
 
-/// Turns failures into `FSError`: the one place that knows what FTS3's statuses mean (fts3.md §3.5).
+/// Turns failures into `FSError` through the common table (`ServiceErrors`), with FTS3's 419 as its one override
+/// (fts3.md §3.5).
 /// 419 ("delegate first") is handled by the submit path before it gets here.
 enum FTS3ErrorMapping {
     static func fsError(_ error: Error, operation: String) -> FSError {
-        if let fs = error as? FSError { return fs }
-        if error is DecodingError { return .io("FTS3 \(operation): malformed reply: \(describe(error))") }
-        guard let http = error as? HTTPError else { return .io("FTS3 \(operation): \(error)") }
-        switch http {
-        case .status(let code, let body):
-            return fsError(status: code, message: message(in: body), operation: operation)
-        case .transport:
-            // A server that stops answering is a timeout to the caller, as for every other source.
-            if http.isTimeout { return .timedOut }
-            return .io("FTS3 \(operation): \(http)")
-        case .invalidRequest(let why):
-            return .io("FTS3 \(operation): \(why)")
+        ServiceErrors.fsError(error, context: "FTS3 \(operation)", message: message(in:)) { code, _ in
+            // A delegation the server still refuses after we delegated.
+            code == 419 ? .permissionDenied : nil
         }
     }
 
     /// The meaning of one status, whether it came as the HTTP status or as an item's `http_status` in a 207.
     static func fsError(status: Int, message: String?, operation: String) -> FSError {
-        let why = message.map { ": \($0)" } ?? ""
-        switch status {
-        case 401, 403: return .permissionDenied
-        case 404: return .notFound
-        case 400, 409: return .invalidArgument("FTS3 \(operation): \(message ?? "HTTP \(status)")")
-        case 419: return .permissionDenied // a delegation the server still refuses after we delegated
-        default: return .io("FTS3 \(operation): HTTP \(status)\(why)")
-        }
+        status == 419 ? .permissionDenied : ServiceErrors.fsError(status: status, context: "FTS3 \(operation)", message: message)
     }
 
     private struct ErrorBody: Decodable {
@@ -54,21 +40,5 @@ enum FTS3ErrorMapping {
     static func statusCode(_ httpStatus: String?) -> Int? {
         guard let httpStatus else { return nil }
         return Int(httpStatus.prefix { $0.isNumber })
-    }
-
-    /// A one-line decoding failure.
-    static func describe(_ error: Error) -> String {
-        switch error as? DecodingError {
-        case .dataCorrupted(let context)?: return "not valid JSON (\(context.debugDescription))"
-        case .keyNotFound(let key, let context)?:
-            return "missing \(path(context.codingPath + [key]))"
-        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
-            return "unexpected value at \(path(context.codingPath)): \(context.debugDescription)"
-        default: return "\(error)"
-        }
-    }
-
-    private static func path(_ keys: [CodingKey]) -> String {
-        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }
 }

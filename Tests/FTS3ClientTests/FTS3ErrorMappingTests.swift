@@ -25,7 +25,7 @@ final class FTS3ErrorMappingTests: XCTestCase {
         XCTAssertEqual(bad, .invalidArgument("FTS3 submit: Invalid value within the request: priority"))
         XCTAssertEqual(bad.errno, EINVAL)
         let conflict = mapped(409, "{\"status\":\"409 Conflict\",\"message\":\"Submission with the same sid exists\"}")
-        XCTAssertEqual(conflict, .invalidArgument("FTS3 submit: Submission with the same sid exists"))
+        XCTAssertEqual(conflict, .exists, "409 means EEXIST for every service (one table)")
         XCTAssertEqual(mapped(400, ""), .invalidArgument("FTS3 submit: HTTP 400"))
         XCTAssertEqual(mapped(400, "plain words\nsecond line"), .invalidArgument("FTS3 submit: plain words"))
     }

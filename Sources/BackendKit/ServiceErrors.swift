@@ -1,0 +1,70 @@
+import Foundation
+import SciencefsCore
+import SciencefsHTTP
+
+/// What an HTTP status means to a filesystem, once for every service. Each service's mapping passes only its
+/// overrides (FTS3's 419, JDMA's meanings carried in the error text) and the message its error bodies carry; the
+/// rest is this table, so the same status gives the same errno whichever service sent it.
+///
+/// | status | FSError | errno |
+/// | --- | --- | --- |
+/// | 400, 422 | invalidArgument | EINVAL |
+/// | 401, 403 | permissionDenied | EACCES |
+/// | 404, 410 | notFound | ENOENT |
+/// | 409 | exists | EEXIST |
+/// | 413 | fileTooLarge | EFBIG |
+/// | 501 | unsupported | EOPNOTSUPP |
+/// | 507 | noSpace | ENOSPC |
+/// | a transport timeout | timedOut | ETIMEDOUT |
+/// | anything else, a malformed reply | io | EIO |
+public enum ServiceErrors {
+    /// The common meaning of `status`; `context` ("Rucio list /scope") and `message` (from the body) explain an
+    /// EINVAL or EIO.
+    public static func fsError(status: Int, context: String, message: String?) -> FSError {
+        let why = message.map { ": \($0)" } ?? ""
+        switch status {
+        case 400, 422: return .invalidArgument("\(context): \(message ?? "HTTP \(status)")")
+        case 401, 403: return .permissionDenied
+        case 404, 410: return .notFound
+        case 409: return .exists
+        case 413: return .fileTooLarge
+        case 501: return .unsupported
+        case 507: return .noSpace
+        default: return .io("\(context): HTTP \(status)\(why)")
+        }
+    }
+
+    /// Any error a service's client threw, as an FSError. `message` reads a service's error body; `override`
+    /// answers the statuses whose meaning is the service's own (nil: the common table decides).
+    public static func fsError(_ error: Error, context: String, message: (Data) -> String? = { _ in nil },
+                               override: (Int, String?) -> FSError? = { _, _ in nil }) -> FSError {
+        if let fs = error as? FSError { return fs }
+        if error is DecodingError { return .io("\(context): malformed reply: \(describe(error))") }
+        guard let http = error as? HTTPError else { return .io("\(context): \(error)") }
+        switch http {
+        case .status(let code, let body):
+            let text = message(body)
+            return override(code, text) ?? fsError(status: code, context: context, message: text)
+        case .transport:
+            return http.isTimeout ? .timedOut : .io("\(context): \(http)")
+        case .invalidRequest(let why):
+            return .io("\(context): \(why)")
+        }
+    }
+
+    /// A decoding failure on one line: what was wrong, and where in the reply.
+    public static func describe(_ error: Error) -> String {
+        switch error as? DecodingError {
+        case .dataCorrupted(let context)?: return "not valid JSON (\(context.debugDescription))"
+        case .keyNotFound(let key, let context)?:
+            return "missing \(path(context.codingPath + [key]))"
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
+            return "unexpected value at \(path(context.codingPath)): \(context.debugDescription)"
+        default: return "\(error)"
+        }
+    }
+
+    private static func path(_ keys: [CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+}
