@@ -49,8 +49,11 @@ let package = Package(
             "CCurl",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        /// What every backend shares: the one status → FSError table.
-        .target(name: "BackendKit", dependencies: ["SciencefsCore", "SciencefsHTTP"]),
+        /// What every backend shares: the one status → FSError table and the one error wrapper.
+        .target(name: "BackendKit", dependencies: [
+            "SciencefsCore", "SciencefsHTTP",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "AgaveBackend", dependencies: [
             "SciencefsCore", "SciencefsHTTP", "BackendKit",
             .product(name: "Logging", package: "swift-log"),

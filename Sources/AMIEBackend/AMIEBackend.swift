@@ -1,3 +1,4 @@
+import BackendKit
 import Foundation
 import Logging
 import SciencefsCore
@@ -187,20 +188,8 @@ public final class AMIEBackend: Backend {
     /// Runs one operation and turns whatever it throws into an `FSError`, writing the log line every EIO (and
     /// timeout) must have. The API key never reaches it: errors carry no headers.
     func mapErrors<R>(_ operation: String, _ path: RemotePath, _ body: () throws -> R) throws -> R {
-        do {
-            return try body()
-        } catch {
-            let mapped = AMIEErrorMapping.fsError(error, operation: operation, target: path.string)
-            switch mapped {
-            case .io(let why):
-                logger.error("AMIE operation failed", metadata: ["source": "\(name)", "op": "\(operation)",
-                                                                 "path": "\(path)", "why": "\(why)"])
-            case .timedOut:
-                logger.error("AMIE operation timed out", metadata: ["source": "\(name)", "op": "\(operation)", "path": "\(path)"])
-            default:
-                break
-            }
-            throw mapped
-        }
+        try ServiceOperation.run(service: "AMIE", source: name, operation: operation, path: path, logger: logger,
+                                 map: { AMIEErrorMapping.fsError($0, operation: operation, target: path.string) },
+                                 body)
     }
 }

@@ -1,3 +1,4 @@
+import BackendKit
 import Foundation
 import Logging
 import SciencefsCore
@@ -210,23 +211,12 @@ public final class JDMABackend: Backend {
     /// Runs one operation and turns what it throws into an `FSError`, with the log line every EIO, timeout and
     /// quota error must have.
     func mapErrors<R>(_ operation: String, _ path: RemotePath, _ body: () throws -> R) throws -> R {
-        do {
-            return try body()
-        } catch {
-            let mapped = JDMAErrorMapping.fsError(error, operation: operation, target: path.string)
-            let metadata: Logger.Metadata = ["source": "\(name)", "op": "\(operation)", "path": "\(path)"]
-            switch mapped {
-            case .io(let why):
-                logger.error("JDMA operation failed", metadata: metadata.merging(["why": "\(why)"]) { $1 })
-            case .timedOut:
-                logger.error("JDMA operation timed out", metadata: metadata)
-            case .quotaExceeded:
-                logger.error("JDMA quota exceeded", metadata: metadata.merging(
-                    ["why": "\(JDMAErrorMapping.serverMessage(error) ?? "quota")"]) { $1 })
-            default:
-                break
-            }
-            throw mapped
-        }
+        try ServiceOperation.run(service: "JDMA", source: name, operation: operation, path: path, logger: logger,
+                                 map: { JDMAErrorMapping.fsError($0, operation: operation, target: path.string) },
+                                 noteworthy: { error, mapped in
+                                     mapped == .quotaExceeded
+                                         ? ("JDMA quota exceeded", JDMAErrorMapping.serverMessage(error) ?? "quota") : nil
+                                 },
+                                 body)
     }
 }

@@ -1,3 +1,4 @@
+import BackendKit
 import Foundation
 import Logging
 import SciencefsCore
@@ -215,20 +216,8 @@ public final class RucioBackend: Backend {
     /// Runs one backend operation and turns whatever it throws into an `FSError`, writing the one log line
     /// every EIO (and timeout) must have. Tokens never reach this line: errors carry no headers.
     func mapErrors<R>(_ operation: String, _ path: RemotePath, _ body: () throws -> R) throws -> R {
-        do {
-            return try body()
-        } catch {
-            let mapped = RucioErrorMapping.fsError(error, operation: operation, target: path.string)
-            switch mapped {
-            case .io(let why):
-                logger.error("Rucio operation failed", metadata: ["source": "\(name)", "op": "\(operation)",
-                                                                  "path": "\(path)", "why": "\(why)"])
-            case .timedOut:
-                logger.error("Rucio operation timed out", metadata: ["source": "\(name)", "op": "\(operation)", "path": "\(path)"])
-            default:
-                break
-            }
-            throw mapped
-        }
+        try ServiceOperation.run(service: "Rucio", source: name, operation: operation, path: path, logger: logger,
+                                 map: { RucioErrorMapping.fsError($0, operation: operation, target: path.string) },
+                                 body)
     }
 }
