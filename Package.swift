@@ -42,7 +42,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "SciencefsCore", dependencies: [
-            "SciencefsStore",
+            "SciencefsStore", "CCrypto",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "SciencefsHTTP", dependencies: [

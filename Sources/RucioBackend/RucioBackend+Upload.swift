@@ -124,11 +124,7 @@ extension RucioBackend {
     /// Adler-32 values compare without leading zeros (the server may strip them); a missing one never matches.
     static func sameAdler32(_ a: String?, _ b: String) -> Bool {
         guard let a else { return false }
-        func normal(_ hex: String) -> Substring {
-            let trimmed = hex.lowercased().drop { $0 == "0" }
-            return trimmed.isEmpty ? "0" : trimmed
-        }
-        return normal(a) == normal(b)
+        return Checksum.sameAdler32(a, b)
     }
 
     private func existingRecord(_ did: DID) throws -> DIDRecord? {

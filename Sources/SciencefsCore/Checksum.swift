@@ -6,6 +6,20 @@ public enum Checksum: Sendable, Equatable, CustomStringConvertible {
     case adler32(String)
     case md5(String)
 
+    /// Adler-32 in its one text form: 8 lowercase hex digits, zero-padded (services drop leading zeros, Rucio
+    /// pads them; comparisons and FTS3 submissions use this form). nil when `hex` is not an Adler-32 at all.
+    public static func canonicalAdler32(_ hex: String) -> String? {
+        let lower = hex.lowercased()
+        guard !lower.isEmpty, lower.count <= 8, lower.allSatisfy(\.isHexDigit) else { return nil }
+        return String(repeating: "0", count: 8 - lower.count) + lower
+    }
+
+    /// True when `a` and `b` are the same Adler-32, whatever zeros either dropped.
+    public static func sameAdler32(_ a: String, _ b: String) -> Bool {
+        guard let a = canonicalAdler32(a), let b = canonicalAdler32(b) else { return false }
+        return a == b
+    }
+
     public var description: String {
         switch self {
         case .adler32(let v): return "adler32:\(v)"
@@ -56,17 +70,12 @@ public enum ChecksumCalculator {
         for checksum in expected {
             switch checksum {
             case .adler32(let want):
-                if normalizedHex(want) != normalizedHex(actual.adler32) { return (checksum, actual.adler32) }
+                if !Checksum.sameAdler32(want, actual.adler32) { return (checksum, actual.adler32) }
             case .md5(let want):
                 if want.lowercased() != actual.md5 { return (checksum, actual.md5) }
             }
         }
         return nil
-    }
-
-    private static func normalizedHex(_ hex: String) -> String {
-        let trimmed = hex.lowercased().drop { $0 == "0" }
-        return trimmed.isEmpty ? "0" : String(trimmed)
     }
 }
 

@@ -27,6 +27,6 @@ public enum TransferPlanner {
 
     /// Services publish Adler-32 without leading zeros at times; FTS3 wants all 8 digits.
     public static func paddedAdler32(_ value: String) -> String {
-        String(repeating: "0", count: max(0, 8 - value.count)) + value.lowercased()
+        Checksum.canonicalAdler32(value) ?? value.lowercased()
     }
 }
