@@ -5,29 +5,7 @@ import XCTest
 @testable import SciencefsCore
 
 /// When a fresh listing may stand for "absent": only when the backend says it shows every name.
-final class ListingCompletenessTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-listing-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    private func makeVFS(_ backend: InMemoryBackend, clock: Clock) throws -> VFS {
-        try VFS(backends: [backend], store: try MetadataStore(directory: directory), dataCache: nil,
-                stagingDirectory: directory.appendingPathComponent("staging"), clock: clock, logger: Logger(label: "test"))
-    }
-
-    private func ino(_ vfs: VFS, _ path: String) throws -> UInt64 {
-        var ino = VFS.rootIno
-        for name in path.split(separator: "/") { ino = try vfs.lookup(parent: ino, name: String(name)).ino }
-        return ino
-    }
-
+final class ListingCompletenessTests: VFSTestCase {
     func testANameAnIncompleteListingLeavesOutIsStillFoundAndATrueMissIsRemembered() throws {
         let backend = InMemoryBackend()
         backend.put("/scope/top", Data("t".utf8))

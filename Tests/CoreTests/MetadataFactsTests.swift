@@ -6,29 +6,7 @@ import XCTest
 
 /// What the Core keeps beside attributes and listings for a backend: its extended attributes and its facts
 /// (replica lists), for the attribute TTL and no longer than the node they describe.
-final class MetadataFactsTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-facts-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    private func makeVFS(_ backend: InMemoryBackend, clock: Clock) throws -> VFS {
-        try VFS(backends: [backend], store: try MetadataStore(directory: directory), dataCache: nil,
-                stagingDirectory: directory.appendingPathComponent("staging"), clock: clock, logger: Logger(label: "test"))
-    }
-
-    private func ino(_ vfs: VFS, _ path: String) throws -> UInt64 {
-        var ino = VFS.rootIno
-        for name in path.split(separator: "/") { ino = try vfs.lookup(parent: ino, name: String(name)).ino }
-        return ino
-    }
-
+final class MetadataFactsTests: VFSTestCase {
     func testExtendedAttributesAreAskedOncePerAttributeTTLAndAgainAfterRefresh() throws {
         let clock = ManualClock()
         let backend = InMemoryBackend(policy: CachePolicy(attributeTTL: 30, listingTTL: 30, negativeTTL: 5))
