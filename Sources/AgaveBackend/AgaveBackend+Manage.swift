@@ -86,12 +86,13 @@ extension AgaveBackend {
             do {
                 let form: [(String, String)] = [("urlToIngest", sourceURL), ("fileName", leaf), ("fileType", ""),
                                                 ("notifications", "")]
+                let requested = Date()
                 _ = try api.send(.post, api.endpoints.media(system: targetID, path: Array(targetPath.dropLast())),
                                  body: .form(form))
                 imports.update(id, state: "STAGING")
-                let attributes = try waitForImport(of: to, size: size)
+                try waitForImport(system: targetID, path: targetPath, requestedAt: requested)
                 imports.update(id, state: "STAGING_COMPLETED")
-                return .copied(attributes)
+                return .copied(try stat(to))
             } catch {
                 imports.update(id, state: "STAGING_FAILED", detail: "\(error)")
                 throw error
@@ -99,16 +100,41 @@ extension AgaveBackend {
         }
     }
 
-    /// Polls the destination (0.1 s, doubling to 5 s) until it exists with the expected size, for up to an hour.
-    private func waitForImport(of path: RemotePath, size: UInt64) throws -> RemoteAttributes {
+    /// Follows an import through the destination's history (0.1 s, doubling to 5 s) until the service reports
+    /// `STAGING_COMPLETED`, or fails at once with EIO and the service's reason on `STAGING_FAILED`; gives up
+    /// after an hour (ETIMEDOUT). A history that is not there yet (404: the import is still queued) is asked again.
+    /// The deciding event is the newest terminal one made since the request (by time, then by place in the list).
+    private func waitForImport(system: String, path: [String], requestedAt: Date) throws {
         var delay: TimeInterval = 0.1
         let deadline = Date().addingTimeInterval(3600)
+        let since = requestedAt.addingTimeInterval(-2) // the service's clock and ours differ a little
         while true {
-            if let attributes = try? stat(path), attributes.size == size { return attributes }
+            if let outcome = try importOutcome(system: system, path: path, since: since) {
+                guard outcome.status == "STAGING_COMPLETED" else {
+                    throw FSError.io("Agave import into \(system)/\(path.joined(separator: "/")) failed: "
+                        + "\(outcome.status)\(outcome.description.map { ": \($0)" } ?? "")")
+                }
+                return
+            }
             guard Date() < deadline else { throw FSError.timedOut }
             Thread.sleep(forTimeInterval: delay)
             delay = min(delay * 2, 5)
         }
+    }
+
+    private func importOutcome(system: String, path: [String], since: Date) throws -> AgaveHistoryEvent? {
+        let events: [AgaveHistoryEvent]
+        do { events = try api.result([AgaveHistoryEvent].self, .get, api.endpoints.history(system: system, path: path)) }
+        catch HTTPError.status(code: 404, _) { return nil }
+        let terminal = events.enumerated().filter { _, event in
+            AgaveHistoryEvent.terminal.contains(event.status)
+                && (event.created.flatMap(AgaveTimestamp.parse).map { $0 >= since } ?? true)
+        }
+        return terminal.max { a, b in
+            let ta = a.element.created.flatMap(AgaveTimestamp.parse) ?? .distantPast
+            let tb = b.element.created.flatMap(AgaveTimestamp.parse) ?? .distantPast
+            return ta == tb ? a.offset < b.offset : ta < tb
+        }?.element
     }
 
     public func transfers() -> [TransferRecord] { imports.records }

@@ -19,6 +19,11 @@ struct AgaveEndpoints: Sendable {
         files("media", system: system, path: path)
     }
 
+    /// The events of one file: where an import's progress shows (`STAGING_QUEUED` … `STAGING_COMPLETED`).
+    func history(system: String, path: [String]) -> String {
+        files("history", system: system, path: path)
+    }
+
     private func files(_ kind: String, system: String, path: [String]) -> String {
         baseURL + "/files/v2/\(kind)/system/" + PercentEncoding.pathSegment(system) + "/" + PercentEncoding.path(path)
     }

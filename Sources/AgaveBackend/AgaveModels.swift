@@ -80,3 +80,13 @@ struct LenientNumber: Decodable, Equatable {
     /// The value as a byte count; negative, non-finite or too large values (2^64 and up) become nil.
     var unsigned: UInt64? { value.isFinite && value >= 0 && value < 18_446_744_073_709_551_616.0 ? UInt64(value) : nil }
 }
+
+/// One event of a file's history (`GET /files/v2/history/…`, protocol §4.8).
+struct AgaveHistoryEvent: Decodable, Sendable {
+    var status: String
+    var created: String?
+    var description: String?
+
+    /// The events that end an import.
+    static let terminal: Set<String> = ["STAGING_COMPLETED", "STAGING_FAILED"]
+}

@@ -15,6 +15,8 @@ public final class AgaveEmulator: @unchecked Sendable {
     public let configuration: Configuration
     public var requestLog: RequestLog { state.requestLog }
     public var faults: FaultInjector { state.faults }
+    /// Imports are staged after the reply; a test can make them fail (`STAGING_FAILED`).
+    public var imports: ImportStaging { state.imports }
 
     let state: EmulatorState
     private let server: LoopbackServer<AgaveResponder>

@@ -15,6 +15,7 @@ final class EmulatorState: @unchecked Sendable {
     let tokens = TokenStore()
     let requestLog = RequestLog()
     let faults = FaultInjector()
+    let imports = ImportStaging()
     let listingCache = DirectoryListingCache()
     /// Jobs and their outputs, under `<state>/jobs`.
     let jobs: JobStore

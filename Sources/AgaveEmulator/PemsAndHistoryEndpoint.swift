@@ -1,4 +1,5 @@
 import EmulatorSupport
+import Foundation
 import Hummingbird
 
 /// Minimal `GET /files/v2/pems/…` and `GET /files/v2/history/…` (protocols/agave.md §4.8): one permission
@@ -19,14 +20,23 @@ struct PemsAndHistoryEndpoint {
         return Replies.success(.array([record]), options: options, version: state.configuration.apiVersion)
     }
 
+    /// A `CREATED` event when the file exists, then the import events recorded for the path (an import still
+    /// queued has a history before its file exists).
     func history(_ path: SystemPath, owner: String, options: ReplyOptions) throws -> Response {
-        guard let stat = FileStat(path: path.fileSystemPath) else { throw AgaveError.notFound() }
-        let event: JSONValue = .object([
-            ("status", "CREATED"),
-            ("created", .string(WireTime.iso8601(stat.modified, zone: state.configuration.timeZone))),
-            ("createdBy", .string(owner)),
-            ("description", "New file/folder created."),
-        ])
-        return Replies.success(.array([event]), options: options, version: state.configuration.apiVersion)
+        let stat = FileStat(path: path.fileSystemPath)
+        let staging = state.imports.history(of: path.fileSystemPath)
+        guard stat != nil || !staging.isEmpty else { throw AgaveError.notFound() }
+        func event(_ status: String, _ created: Date, _ description: String) -> JSONValue {
+            .object([
+                ("status", .string(status)),
+                ("created", .string(WireTime.iso8601(created, zone: state.configuration.timeZone))),
+                ("createdBy", .string(owner)),
+                ("description", .string(description)),
+            ])
+        }
+        var events: [JSONValue] = []
+        if let stat { events.append(event("CREATED", stat.modified, "New file/folder created.")) }
+        events += staging.map { event($0.status, $0.created, $0.description) }
+        return Replies.success(.array(events), options: options, version: state.configuration.apiVersion)
     }
 }

@@ -119,14 +119,15 @@ struct UploadEndpoint {
             throw AgaveError.notFound("Source \(url) does not exist")
         }
         let target = directory.appending([try Self.leafName(name ?? source.name)])
-        if target.fileSystemPath != source.fileSystemPath {
-            if target.fileSystemPath.hasPrefix(source.fileSystemPath + "/") {
-                throw AgaveError.badRequest("Cannot import a folder into itself")
-            }
-            try FileCopier.copy(from: source.fileSystemPath, to: target.fileSystemPath)
+        if target.fileSystemPath.hasPrefix(source.fileSystemPath + "/") {
+            throw AgaveError.badRequest("Cannot import a folder into itself")
         }
+        let existing = FileStat(path: target.fileSystemPath)
+        // Staged later, as the real service does: the reply says only that the import is queued.
+        let temporary = state.incomingDirectory.appendingPathComponent("import-" + UUID().uuidString).path
+        state.imports.queue(from: source.fileSystemPath, to: target.fileSystemPath, temporary: temporary)
         let result = state.objects.logicalFile(target, owner: owner, source: url, status: "STAGING_QUEUED",
-                                               stat: FileStat(path: target.fileSystemPath))
+                                               stat: existing)
         return Replies.success(result, status: 202, options: options, version: state.configuration.apiVersion)
     }
 

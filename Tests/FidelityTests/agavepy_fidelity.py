@@ -126,6 +126,16 @@ check(local_bytes("uploads/upload-source.bin") == open(upload_source, "rb").read
 result = ag.files.importData(systemId=SYSTEM, filePath="uploads", urlToIngest="agave://%s/inputs/data.bin" % SYSTEM,
                              fileName="imported.bin")
 check(result["name"] == "imported.bin", "importData urlToIngest answers the new file")
+check(result["status"] == "STAGING_QUEUED", "an import answers before it is staged, as a queued logical file")
+# Agave stages imports asynchronously: a client follows the file's history until the import ends.
+events = []
+for _ in range(200):
+    r = raw("GET", "/files/v2/history/system/%s/uploads/imported.bin" % SYSTEM)
+    events = [e["status"] for e in r.json()["result"]] if r.status_code == 200 else []
+    if "STAGING_COMPLETED" in events or "STAGING_FAILED" in events:
+        break
+    time.sleep(0.05)
+check("STAGING_QUEUED" in events and events[-1] == "STAGING_COMPLETED", "the import's history ends in STAGING_COMPLETED")
 
 # Manage: mkdir (201 then 200), rename, copy, move; then delete.
 made = ag.files.manage(systemId=SYSTEM, filePath="uploads", body={"action": "mkdir", "path": "made by agavepy"})

@@ -59,6 +59,39 @@ final class ServerSideCopyTests: XCTestCase {
         XCTAssertTrue(record.text.contains("\"state\" : \"STAGING_COMPLETED\"") && record.text.contains("agave-import"), record.text)
     }
 
+    /// The emulator stages imports after replying, as Agave does: `cp` must wait for the import itself, not for a
+    /// file of the right size (here one is already there, with other bytes).
+    func testAnImportIsFollowedByItsStatusNotByTheDestinationsSize() throws {
+        try DeterministicData.writeFile(at: fixture.serverFile("fresh.bin"), size: 1 << 20, seed: 5)
+        try fixture.writeServerFile("in/fresh.bin", Data(count: 1 << 20), system: MountFixture.otherSystem)
+        fixture.emulator.imports.delay = 1.5
+        try fixture.mount()
+        let cp = fixture.run("cp", [fixture.path("fresh.bin"), fixture.path("in/fresh.bin", system: MountFixture.otherSystem)])
+        XCTAssertEqual(cp.status, 0, cp.stderr)
+        XCTAssertEqual(fixture.run("cmp", [fixture.serverFile("fresh.bin").path,
+                                           fixture.serverFile("in/fresh.bin", system: MountFixture.otherSystem).path]).status, 0,
+                       "cp returned after the import landed, not when a file of that size was there")
+        XCTAssertTrue(fixture.emulator.requestLog.all.contains { $0.path.hasPrefix("/files/v2/history/system/\(MountFixture.otherSystem)") },
+                      "the import's progress was read from the history")
+    }
+
+    func testAFailedImportFailsCpPromptlyWithTheReason() throws {
+        try DeterministicData.writeFile(at: fixture.serverFile("doomed.bin"), size: 1 << 20, seed: 6)
+        try FileManager.default.createDirectory(at: fixture.serverFile("in", system: MountFixture.otherSystem), withIntermediateDirectories: true)
+        fixture.emulator.imports.failImports(whosePathContains: "doomed")
+        try fixture.mount()
+        let cp = fixture.run("cp", [fixture.path("doomed.bin"), fixture.path("in/doomed.bin", system: MountFixture.otherSystem)],
+                             timeout: 60)
+        XCTAssertNotEqual(cp.status, 0, "a STAGING_FAILED import fails cp")
+        XCTAssertTrue(cp.stderr.contains("Input/output error"), cp.stderr)
+        XCTAssertTrue(fixture.log.contains("STAGING_FAILED"), "the log says why")
+        let transfers = fixture.run("ls", [fixture.mountpoint.appendingPathComponent(".sciencefs/transfers").path])
+        let record = fixture.run("cat", [fixture.mountpoint.appendingPathComponent(".sciencefs/transfers/\(transfers.lines.first ?? "")").path])
+        XCTAssertTrue(record.text.contains("\"state\" : \"STAGING_FAILED\""), record.text)
+        XCTAssertNotEqual(fixture.run("cmp", [fixture.serverFile("doomed.bin").path,
+                                              fixture.serverFile("in/doomed.bin", system: MountFixture.otherSystem).path]).status, 0)
+    }
+
     func testCpToAnotherSourceFallsBackToStreamingWithIdenticalBytes() throws {
         fixture.tearDown()
         fixture = try MountFixture(withRucio: true)
