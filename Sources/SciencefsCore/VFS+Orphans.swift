@@ -125,6 +125,8 @@ extension VFS {
         dropOrphan(copy)
         copy.close()
         try? FileManager.default.removeItem(at: copy.url)
+        // A writer's staging file shared with readers: its journal row (marked done at unlink) goes with it.
+        if let id = copy.journalID { try? store?.removeUpload(id: id) }
     }
 
     func dropOrphan(_ copy: StagedFile) {
