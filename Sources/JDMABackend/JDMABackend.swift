@@ -20,6 +20,7 @@ public final class JDMABackend: Backend {
     public let cachePolicy: CachePolicy
     public var verificationPolicy: VerificationPolicy { configuration.verification }
     let configuration: JDMAConfiguration
+    public var isWritable: Bool { configuration.isWritable }
     let client: JDMAClient
     let logger: Logger
     let startTime = Date()

@@ -40,6 +40,8 @@ public struct JDMAConfiguration: Sendable, CustomStringConvertible {
     public var cachePolicy: CachePolicy
     /// Which files with md5/adler32 digests the Core verifies whole before serving them (`verify_whole_mb`).
     public var verification = VerificationPolicy()
+    /// False with `read_only = true`: the Core then refuses every change with EROFS before asking the backend.
+    public var isWritable = true
     /// The confirmation setting for `rm -r` of a stored batch: only when true does removing every file of a batch and
     /// then the batch directory send `delete_batch`. Off by default, so a stray `rm -r` deletes nothing on tape.
     public var allowBatchDelete = false

@@ -23,17 +23,7 @@ extension BackendFactory {
         }
         var config = AMIEConfiguration(name: name, siteName: site, apiKey: key,
                                        baseURL: source.baseURL ?? AMIEConfiguration.defaultBaseURL)
-        if let v = source.verifyTLS { config.verifyTLS = v }
-        if let v = source.caBundle { config.caBundlePath = expandTilde(v) }
-        if let v = source.attributeTTL?.value { config.cachePolicy.attributeTTL = v }
-        if let v = source.listingTTL?.value { config.cachePolicy.listingTTL = v }
-        if let v = source.negativeTTL?.value { config.cachePolicy.negativeTTL = v }
-        if let v = source.readOnly { config.isWritable = !v }
-        if let v = source.timeout?.value { config.stallTimeout = max(1, v) }
-        if let v = source.retries { config.retry.maxRetries = max(0, v) }
-        if !config.verifyTLS {
-            logger.warning("TLS certificate verification is off for this source", metadata: ["source": "\(name)"])
-        }
+        config.apply(source, name: name, logger: logger)
         return AMIEBackend(configuration: config, logger: logger)
     }
 }

@@ -22,15 +22,9 @@ extension BackendFactory {
         if let v = source.storage { config.storage = v }
         if let v = source.readTimeout?.value { config.readTimeout = v }
         if let v = source.quietPeriod?.value { config.quietPeriod = v }
-        if let v = source.verifyTLS { config.verifyTLS = v }
-        if let v = source.caBundle { config.caBundlePath = expandTilde(v) }
         if let v = source.allowBatchDelete { config.allowBatchDelete = v }
-        if let v = source.timeout?.value { config.stallTimeout = max(1, v) }
-        if let v = source.retries { config.retry.maxRetries = max(0, v) }
-        if let v = source.attributeTTL?.value { config.cachePolicy.attributeTTL = v }
-        if let v = source.listingTTL?.value { config.cachePolicy.listingTTL = v }
-        if let v = source.negativeTTL?.value { config.cachePolicy.negativeTTL = v }
         if let v = source.verifyWholeMB { config.verification = try verificationPolicy(name, megabytes: v) }
+        config.apply(source, name: name, logger: logger)
         return try JDMABackend(configuration: config, logger: logger)
     }
 }

@@ -47,19 +47,9 @@ enum BackendFactory {
             }
             config.password = v
         }
-        if let v = source.verifyTLS { config.verifyTLS = v }
-        if let v = source.caBundle { config.caBundlePath = expandTilde(v) }
         if let v = source.pageSize { config.pageSize = max(1, v) }
-        if let v = source.attributeTTL?.value { config.cachePolicy.attributeTTL = v }
-        if let v = source.listingTTL?.value { config.cachePolicy.listingTTL = v }
-        if let v = source.negativeTTL?.value { config.cachePolicy.negativeTTL = v }
-        if let v = source.readOnly { config.isWritable = !v }
-        if let v = source.timeout?.value { config.stallTimeout = max(1, v) }
-        if let v = source.retries { config.retry.maxRetries = max(0, v) }
         if let v = source.transferURLs { config.transferURLs = v }
-        if !config.verifyTLS {
-            logger.warning("TLS certificate verification is off for this source", metadata: ["source": "\(name)"])
-        }
+        config.apply(source, name: name, logger: logger)
         let http = HTTPClient(configuration: config.httpClientConfiguration, logger: logger)
         return AgaveBackend(configuration: config, http: http, logger: logger)
     }
@@ -87,8 +77,6 @@ enum BackendFactory {
             || source.clientCert != nil || source.clientProxy != nil || source.tokenFile != nil {
             config.credentials = try rucioCredentials(name, source, config.credentials)
         }
-        if let v = source.verifyTLS { config.verifyTLS = v }
-        if let v = source.caBundle { config.caCertPath = expandTilde(v) }
         if let v = source.uploadRSE { config.uploadRSE = v }
         if let v = source.preferredRSEs { config.preferredRSEs = v }
         if let v = source.site { config.site = v }
@@ -99,20 +87,12 @@ enum BackendFactory {
             config.scopeListing = listing
         }
         if let v = source.containerSuffix { config.containerSuffix = v }
-        if let v = source.attributeTTL?.value { config.cachePolicy.attributeTTL = v }
-        if let v = source.listingTTL?.value { config.cachePolicy.listingTTL = v }
-        if let v = source.negativeTTL?.value { config.cachePolicy.negativeTTL = v }
-        if let v = source.readOnly { config.isWritable = !v }
-        if let v = source.timeout?.value { config.stallTimeout = max(1, v) }
-        if let v = source.retries { config.retry.maxRetries = max(0, v) }
         if let v = source.verifyWholeMB { config.verification = try verificationPolicy(name, megabytes: v) }
         if let v = source.replicaStallTimeout?.value {
             guard v > 0 else { throw ConfigurationError("source \(name): replica_stall_timeout must be positive") }
             config.replicaStallTimeout = v
         }
-        if !config.verifyTLS {
-            logger.warning("TLS certificate verification is off for this source", metadata: ["source": "\(name)"])
-        }
+        config.apply(source, name: name, logger: logger)
         return RucioBackend(configuration: config, logger: logger)
     }
 
