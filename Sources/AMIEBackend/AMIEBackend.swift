@@ -4,7 +4,7 @@ import Logging
 import SciencefsCore
 import SciencefsHTTP
 
-/// AMIE account-management packets as files (protocol: shared/protocols/amie.md). Layout under the source:
+/// AMIE account-management packets as files (protocol: docs/protocols/amie.md). Layout under the source:
 /// ```
 /// packets/incoming/<packet_rec_id>-<type>.json      list_packets(incoming=True); read-only
 /// packets/outgoing/<packet_rec_id>-<type>.json      list_packets(outgoing=True); write a new file to send

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import SciencefsHTTP
 
-/// A client for the AMIE REST API that sends what amieclient 0.4.0 sends (protocols/amie.md): `XA-SITE` and
+/// A client for the AMIE REST API that sends what amieclient 0.4.0 sends (docs/protocols/amie.md): `XA-SITE` and
 /// `XA-API-KEY` on every request, JSON bodies, and success only on HTTP 200 with a JSON reply.
 ///
 /// Blocking and thread-safe (the HTTP client is). Errors are `AMIEClientError`.

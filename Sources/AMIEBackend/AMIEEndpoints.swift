@@ -1,6 +1,6 @@
 import SciencefsHTTP
 
-/// The AMIE REST paths (protocols/amie.md §2), relative to the versioned base URL, site name percent-encoded.
+/// The AMIE REST paths (docs/protocols/amie.md §2), relative to the versioned base URL, site name percent-encoded.
 struct AMIEEndpoints: Sendable {
     let baseURL: String
     let site: String

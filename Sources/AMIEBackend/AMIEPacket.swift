@@ -2,7 +2,7 @@ import Foundation
 
 /// One packet as the server sent it: the full JSON (kept for display and round-tripping) plus the header fields
 /// the filesystem needs, parsed once. `DATA_TYPE` is `Packet` from the server and `packet` from the client; both
-/// are accepted (protocols/amie.md §5.6).
+/// are accepted (docs/protocols/amie.md §5.6).
 public struct AMIEPacket: Sendable, Equatable {
     public let json: AMIEJSON
     public let type: String

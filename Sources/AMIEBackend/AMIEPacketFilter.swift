@@ -2,7 +2,7 @@ import Foundation
 
 /// The search parameters of amieclient's `list_packets`, spelled on the wire as it spells them: lists are
 /// comma-joined, booleans are `True`/`False`, the time window is one `update_time=<start>,<end>` with either
-/// side empty, and unset parameters are left out (protocols/amie.md §2).
+/// side empty, and unset parameters are left out (docs/protocols/amie.md §2).
 public struct AMIEPacketFilter: Sendable, Equatable {
     public var transRecIDs: [Int64]
     public var outgoing: Bool?

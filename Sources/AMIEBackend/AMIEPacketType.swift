@@ -1,4 +1,4 @@
-/// One AMIE packet type as amieclient 0.4.0 defines it (`amieclient/packet/*.py`; protocols/amie.md §4):
+/// One AMIE packet type as amieclient 0.4.0 defines it (`amieclient/packet/*.py`; docs/protocols/amie.md §4):
 /// the body keys it requires, those the server infers when the packet answers another (`in_reply_to` set),
 /// the reply it expects, and the extra checks its `validate_data` makes.
 public struct AMIEPacketType: Sendable, Equatable {

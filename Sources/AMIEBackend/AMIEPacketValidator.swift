@@ -22,7 +22,7 @@ public enum AMIEValidationError: Error, Equatable, Sendable, CustomStringConvert
 /// required-key check of `missing_attributes()`): the type must be known, every required body key present and
 /// not null — except, for a reply (`header.in_reply_to` set), the keys the server infers from the packet it
 /// answers — and the type's own rules must hold. Unlike `validate_data` in 0.4.0, a key that was never set
-/// counts as missing (protocols/amie.md §5.2).
+/// counts as missing (docs/protocols/amie.md §5.2).
 public enum AMIEPacketValidator {
     /// Validates and returns the packet normalized as amieclient's `as_dict()` sends it: `DATA_TYPE` `packet`,
     /// null body values dropped, `expected_reply_list` filled in from the type when absent.

@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 
 /// A stateful AMIE REST server on 127.0.0.1 for the demo and the tests, speaking the protocol of
-/// /work/shared/protocols/amie.md as amieclient 0.4.0 expects it: packets and transactions for one site, the
+/// docs/protocols/amie.md as amieclient 0.4.0 expects it: packets and transactions for one site, the
 /// `list_packets` filters, client state and client JSON, failing a transaction, and — with `autoReply` — the
 /// allocation service's side of each conversation (the expected reply to every packet the site sends).
 ///

@@ -4,7 +4,7 @@ import Hummingbird
 
 /// The emulator's one HTTP responder: faults, the `XA-SITE`/`XA-API-KEY` check, routing, and the request log.
 /// Every reply is JSON with a `message`; success is exactly HTTP 200, as amieclient requires
-/// (protocols/amie.md §5.3). Paths may carry a version prefix (`/v0.10/packets/...`), which is ignored.
+/// (docs/protocols/amie.md §5.3). Paths may carry a version prefix (`/v0.10/packets/...`), which is ignored.
 struct AMIEResponder: HTTPResponder {
     typealias Context = BasicRequestContext
     let store: PacketStore

@@ -1,7 +1,7 @@
 import EmulatorSupport
 import Foundation
 
-/// The `list_packets` filters as the query string carries them (protocols/amie.md §2): comma lists, Python
+/// The `list_packets` filters as the query string carries them (docs/protocols/amie.md §2): comma lists, Python
 /// booleans (`True`/`False`), and one `update_time=<start>,<end>` window with either side empty.
 struct PacketQuery {
     var transRecIDs: Set<Int64>?

@@ -1,6 +1,6 @@
 import EmulatorSupport
 /// The server's view of each packet type: the body keys it requires, those it fills in from the packet a reply
-/// answers, and the reply the type expects (protocols/amie.md §4, taken from amieclient 0.4.0's classes). The
+/// answers, and the reply the type expects (docs/protocols/amie.md §4, taken from amieclient 0.4.0's classes). The
 /// emulator keeps its own table rather than sharing the client's, so a test of the client against the emulator
 /// checks two readings of the protocol against each other.
 struct PacketRule: Sendable {

@@ -2,7 +2,7 @@ import Foundation
 import SciencefsCore
 import SciencefsHTTP
 
-/// `jobs/`: the user's jobs as read-only directories (layout in `AgaveJobLocation`, protocol §4.9).
+/// `jobs/`: the user's jobs as read-only directories (layout in `AgaveJobLocation`, docs/protocols/agave.md §4.9).
 extension AgaveBackend {
     /// Read-only modes: the kernel (mounted with `default_permissions`) refuses writes before they reach us.
     static let jobDirectoryMode: UInt16 = 0o555

@@ -2,7 +2,7 @@ import Foundation
 import SciencefsCore
 import SciencefsHTTP
 
-/// mkdir, delete, rename/move and server-side copy: `PUT`/`DELETE` on media URLs (protocol §4.6, §4.7).
+/// mkdir, delete, rename/move and server-side copy: `PUT`/`DELETE` on media URLs (docs/protocols/agave.md §4.6, §4.7).
 extension AgaveBackend {
     public func makeDirectory(_ path: RemotePath) throws -> RemoteAttributes {
         try mapErrors("mkdir", path) {

@@ -3,7 +3,7 @@ import SciencefsCore
 import SciencefsHTTP
 
 extension AgaveBackend {
-    /// Ranged download (protocol §4.3). Agave answers 416 when the range reaches past the end instead of
+    /// Ranged download (docs/protocols/agave.md §4.3). Agave answers 416 when the range reaches past the end instead of
     /// truncating; only then is the size looked up (one stat) and the range clamped, so reads inside the file
     /// cost one request.
     @discardableResult
@@ -32,7 +32,7 @@ extension AgaveBackend {
         }
     }
 
-    /// Multipart upload into the parent directory (protocol §4.4), streamed from disk. The name travels both
+    /// Multipart upload into the parent directory (docs/protocols/agave.md §4.4), streamed from disk. The name travels both
     /// as the part's filename and as the `fileName` field. Agave overwrites an existing file of that name, so
     /// repeating the POST after a failure is safe and the request is marked retryable.
     ///

@@ -4,7 +4,7 @@ import Logging
 import SciencefsCore
 import SciencefsHTTP
 
-/// The Agave (Tapis v2) storage service as a `Backend` (protocol: shared/protocols/agave.md).
+/// The Agave (Tapis v2) storage service as a `Backend` (protocol: docs/protocols/agave.md).
 ///
 /// Layout under the source's directory: `systems/` lists the user's storage systems, and
 /// `systems/<systemId>/<path>` is `<path>` under that system's root directory; `jobs/` holds the user's jobs

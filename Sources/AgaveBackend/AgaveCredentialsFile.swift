@@ -1,7 +1,7 @@
 import Foundation
 import SciencefsCore
 
-/// What the Agave CLI's cache file holds (protocol §2.3). Secrets: never log.
+/// What the Agave CLI's cache file holds (docs/protocols/agave.md §2.3). Secrets: never log.
 public struct AgaveCachedCredentials: Sendable {
     public var tenantID: String?
     public var baseURL: String?

@@ -1,6 +1,6 @@
 import SciencefsHTTP
 
-/// Jobs URLs (protocol §4.9). Ids, search values and output path segments are percent-encoded here.
+/// Jobs URLs (docs/protocols/agave.md §4.9). Ids, search values and output path segments are percent-encoded here.
 extension AgaveEndpoints {
     /// A page of the user's jobs, narrowed by `filter` (the search API: `?status=FINISHED`, `?appId=…`).
     func jobs(filter: AgaveJobFilter?, limit: Int, offset: Int) -> String {

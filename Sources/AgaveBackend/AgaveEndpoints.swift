@@ -1,6 +1,6 @@
 import SciencefsHTTP
 
-/// Builds Agave URLs (protocol §3–4). Every path segment is percent-encoded here, once, so names with
+/// Builds Agave URLs (docs/protocols/agave.md §3–4). Every path segment is percent-encoded here, once, so names with
 /// space, `%`, `#`, `?`, `+` or non-ASCII characters reach the server intact.
 struct AgaveEndpoints: Sendable {
     let baseURL: String

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One job as `GET /jobs/v2/` (a summary) or `GET /jobs/v2/{id}` (the full record) describes it
-/// (protocol §4.9). Only the fields the filesystem shows are decoded; the full record is kept as raw JSON
+/// (docs/protocols/agave.md §4.9). Only the fields the filesystem shows are decoded; the full record is kept as raw JSON
 /// for `job.json` (see `AgaveJobDocuments`).
 struct AgaveJobSummary: Decodable, Equatable {
     let id: String
@@ -27,7 +27,7 @@ struct AgaveJobSummary: Decodable, Equatable {
     }
 }
 
-/// One row of `GET /jobs/v2/{id}/outputs/listings/{path}` (protocol §4.9). Unlike files listings there is no
+/// One row of `GET /jobs/v2/{id}/outputs/listings/{path}` (docs/protocols/agave.md §4.9). Unlike files listings there is no
 /// `.` self row and the permission field is `permission`, singular (gotcha §6.6).
 struct AgaveJobOutputRecord: Decodable {
     let name: String
@@ -51,7 +51,7 @@ struct AgaveJobOutputRecord: Decodable {
     }
 }
 
-/// Agave's job states (protocol §4.9, `JobStatusType`).
+/// Agave's job states (docs/protocols/agave.md §4.9, `JobStatusType`).
 enum AgaveJobStatus {
     /// Every state a job can report (`HEARTBEAT` is internal and never shown).
     static let all = ["PENDING", "PROCESSING_INPUTS", "STAGING_INPUTS", "STAGED", "STAGING_JOB", "SUBMITTING",

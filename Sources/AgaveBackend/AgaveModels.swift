@@ -13,7 +13,7 @@ struct AgaveStatusEnvelope: Decodable {
     let message: String?
 }
 
-/// One row of `GET /files/v2/listings/...` (protocol §4.2).
+/// One row of `GET /files/v2/listings/...` (docs/protocols/agave.md §4.2).
 struct AgaveFileRecord: Decodable {
     let name: String
     let path: String?
@@ -28,7 +28,7 @@ struct AgaveFileRecord: Decodable {
     var isDirectory: Bool { type.lowercased() == "dir" }
 }
 
-/// One storage system summary from `GET /systems/v2/` (protocol §4.1).
+/// One storage system summary from `GET /systems/v2/` (docs/protocols/agave.md §4.1).
 struct AgaveSystemSummary: Decodable {
     let id: String
     let name: String?
@@ -38,7 +38,7 @@ struct AgaveSystemSummary: Decodable {
     let lastModified: String?
 }
 
-/// The logical-file object returned by uploads and manage actions (protocol §4.4, §4.6). Only what we use.
+/// The logical-file object returned by uploads and manage actions (docs/protocols/agave.md §4.4, §4.6). Only what we use.
 struct AgaveLogicalFile: Decodable {
     let name: String?
     let path: String?
@@ -46,7 +46,7 @@ struct AgaveLogicalFile: Decodable {
     let lastModified: String?
 }
 
-/// `POST /token` reply: plain OAuth2 JSON, not enveloped (protocol §2.1).
+/// `POST /token` reply: plain OAuth2 JSON, not enveloped (docs/protocols/agave.md §2.1).
 struct AgaveTokenReply: Decodable {
     let accessToken: String
     let refreshToken: String?
@@ -81,7 +81,7 @@ struct LenientNumber: Decodable, Equatable {
     var unsigned: UInt64? { value.isFinite && value >= 0 && value < 18_446_744_073_709_551_616.0 ? UInt64(value) : nil }
 }
 
-/// One event of a file's history (`GET /files/v2/history/…`, protocol §4.8).
+/// One event of a file's history (`GET /files/v2/history/…`, docs/protocols/agave.md §4.8).
 struct AgaveHistoryEvent: Decodable, Sendable {
     var status: String
     var created: String?

@@ -1,6 +1,6 @@
 import SciencefsCore
 
-/// Agave's limit/offset paging (protocol §4.2): the server may clamp `limit` and silently drop rows inside
+/// Agave's limit/offset paging (docs/protocols/agave.md §4.2): the server may clamp `limit` and silently drop rows inside
 /// a page, so a short page does not mean the end. Advance `offset` by the rows actually returned and stop
 /// only on an empty page — for n rows that is ceil(n / limit) + 1 requests.
 enum AgavePaging {

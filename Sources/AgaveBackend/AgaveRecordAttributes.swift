@@ -23,7 +23,7 @@ extension AgaveSystemSummary {
     }
 }
 
-/// The JSON body of `PUT /files/v2/media/…` (protocol §4.6).
+/// The JSON body of `PUT /files/v2/media/…` (docs/protocols/agave.md §4.6).
 struct AgaveManageAction: Encodable {
     let action: String
     let path: String

@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 
 /// A stateful Agave (Tapis v2) server on 127.0.0.1 for the demo and the tests, speaking the wire protocol of
-/// /work/shared/protocols/agave.md: OAuth2 tokens, systems, paged listings, ranged downloads, multipart uploads,
+/// docs/protocols/agave.md: OAuth2 tokens, systems, paged listings, ranged downloads, multipart uploads,
 /// imports, manage actions and deletes, over real files under `<state>/systems/<systemId>/`.
 ///
 /// Test hooks: `requestLog` (what was asked and answered), `faults` (scripted failures), `expireAllTokens()`.

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 
-/// Imports (`urlToIngest`) staged asynchronously, as real Agave stages them (protocols/agave.md §4.4–4.5): the
+/// Imports (`urlToIngest`) staged asynchronously, as real Agave stages them (docs/protocols/agave.md §4.4–4.5): the
 /// request is answered first (202, `STAGING_QUEUED`); the copy runs afterwards on a queue of its own, into a
 /// temporary name that is renamed into place, so the destination never shows half its bytes. The path's history
 /// (`GET /files/v2/history/…`) tells the progress: `STAGING_QUEUED`, `STAGING`, then `STAGING_COMPLETED` or

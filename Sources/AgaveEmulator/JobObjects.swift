@@ -2,7 +2,7 @@ import EmulatorSupport
 import Foundation
 
 /// JSON shapes of jobs, job history and job-output rows, as Agave's jobs service serializes them
-/// (protocols/agave.md §4.9).
+/// (docs/protocols/agave.md §4.9).
 struct JobObjects {
     let baseURL: String
     let timeZone: TimeZone

@@ -2,7 +2,7 @@ import EmulatorSupport
 import Foundation
 import Hummingbird
 
-/// `/jobs/v2/…` (protocols/agave.md §4.9): list and search, get, status, history, output listings and ranged
+/// `/jobs/v2/…` (docs/protocols/agave.md §4.9): list and search, get, status, history, output listings and ranged
 /// output downloads. Only the owner's jobs exist for a caller; anyone else's id answers 404.
 struct JobsEndpoint {
     let state: EmulatorState

@@ -1,7 +1,7 @@
 import EmulatorSupport
 import Hummingbird
 
-/// `GET /files/v2/listings/system/{id}/{path}` (protocols/agave.md §4.2).
+/// `GET /files/v2/listings/system/{id}/{path}` (docs/protocols/agave.md §4.2).
 ///
 /// A directory listing is the virtual sequence `[".", child₀, child₁, …]` (children sorted by name) cut at
 /// `offset..<offset+limit`, so the self row occupies offset 0 of the first page and counts toward `limit`.

@@ -5,7 +5,7 @@ import Hummingbird
 import Glibc
 #endif
 
-/// `PUT /files/v2/media/system/{id}/{path}` with `{"action", "path"}` (protocols/agave.md §4.6) and
+/// `PUT /files/v2/media/system/{id}/{path}` with `{"action", "path"}` (docs/protocols/agave.md §4.6) and
 /// `DELETE` on the same URL (§4.7).
 ///
 /// Destinations that already exist: a file is replaced by a file (copy can `append` instead); anything

@@ -5,7 +5,7 @@ import Hummingbird
 import Glibc
 #endif
 
-/// `GET`/`HEAD /files/v2/media/system/{id}/{path}` (protocols/agave.md §4.3): raw bytes streamed from disk in
+/// `GET`/`HEAD /files/v2/media/system/{id}/{path}` (docs/protocols/agave.md §4.3): raw bytes streamed from disk in
 /// fixed-size chunks, with a single `Range` honoured under Agave's 416 rules.
 struct MediaDownload {
     let state: EmulatorState

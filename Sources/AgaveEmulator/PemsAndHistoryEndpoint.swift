@@ -2,7 +2,7 @@ import EmulatorSupport
 import Foundation
 import Hummingbird
 
-/// Minimal `GET /files/v2/pems/…` and `GET /files/v2/history/…` (protocols/agave.md §4.8): one permission
+/// Minimal `GET /files/v2/pems/…` and `GET /files/v2/history/…` (docs/protocols/agave.md §4.8): one permission
 /// record for the owner derived from the POSIX owner bits, and one `CREATED` event at the modification time.
 struct PemsAndHistoryEndpoint {
     let state: EmulatorState

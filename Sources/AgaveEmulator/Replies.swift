@@ -2,7 +2,7 @@ import EmulatorSupport
 import Foundation
 import Hummingbird
 
-/// Per-request presentation options from the query string (protocols/agave.md §1).
+/// Per-request presentation options from the query string (docs/protocols/agave.md §1).
 struct ReplyOptions: Sendable {
     /// `naked=true`: send only the payload, and 204 with no body for an empty one.
     var naked = false

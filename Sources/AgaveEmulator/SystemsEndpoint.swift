@@ -1,7 +1,7 @@
 import EmulatorSupport
 import Hummingbird
 
-/// `GET /systems/v2/` and `GET /systems/v2/{id}` (protocols/agave.md §4.1). Only storage systems exist here.
+/// `GET /systems/v2/` and `GET /systems/v2/{id}` (docs/protocols/agave.md §4.1). Only storage systems exist here.
 struct SystemsEndpoint {
     let state: EmulatorState
 

@@ -2,7 +2,7 @@ import EmulatorSupport
 import Foundation
 import Hummingbird
 
-/// `POST /token`: the WSO2 OAuth2 endpoint (protocols/agave.md §2.1). Replies are plain OAuth JSON, not
+/// `POST /token`: the WSO2 OAuth2 endpoint (docs/protocols/agave.md §2.1). Replies are plain OAuth JSON, not
 /// Agave envelopes, and errors use OAuth's `{"error","error_description"}` shape.
 struct TokenEndpoint {
     let state: EmulatorState

@@ -5,7 +5,7 @@ import Hummingbird
 import Glibc
 #endif
 
-/// `POST /files/v2/media/system/{id}/{dir}` (protocols/agave.md §4.4, §4.5): a multipart upload (`fileToUpload`,
+/// `POST /files/v2/media/system/{id}/{dir}` (docs/protocols/agave.md §4.4, §4.5): a multipart upload (`fileToUpload`,
 /// optional `fileName`) or an import from `urlToIngest`.
 ///
 /// Agave stages uploads asynchronously; the emulator finishes staging before it answers, so the file is

@@ -2,7 +2,7 @@ import Foundation
 
 /// Interpretation of an HTTP `Range` request header against a file of known length. Only the first range of a
 /// multi-range header is used. What happens to a range whose end reaches past the end of the file depends on the
-/// server being imitated (`EndPastEOF`): Agave answers 416 (protocols/agave.md §4.3), while ordinary web/WebDAV
+/// server being imitated (`EndPastEOF`): Agave answers 416 (docs/protocols/agave.md §4.3), while ordinary web/WebDAV
 /// servers truncate it to the file as RFC 9110 allows.
 public enum HTTPRange: Equatable, Sendable {
     /// No usable `Range` header (absent, not `bytes=`, or syntactically broken): send the whole file with 200.

@@ -45,7 +45,7 @@ public final class FTS3Client: TransferService, @unchecked Sendable {
         }
     }
 
-    /// The delegation dance of fts3.md §2.2: asks the server how long its copy of our proxy lives and, when it
+    /// The delegation dance of docs/protocols/fts3.md §2.2: asks the server how long its copy of our proxy lives and, when it
     /// has none, less than `delegateWhenLifetimeBelow` left, or `force`, signs and uploads a new one. Returns
     /// the server's proxy's termination time; nil (and no request) for bearer tokens.
     @discardableResult

@@ -1,7 +1,7 @@
 import Foundation
 import SciencefsHTTP
 
-/// Where an FTS3 server is and how to prove who we are to it (fts3.md §1–§2).
+/// Where an FTS3 server is and how to prove who we are to it (docs/protocols/fts3.md §1–§2).
 ///
 /// `description` never shows a bearer token, so a configuration can be logged as is.
 public struct FTS3Configuration: Sendable, CustomStringConvertible {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// FTS3's timestamps: `%Y-%m-%dT%H:%M:%S` in UTC without a zone suffix (fts3.md §1). Fractional seconds and a
+/// FTS3's timestamps: `%Y-%m-%dT%H:%M:%S` in UTC without a zone suffix (docs/protocols/fts3.md §1). Fractional seconds and a
 /// trailing `Z` or `+00:00` are accepted too, since other FTS versions and proxies add them.
 enum FTS3Date {
     static func parse(_ text: String) -> Date? {

@@ -3,7 +3,7 @@ import Logging
 import SciencefsCore
 import SciencefsHTTP
 
-/// Keeps a delegated proxy on the FTS3 server for an X.509 user (fts3.md §2.2): transfers run with that proxy,
+/// Keeps a delegated proxy on the FTS3 server for an X.509 user (docs/protocols/fts3.md §2.2): transfers run with that proxy,
 /// and the server refuses submissions (419) without one that has at least an hour left.
 ///
 /// The termination time of the last delegation seen or made is remembered, so a submission only talks to the

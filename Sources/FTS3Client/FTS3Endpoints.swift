@@ -2,7 +2,7 @@ import Foundation
 import SciencefsCore
 import SciencefsHTTP
 
-/// URLs of the FTS3 REST API (fts3.md §3). Paths are appended to the endpoint with exactly one `/` between
+/// URLs of the FTS3 REST API (docs/protocols/fts3.md §3). Paths are appended to the endpoint with exactly one `/` between
 /// (the real client sends `//jobs`; servers accept both). Ids travel as one percent-encoded path segment.
 struct FTS3Endpoints: Sendable {
     /// The endpoint without a trailing slash, e.g. `https://fts.example.org:8446`.

@@ -4,7 +4,7 @@ import SciencefsCore
 import SciencefsHTTP
 
 /// Turns failures into `FSError` through the common table (`ServiceErrors`), with FTS3's 419 as its one override
-/// (fts3.md §3.5).
+/// (docs/protocols/fts3.md §3.5).
 /// 419 ("delegate first") is handled by the submit path before it gets here.
 enum FTS3ErrorMapping {
     static func fsError(_ error: Error, operation: String) -> FSError {

@@ -36,7 +36,7 @@ enum FTS3Identity: Sendable, Equatable, CustomStringConvertible {
     static let hostCertificate = "/etc/grid-security/hostcert.pem"
     static let hostKey = "/etc/grid-security/hostkey.pem"
 
-    /// Resolves a configured credential to files (fts3.md §2.1; `Context._set_x509` of the real client) and
+    /// Resolves a configured credential to files (docs/protocols/fts3.md §2.1; `Context._set_x509` of the real client) and
     /// checks they are there. Throws `FSError.invalidArgument` naming what is missing.
     static func resolve(_ credential: FTS3Configuration.Credential, in environment: Environment = .current) throws -> FTS3Identity {
         let identity: FTS3Identity

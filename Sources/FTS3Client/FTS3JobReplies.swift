@@ -1,7 +1,7 @@
 import Foundation
 import SciencefsCore
 
-/// A job object as `GET /jobs/{id}` and `DELETE /jobs/{id}` return it (fts3.md §3.3–3.4), only the fields we
+/// A job object as `GET /jobs/{id}` and `DELETE /jobs/{id}` return it (docs/protocols/fts3.md §3.3–3.4), only the fields we
 /// use. In a 207 multi-status array a failing item has just `job_id`, `http_status` and `http_message`.
 struct FTS3JobReply: Decodable, Equatable {
     var jobID: String?

@@ -2,7 +2,7 @@ import Foundation
 import SciencefsCore
 import SciencefsX509
 
-/// Signs the server's delegation request with the user's credential (fts3.md §2.2 steps 4–5) and builds the
+/// Signs the server's delegation request with the user's credential (docs/protocols/fts3.md §2.2 steps 4–5) and builds the
 /// body of `PUT /delegation/{id}/credential`: the new proxy followed by every certificate of the user's
 /// certificate file, never a key.
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import SciencefsCore
 
-/// The body of `POST /jobs` (fts3.md §3.2): one `files` entry per transfer with a single source and
+/// The body of `POST /jobs` (docs/protocols/fts3.md §3.2): one `files` entry per transfer with a single source and
 /// destination, and the job `params` we control. Fields we leave out take the server's defaults.
 struct FTS3Submission: Encodable, Equatable {
     struct File: Encodable, Equatable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Who the server thinks we are (`GET /whoami`, fts3.md §3.1): the identity our delegations and jobs belong to.
+/// Who the server thinks we are (`GET /whoami`, docs/protocols/fts3.md §3.1): the identity our delegations and jobs belong to.
 public struct FTS3WhoAmI: Sendable, Decodable, Equatable {
     /// The DN from the certificate, or the token's subject for OAuth2.
     public var userDN: String

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 
 /// The parts of an API request the endpoints need, decoded once. The path is normalised first: the Python
-/// client joins `endpoint + "/" + "/jobs"`, so every request arrives as `//jobs…` (fts3.md §1).
+/// client joins `endpoint + "/" + "/jobs"`, so every request arrives as `//jobs…` (docs/protocols/fts3.md §1).
 struct APIRequest {
     let method: String
     /// Percent-decoded, non-empty path segments.

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import SciencefsX509
 
-/// `/delegation/{id}…` (fts3.md §2.2): credential info, certificate request, credential upload, removal.
+/// `/delegation/{id}…` (docs/protocols/fts3.md §2.2): credential info, certificate request, credential upload, removal.
 /// Every call is for the caller's own delegation id; another id is 403, as on the server.
 struct DelegationEndpoints {
     let state: FTS3ServerState

@@ -44,7 +44,7 @@ final class DelegationStore: @unchecked Sendable {
         }
     }
 
-    /// Checks a delegated chain against the cached key (fts3.md §2.2 step 5) and stores it. The cached request
+    /// Checks a delegated chain against the cached key (docs/protocols/fts3.md §2.2 step 5) and stores it. The cached request
     /// is used up. Throws `FTS3Error` 400 with the server's wording when the proxy is not acceptable.
     func storeCredential(delegationID: String, dn: String, chainPEM: String, trustedCAs: [Certificate]) throws -> Credential {
         guard let cached = lock.withLock({ pending[delegationID] }), cached.dn == dn else {

@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-/// FTS3's timestamp format in JSON: `%Y-%m-%dT%H:%M:%S` in UTC without a zone suffix (fts3.md §1, §5.9).
+/// FTS3's timestamp format in JSON: `%Y-%m-%dT%H:%M:%S` in UTC without a zone suffix (docs/protocols/fts3.md §1, §5.9).
 enum FTS3Date {
     static func format(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))

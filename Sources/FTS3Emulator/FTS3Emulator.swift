@@ -6,7 +6,7 @@ import SciencefsHTTP
 import SciencefsX509
 
 /// An FTS3 server on 127.0.0.1 for the tests and the demo, speaking the REST protocol of
-/// /work/shared/protocols/fts3.md as `fts3` 3.14.2 expects it, over HTTPS with client certificates.
+/// docs/protocols/fts3.md as `fts3` 3.14.2 expects it, over HTTPS with client certificates.
 ///
 /// Pieces: a real nginx terminates TLS (server certificate and client CA from a `TestPKI`) and forwards to a
 /// plain Hummingbird listener, which serves whoami, delegation (RFC 3820 proxies checked against the test CA)

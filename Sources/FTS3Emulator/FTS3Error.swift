@@ -1,7 +1,7 @@
 import Foundation
 
 /// An error answer in FTS3's dialect: the HTTP status and the message of the `{"status","message"}` body
-/// (fts3.md §3.5).
+/// (docs/protocols/fts3.md §3.5).
 struct FTS3Error: Error, Sendable, CustomStringConvertible {
     let status: Int
     let message: String

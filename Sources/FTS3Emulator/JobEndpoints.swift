@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 
 /// `/jobs…`: submit, status (one or several ids, with file fields), file rows, listing, cancel of jobs and of
-/// single files (fts3.md §3.2–3.4), with the server's multi-status rules.
+/// single files (docs/protocols/fts3.md §3.2–3.4), with the server's multi-status rules.
 struct JobEndpoints {
     let state: FTS3ServerState
     let identity: ClientIdentity
@@ -171,7 +171,7 @@ struct JobEndpoints {
     // MARK: Cancel
 
     /// `DELETE /jobs/{id}[,{id}…]`: CANCELED, or — already terminal — the final state with
-    /// `http_status: "304 Not Modified"` and still 200 (fts3.md §3.4).
+    /// `http_status: "304 Not Modified"` and still 200 (docs/protocols/fts3.md §3.4).
     private func cancel(ids text: String) throws -> Response {
         let ids = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         var items: [JSONValue] = []

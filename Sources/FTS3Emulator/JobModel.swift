@@ -1,7 +1,7 @@
 import EmulatorSupport
 import Foundation
 
-/// FTS3 job states (fts3.md §4). The emulator uses SUBMITTED, ACTIVE and the terminal ones.
+/// FTS3 job states (docs/protocols/fts3.md §4). The emulator uses SUBMITTED, ACTIVE and the terminal ones.
 enum JobState: String, Sendable {
     case submitted = "SUBMITTED"
     case active = "ACTIVE"
@@ -13,7 +13,7 @@ enum JobState: String, Sendable {
     var isTerminal: Bool { self == .finished || self == .failed || self == .finishedDirty || self == .canceled }
 }
 
-/// FTS3 file states the emulator moves through (fts3.md §4): SUBMITTED → ACTIVE → FINISHED | FAILED, or
+/// FTS3 file states the emulator moves through (docs/protocols/fts3.md §4): SUBMITTED → ACTIVE → FINISHED | FAILED, or
 /// CANCELED; NOT_USED for the spare replicas of a multi-replica job.
 enum FileState: String, Sendable {
     case submitted = "SUBMITTED"
@@ -28,7 +28,7 @@ enum FileState: String, Sendable {
     var isActive: Bool { self == .submitted || self == .active }
 }
 
-/// How checksums are verified, stored as the first letter of the submitted mode (fts3.md §3.2 and the
+/// How checksums are verified, stored as the first letter of the submitted mode (docs/protocols/fts3.md §3.2 and the
 /// server's `_check_checksum`).
 enum ChecksumMode: String, Sendable {
     case source = "s"
@@ -127,7 +127,7 @@ struct TransferJob: Sendable {
     var cancelRequested = false
     var files: [TransferFile]
 
-    /// The job state its files imply once none is running (fts3.md §4), or nil while one still is.
+    /// The job state its files imply once none is running (docs/protocols/fts3.md §4), or nil while one still is.
     /// Normal jobs: all finished → FINISHED, some → FINISHEDDIRTY, none → FAILED (CANCELED if nothing failed).
     /// Multi-replica jobs succeed when one replica arrived; multihop jobs only when every hop did.
     func terminalStateFromFiles() -> JobState? {

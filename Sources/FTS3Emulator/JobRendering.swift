@@ -1,7 +1,7 @@
 import EmulatorSupport
 import Foundation
 
-/// The JSON the server's `jsonify` makes of `t_job` and `t_file` rows (fts3.md §3.3): every column, dates as
+/// The JSON the server's `jsonify` makes of `t_job` and `t_file` rows (docs/protocols/fts3.md §3.3): every column, dates as
 /// `%Y-%m-%dT%H:%M:%S`, flags as booleans, `verify_checksum` as one letter.
 enum JobRendering {
     static func job(_ job: TransferJob, httpStatus: String? = nil, httpMessage: JSONValue? = nil,

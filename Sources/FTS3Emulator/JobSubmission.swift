@@ -1,7 +1,7 @@
 import EmulatorSupport
 import Foundation
 
-/// Turns a `POST /jobs` body (fts3.md §3.2) into a job, applying the server's defaults and checks
+/// Turns a `POST /jobs` body (docs/protocols/fts3.md §3.2) into a job, applying the server's defaults and checks
 /// (`JobBuilder`, `submit_schema`): one file row per (source, destination) pair, job-level file parameters
 /// copied into the files, the checksum mode reduced to one letter, the priority clamped, 400 on bad input.
 struct JobSubmission {

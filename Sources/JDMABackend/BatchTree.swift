@@ -3,7 +3,7 @@ import Foundation
 /// A batch's original file tree, as the directory shows it: file paths relative to the batch's common directory
 /// (the longest directory prefix all its original absolute paths share — the same base JDMA uses when it makes
 /// GET file lists relative). Directories are inferred from file paths, because the listings leave them out
-/// (protocol §6.4).
+/// (docs/protocols/jdma.md §6.4).
 public struct BatchTree: Sendable, Equatable {
     public struct File: Sendable, Equatable {
         /// The original absolute path (what JDMA knows the file by).

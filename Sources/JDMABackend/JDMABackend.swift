@@ -4,7 +4,7 @@ import Logging
 import SciencefsCore
 import SciencefsHTTP
 
-/// A JDMA (JASMIN Data Migration App) server as a `Backend` (protocol: shared/protocols/jdma.md).
+/// A JDMA (JASMIN Data Migration App) server as a `Backend` (protocol: docs/protocols/jdma.md).
 ///
 /// Layout: the root lists workspaces; `<workspace>/` lists its batches, named after their labels made legal
 /// and unique (`BatchNaming`); `<workspace>/<batch>/` shows the batch's original tree (`BatchTree`). Every

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import SciencefsHTTP
 
-/// The JDMA REST calls behind `jdma_lib` (protocol §4), typed. No credentials header exists in this protocol;
+/// The JDMA REST calls behind `jdma_lib` (docs/protocols/jdma.md §4), typed. No credentials header exists in this protocol;
 /// the storage `credentials` travel in request bodies and are never logged. Errors leave as `HTTPError` or
 /// `DecodingError` for the caller's mapping (`JDMAErrorMapping`).
 final class JDMAClient: Sendable {

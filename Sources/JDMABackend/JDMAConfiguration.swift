@@ -2,7 +2,7 @@ import Foundation
 import SciencefsCore
 import SciencefsHTTP
 
-/// Everything one JDMA source needs. JDMA has no authentication (protocol §2): the user is only a `name`, so
+/// Everything one JDMA source needs. JDMA has no authentication (docs/protocols/jdma.md §2): the user is only a `name`, so
 /// the server URL must be a trusted, internal one. The only secrets are the storage backend `credentials`
 /// (from `~/.jdma.json`), sent in PUT/GET/DELETE bodies and never logged (`description` redacts them).
 public struct JDMAConfiguration: Sendable, CustomStringConvertible {

@@ -1,7 +1,7 @@
 import Foundation
 import SciencefsHTTP
 
-/// URLs of the JDMA API (protocol §1, §4). Uses the trailing-slash forms directly (no APPEND_SLASH redirect)
+/// URLs of the JDMA API (docs/protocols/jdma.md §1, §4). Uses the trailing-slash forms directly (no APPEND_SLASH redirect)
 /// and percent-encodes query values (the Python client does not; §6.7).
 struct JDMAEndpoints: Sendable {
     let root: String

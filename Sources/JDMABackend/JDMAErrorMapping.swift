@@ -3,7 +3,7 @@ import BackendKit
 import SciencefsCore
 import SciencefsHTTP
 
-/// Turns failures into `FSError`: JDMA's own meanings, then the common table (`ServiceErrors`) (protocol §3). JDMA uses
+/// Turns failures into `FSError`: JDMA's own meanings, then the common table (`ServiceErrors`) (docs/protocols/jdma.md §3). JDMA uses
 /// 404 for "missing/invalid/not found" and 403 for "permission, duplicate, quota, wrong stage", with the reason
 /// only in the `error` text, so the text decides where the status alone cannot.
 enum JDMAErrorMapping {

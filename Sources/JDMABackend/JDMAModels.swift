@@ -106,7 +106,7 @@ struct JDMARequestList: Decodable, Sendable {
     var requests: [JDMARequestRecord]
 }
 
-/// `GET api/v1/file/` (protocol §4): batches → archives → files, with digests.
+/// `GET api/v1/file/` (docs/protocols/jdma.md §4): batches → archives → files, with digests.
 struct JDMAFileListing: Decodable, Sendable {
     var migrations: [Batch]
 
@@ -149,7 +149,7 @@ struct JDMAFileListing: Decodable, Sendable {
         var digest: String?
         var digestFormat: String?
 
-        // The server's key really is `"pk "` with a trailing space (protocol §6.4); the id is not needed here.
+        // The server's key really is `"pk "` with a trailing space (docs/protocols/jdma.md §6.4); the id is not needed here.
         enum CodingKeys: String, CodingKey { case path, size, digest, digestFormat = "digest_format" }
 
         init(path: String, size: UInt64, digest: String?, digestFormat: String?) {

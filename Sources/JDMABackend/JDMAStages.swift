@@ -1,7 +1,7 @@
-/// JDMA's integer codes, named (protocol §5). Nested in one namespace because the JDMA emulator module exports
+/// JDMA's integer codes, named (docs/protocols/jdma.md §5). Nested in one namespace because the JDMA emulator module exports
 /// top-level enums of similar names, and code importing both must not see two `JDMABatchStage`s.
 public enum JDMAStages {
-    /// JDMA's integer stage codes (protocol §5), named. The server sends integers; the names are what
+    /// JDMA's integer stage codes (docs/protocols/jdma.md §5), named. The server sends integers; the names are what
     /// `user.jdma.stage` and `.sciencefs/transfers/` show.
     public enum Batch: Int, Sendable, Equatable, CaseIterable {
         case onDisk = 0, putting = 1, onStorage = 2, failed = 3, deleting = 4, deleted = 5
@@ -77,7 +77,7 @@ public enum JDMAStages {
         }
     }
 
-    /// `request_type` integers (protocol §4 record shapes).
+    /// `request_type` integers (docs/protocols/jdma.md §4 record shapes).
     public enum RequestKind: Int, Sendable, Equatable {
         case put = 0, get = 1, migrate = 2, delete = 3
 

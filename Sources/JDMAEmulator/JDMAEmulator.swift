@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 
 /// A stateful JDMA (JASMIN Data Migration App) server on 127.0.0.1 for the demo and the tests, speaking the REST
-/// protocol of /work/shared/protocols/jdma.md as `jdma_client` sees it: users, storage backends, batches
+/// protocol of docs/protocols/jdma.md as `jdma_client` sees it: users, storage backends, batches
 /// (migrations), their files and archives with SHA-256 digests, requests, PUT/MIGRATE uploads, GET retrievals,
 /// DELETE and label changes, with workspaces and quotas.
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import SciencefsCore
 
-/// Where a deterministic RSE keeps a file, computed locally as `rucio upload` does (protocol §6.4): the
+/// Where a deterministic RSE keeps a file, computed locally as `rucio upload` does (docs/protocols/rucio.md §6.4): the
 /// protocol's `scheme://hostname:port`, its prefix (forced to start and end with `/`), then the path the RSE's
 /// `lfn2pfn_algorithm` gives.
 ///

@@ -2,7 +2,7 @@ import Foundation
 import SciencefsCore
 import SciencefsHTTP
 
-/// Writes, the way `rucio upload` does them (protocol §6.5): register the replica as COPYING, PUT the bytes to
+/// Writes, the way `rucio upload` does them (docs/protocols/rucio.md §6.5): register the replica as COPYING, PUT the bytes to
 /// `<pfn>.rucio.upload` on the upload RSE, MOVE it to `<pfn>`, mark the replica AVAILABLE, attach the file to
 /// its dataset. Rucio has no rename and no user-level delete.
 extension RucioBackend {

@@ -4,7 +4,7 @@ import Logging
 import SciencefsCore
 import SciencefsHTTP
 
-/// A Rucio instance as a `Backend` (protocol: shared/protocols/rucio.md).
+/// A Rucio instance as a `Backend` (protocol: docs/protocols/rucio.md).
 ///
 /// Layout under the source's directory: the root lists scopes; `<scope>/` lists the scope's top-level DIDs
 /// (one `GET /dids/{scope}/` — the server returns exactly the DIDs that are not a child of anything in that

@@ -2,7 +2,7 @@ import Foundation
 import SciencefsCore
 
 extension RucioConfiguration {
-    /// Where the Rucio client looks for its configuration, in order (protocol §2): `$RUCIO_CONFIG`, then
+    /// Where the Rucio client looks for its configuration, in order (docs/protocols/rucio.md §2): `$RUCIO_CONFIG`, then
     /// `$RUCIO_HOME/etc/rucio.cfg`, `$VIRTUAL_ENV/etc/rucio.cfg`, `$CONDA_PREFIX/etc/rucio.cfg`, `/opt/rucio/etc/rucio.cfg`.
     /// `$RUCIO_CONFIG` is used even if missing (the client fails then too); the others only if they exist.
     public static func rucioConfigLocation(environment: [String: String] = ProcessInfo.processInfo.environment,

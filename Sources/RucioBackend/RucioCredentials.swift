@@ -1,6 +1,6 @@
 import Foundation
 
-/// How the backend proves who it is to Rucio (protocol §3). Secrets stay in memory; `description` never
+/// How the backend proves who it is to Rucio (docs/protocols/rucio.md §3). Secrets stay in memory; `description` never
 /// shows them, so a configuration can be logged or printed safely.
 public enum RucioCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     /// `GET /auth/userpass` with `X-Rucio-Username` / `X-Rucio-Password`; renewed whenever needed.

@@ -1,6 +1,6 @@
 import SciencefsHTTP
 
-/// URLs of the Rucio REST API (protocol §6). Scope and name are each one percent-encoded path segment, so a
+/// URLs of the Rucio REST API (docs/protocols/rucio.md §6). Scope and name are each one percent-encoded path segment, so a
 /// `/` inside a DID name travels as `%2F`, as the Python client sends it.
 struct RucioEndpoints: Sendable {
     let base: String

@@ -4,7 +4,7 @@ import SciencefsCore
 import SciencefsHTTP
 
 /// Turns failures into `FSError` through the common table (`ServiceErrors`), with the `ExceptionClass:
-/// ExceptionMessage` of Rucio's error bodies (protocol §4).
+/// ExceptionMessage` of Rucio's error bodies (docs/protocols/rucio.md §4).
 /// Operation-specific meanings (a 409 that is harmless, a storage 404 that means "try another replica") are
 /// handled by the caller first.
 enum RucioErrorMapping {

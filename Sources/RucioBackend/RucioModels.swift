@@ -70,7 +70,7 @@ struct DIDRecord: Decodable, Sendable, Equatable {
     }
 }
 
-/// One file's record in a `POST /replicas/list` reply (protocol §6.3).
+/// One file's record in a `POST /replicas/list` reply (docs/protocols/rucio.md §6.3).
 struct ReplicaRecord: Decodable, Sendable, Equatable {
     var scope: String
     var name: String
@@ -141,7 +141,7 @@ struct PFNInfo: Decodable, Sendable, Equatable {
     }
 }
 
-/// `GET /rses/{rse}` (protocol §6.4): what an upload needs.
+/// `GET /rses/{rse}` (docs/protocols/rucio.md §6.4): what an upload needs.
 struct RSEInfo: Decodable, Sendable, Equatable {
     var rse: String
     var deterministic: Bool

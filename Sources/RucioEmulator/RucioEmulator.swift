@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 
 /// A stateful Rucio server on 127.0.0.1 for the demo and the tests, speaking the REST protocol of
-/// /work/shared/protocols/rucio.md as the real server (rucio 41.5.1) does: userpass tokens, scopes, DIDs
+/// docs/protocols/rucio.md as the real server (rucio 41.5.1) does: userpass tokens, scopes, DIDs
 /// (listing, search, content, files, metadata, parents, creation, attach, close), replicas (list, add, state
 /// updates) and RSEs (info, attributes, lfns2pfns). Each RSE also gets its own HTTP/WebDAV storage listener
 /// serving the replicas' bytes at their deterministic (`hash`) PFNs.

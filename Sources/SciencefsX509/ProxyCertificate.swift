@@ -7,7 +7,7 @@ public enum ProxyCertificate {
     /// How far before `now` a new proxy's validity starts, so that a server whose clock is a little behind accepts it.
     static let clockSkewSlack: TimeInterval = 5 * 60
 
-    /// Client side of FTS3 delegation (fts3.md §2.2 step 4): signs `request` as an RFC 3820 proxy of `issuer`.
+    /// Client side of FTS3 delegation (docs/protocols/fts3.md §2.2 step 4): signs `request` as an RFC 3820 proxy of `issuer`.
     /// Subject = issuer's subject + `/CN=<unix time>`, issuer = issuer's subject, serial = issuer's serial, v3,
     /// notBefore = now − 5 min (not before the issuer's own notBefore), notAfter = min(now + lifetime, earliest
     /// notAfter of `issuer` and `chain`), extensions basicConstraints=critical,CA:FALSE,

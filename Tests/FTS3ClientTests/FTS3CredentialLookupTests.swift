@@ -4,7 +4,7 @@ import SciencefsCore
 import SciencefsHTTP
 import XCTest
 
-/// `.automatic` looks for a credential in the real client's order (fts3.md §2.1), and what is found ends up on
+/// `.automatic` looks for a credential in the real client's order (docs/protocols/fts3.md §2.1), and what is found ends up on
 /// the TLS connection.
 final class FTS3CredentialLookupTests: XCTestCase {
     private func environment(_ variables: [String: String], files: Set<String>, euid: UInt32 = 1234) -> FTS3Identity.Environment {

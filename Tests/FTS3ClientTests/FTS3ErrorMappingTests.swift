@@ -4,7 +4,7 @@ import SciencefsCore
 import SciencefsHTTP
 import XCTest
 
-/// HTTP failures → `FSError` (fts3.md §3.5).
+/// HTTP failures → `FSError` (docs/protocols/fts3.md §3.5).
 final class FTS3ErrorMappingTests: XCTestCase {
     private func mapped(_ code: Int, _ body: String = "") -> FSError {
         FTS3ErrorMapping.fsError(HTTPError.status(code: code, body: Data(body.utf8)), operation: "submit")

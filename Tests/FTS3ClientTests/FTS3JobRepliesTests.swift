@@ -3,7 +3,7 @@ import Foundation
 import SciencefsCore
 import XCTest
 
-/// Parsing of `GET /jobs/{id}`, `GET /jobs/{id}/files` and `DELETE /jobs/{id}` replies (fts3.md §3.3–3.4).
+/// Parsing of `GET /jobs/{id}`, `GET /jobs/{id}/files` and `DELETE /jobs/{id}` replies (docs/protocols/fts3.md §3.3–3.4).
 final class FTS3JobRepliesTests: XCTestCase {
     private let jobID = "6b5e8c3a-1f2d-11ef-9a5c-02420a0b0c0d"
 

@@ -5,7 +5,7 @@ import SciencefsCore
 import SciencefsX509
 import XCTest
 
-/// Client side of delegation (fts3.md §2.2 steps 4–5) against a throw-away PKI, checked with the same verification
+/// Client side of delegation (docs/protocols/fts3.md §2.2 steps 4–5) against a throw-away PKI, checked with the same verification
 /// the server side does.
 final class FTS3ProxySignerTests: XCTestCase {
     private static var directory: URL!

@@ -4,7 +4,7 @@ import Logging
 import SciencefsHTTP
 import XCTest
 
-/// What every request carries (fts3.md §1): `Accept: application/json`, a User-Agent, and for token users the
+/// What every request carries (docs/protocols/fts3.md §1): `Accept: application/json`, a User-Agent, and for token users the
 /// bearer token in the request's credential field (so the HTTP layer never logs it).
 final class FTS3RequestTests: XCTestCase {
     private let endpoint = URL(string: "https://fts.example.org:8446")!

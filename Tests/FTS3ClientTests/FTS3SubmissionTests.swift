@@ -3,7 +3,7 @@ import Foundation
 import SciencefsCore
 import XCTest
 
-/// The `POST /jobs` body (fts3.md §3.2), checked as JSON the server would parse.
+/// The `POST /jobs` body (docs/protocols/fts3.md §3.2), checked as JSON the server would parse.
 final class FTS3SubmissionTests: XCTestCase {
     private func json(_ files: [TransferFile], _ options: TransferOptions = TransferOptions()) throws -> [String: Any] {
         let data = try FTS3Submission(files: files, options: options).encoded()

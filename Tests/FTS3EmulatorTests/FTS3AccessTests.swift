@@ -5,7 +5,7 @@ import SciencefsX509
 import XCTest
 
 /// Who may talk to the emulator and how it knows them: client certificates through the nginx TLS front,
-/// bearer tokens, the per-start front secret, delegation before submission (fts3.md §2).
+/// bearer tokens, the per-start front secret, delegation before submission (docs/protocols/fts3.md §2).
 final class FTS3AccessTests: XCTestCase {
     private var fixture: FTS3EmulatorFixture!
 

@@ -160,7 +160,7 @@ final class FTS3EmulatorFixture {
 
     // MARK: Delegation
 
-    /// The delegation dance as the Python client does it (fts3.md §2.2): whoami → request → sign → PUT.
+    /// The delegation dance as the Python client does it (docs/protocols/fts3.md §2.2): whoami → request → sign → PUT.
     /// Returns the PUT's status.
     @discardableResult
     func delegate(lifetime: TimeInterval = 7 * 3600) throws -> Int {

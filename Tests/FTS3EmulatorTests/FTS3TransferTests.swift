@@ -4,7 +4,7 @@ import SciencefsHTTP
 import XCTest
 
 /// Jobs end to end: states and progress, real copies between the Rucio emulator's RSE storages with Adler-32
-/// verification, injected failures, overwrite, cancel, and the multi-id and validation rules (fts3.md §3–4).
+/// verification, injected failures, overwrite, cancel, and the multi-id and validation rules (docs/protocols/fts3.md §3–4).
 final class FTS3TransferTests: XCTestCase {
     private var fixture: FTS3EmulatorFixture!
 

@@ -4,7 +4,7 @@ import XCTest
 import SciencefsCore
 import SciencefsHTTP
 
-/// The JSON shapes of shared/protocols/jdma.md §4, decoded.
+/// The JSON shapes of docs/protocols/jdma.md §4, decoded.
 final class JDMAParsingTests: XCTestCase {
     func testBatchListAndSingleBatch() throws {
         let list = Data("""
