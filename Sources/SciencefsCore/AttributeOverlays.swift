@@ -34,18 +34,23 @@ final class AttributeOverlays: @unchecked Sendable {
 
         var isEmpty: Bool { mode == nil && mtime == nil && atime == nil }
         var isBound: Bool { serverSize != nil }
+        /// The `RemoteAttributes.objectVersion` of the object this overlay was bound to.
+        var serverVersion: String? {
+            guard let serverSize, let serverMtime else { return nil }
+            return "\(serverSize)-\(Int64((serverMtime * 1000).rounded(.down)))"
+        }
 
         mutating func unbind() {
             serverSize = nil
             serverMtime = nil
         }
 
-        /// True when `server` is the object this overlay was bound to. Directory sizes mean nothing, and times are
-        /// compared to the millisecond: services round differently between listings and stats.
+        /// True when `server` is the object this overlay was bound to (`RemoteAttributes.objectVersion`). A
+        /// directory's overlay stays while the directory does: its server mtime moves with every change inside it,
+        /// ours included, and a user's chmod of it must not be lost to that.
         func matches(_ server: RemoteAttributes) -> Bool {
-            guard let serverSize, let serverMtime else { return true }
-            if server.kind == .file, serverSize != server.size { return false }
-            return abs(serverMtime - server.mtime.timeIntervalSince1970) < 0.001
+            guard let version = serverVersion, server.kind == .file else { return true }
+            return version == server.objectVersion
         }
     }
 
@@ -123,6 +128,11 @@ final class AttributeOverlays: @unchecked Sendable {
     /// The file was written to after the user set its mtime: the write is newer, so the file's own mtime stands
     /// again (the mode stays), and the row is bound to the new object at the server's next answer.
     func clearMtime(_ key: NodeKey) {
+        lock.lock()
+        let set = !rows.isEmpty && rows[key]?.mtime != nil
+        lock.unlock()
+        // Every write comes here: one lock and no store write unless the user had set an mtime.
+        guard set else { return }
         update(key, creating: false) { overlay in
             overlay.mtime = nil
             overlay.unbind()
@@ -144,25 +154,22 @@ final class AttributeOverlays: @unchecked Sendable {
         if result != before { persist(key, result) }
     }
 
-    /// True when the user set an mtime on `key` (a write must then drop it: the write is newer).
-    func hasMtime(_ key: NodeKey) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return !rows.isEmpty && rows[key]?.mtime != nil
-    }
 
-    func removed(_ key: NodeKey) {
+    /// A node removed through the mount. A file has no rows below it, so only a directory walks the rows.
+    func removed(_ key: NodeKey, isDirectory: Bool) {
         lock.lock()
         if rows.isEmpty {
             lock.unlock()
             return
         }
-        rows = rows.filter { !$0.key.isWithin(key) }
+        if isDirectory { rows = rows.filter { !$0.key.isWithin(key) } } else { rows[key] = nil }
         lock.unlock()
         guard let source = key.source, let store else { return }
         do { try store.removeOverlays(source: source, path: key.path.string) } catch { onStoreError(error) }
     }
 
+    /// A rename: the rows move with the node (and its subtree), unbound, to be bound to what the server shows
+    /// after the move.
     func renamed(_ from: NodeKey, to: NodeKey) {
         lock.lock()
         if rows.isEmpty {
@@ -172,23 +179,14 @@ final class AttributeOverlays: @unchecked Sendable {
         let moved = rows.filter { $0.key.isWithin(from) }
         rows = rows.filter { !$0.key.isWithin(from) && !$0.key.isWithin(to) }
         for (key, var overlay) in moved {
-            overlay.serverSize = nil
-            overlay.serverMtime = nil
-            let suffix = key.path.components.dropFirst(from.path.components.count)
-            rows[NodeKey(source: to.source, path: RemotePath(to.path.components + suffix))] = overlay
+            overlay.unbind()
+            rows[key.rebased(from: from, to: to)] = overlay
         }
         lock.unlock()
         guard let source = from.source, let store else { return }
-        do {
-            try store.renameOverlays(source: source, from: from.path.string, to: to.path.string)
-            // Moved rows are bound again to what the server shows after the move.
-            for (key, var overlay) in moved {
-                overlay.serverSize = nil
-                overlay.serverMtime = nil
-                let suffix = key.path.components.dropFirst(from.path.components.count)
-                persist(NodeKey(source: to.source, path: RemotePath(to.path.components + suffix)), overlay)
-            }
-        } catch { onStoreError(error) }
+        do { try store.renameOverlays(source: source, from: from.path.string, to: to.path.string) } catch {
+            onStoreError(error)
+        }
     }
 
     private func persist(_ key: NodeKey, _ overlay: Overlay?) {

@@ -217,7 +217,7 @@ final class MetadataCache: @unchecked Sendable {
     /// Facts describe one version of a node: when its attributes (size, mtime…) are seen to change, they go.
     /// Unknown old attributes keep them; their TTL bounds how long they can be out of date.
     private func dropFactsIfChangedLocked(_ key: NodeKey, to value: RemoteAttributes) {
-        if let old = attributes[key], old.value != value { facts[key] = nil }
+        if let old = attributes[key], old.value.objectVersion != value.objectVersion { facts[key] = nil }
     }
 
     func saveMissing(_ key: NodeKey, now: Date) {
@@ -263,8 +263,8 @@ final class MetadataCache: @unchecked Sendable {
         let movedListings = listings.filter { $0.key.isWithin(from) }
         dropSubtree(from)
         dropSubtree(to)
-        for (key, value) in moved { attributes[rebase(key, from: from, to: to)] = value }
-        for (key, value) in movedListings { listings[rebase(key, from: from, to: to)] = value }
+        for (key, value) in moved { attributes[key.rebased(from: from, to: to)] = value }
+        for (key, value) in movedListings { listings[key.rebased(from: from, to: to)] = value }
         negatives[from] = now
         negatives[to] = nil
         if var listing = listings[from.parent] {
@@ -313,10 +313,6 @@ final class MetadataCache: @unchecked Sendable {
         facts = facts.filter { !$0.key.isWithin(key) }
     }
 
-    private func rebase(_ key: NodeKey, from: NodeKey, to: NodeKey) -> NodeKey {
-        let suffix = key.path.components.dropFirst(from.path.components.count)
-        return NodeKey(source: to.source, path: RemotePath(to.path.components + suffix))
-    }
 
     /// Rewrites the parent's stored listing from memory after a local change, keeping its original fetch time.
     private func persistParentListing(of key: NodeKey) {

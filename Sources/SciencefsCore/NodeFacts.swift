@@ -1,8 +1,9 @@
 import Foundation
 
 /// What a backend learned from its server about one source's objects beyond their attributes, and needs again
-/// later (a Rucio file's replica list), kept by the Core's metadata cache rather than by the backend: a backend
-/// keeps no cache of its own. Each value lives for the attribute TTL of its path (`Backend.cachePolicy(for:)`)
+/// later (a Rucio file's replica list), kept by the Core's metadata cache rather than by the backend, so that
+/// the one TTL and `user.sciencefs.refresh` reach it. (Rucio's DID records, children and RSE descriptions are still
+/// cached in the backend; moving them here is issue 14's work.) Each value lives for the attribute TTL of its path (`Backend.cachePolicy(for:)`)
 /// and is dropped with the node's attributes on `user.sciencefs.refresh`, on a change the Core sees (new size or
 /// mtime, a write through the mount), on removal and on rename.
 ///

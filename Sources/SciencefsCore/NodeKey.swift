@@ -32,5 +32,10 @@ public struct NodeKey: Hashable, Sendable, CustomStringConvertible {
         return path.components.starts(with: other.path.components)
     }
 
+    /// `self` moved from under `from` to under `to` (a rename of `from`); `self` must lie within `from`.
+    public func rebased(from: NodeKey, to: NodeKey) -> NodeKey {
+        NodeKey(source: to.source, path: RemotePath(to.path.components + path.components.dropFirst(from.path.components.count)))
+    }
+
     public var description: String { (source.map { "/\($0)" } ?? "") + (path.isRoot ? (source == nil ? "/" : "") : path.string) }
 }

@@ -25,6 +25,13 @@ public struct RemoteAttributes: Equatable, Sendable {
         self.xattrs = xattrs
     }
 
+    /// Which server object these attributes describe: a new size or a new server mtime (to the millisecond:
+    /// services round it differently between listings and stats) is a new object. Mode and xattrs are not part of
+    /// it. The data cache, the verification ledger, the Core's facts and the attribute overlay all use this one rule.
+    public var objectVersion: String {
+        "\(kind == .file ? size : 0)-\(Int64((mtime.timeIntervalSince1970 * 1000).rounded(.down)))"
+    }
+
     public static func directory(mtime: Date = Date(timeIntervalSince1970: 0), permissions: UInt16 = 0o755) -> RemoteAttributes {
         RemoteAttributes(kind: .directory, size: 0, mtime: mtime, permissions: permissions)
     }

@@ -219,7 +219,7 @@ extension VFS {
             throw logged(error, "write to staging file", file.key)
         }
         // A write after `touch -d` makes the file newer than the time that was set.
-        if overlays.hasMtime(file.key) { overlays.clearMtime(file.key) }
+        overlays.clearMtime(file.key)
         return written
     }
 

@@ -30,9 +30,7 @@ extension VFS {
     public func retryKeptUpload(id: Int64) throws {
         let record = try failedUpload(id: id)
         // Sending older bytes over a later write of the same file would lose that write.
-        let later = try store?.uploads(in: [.staged, .uploading, .failed])
-            .filter { $0.id > id && $0.source == record.source && $0.path == record.path } ?? []
-        guard later.isEmpty else { throw FSError.exists }
+        guard try store?.laterUploads(than: record).isEmpty ?? true else { throw FSError.exists }
         if let open = openStagedFile(for: record) {
             // Still open through the mount: its handle's staging file is the one to send (its last close cleans up).
             try upload(open)

@@ -26,7 +26,13 @@ extension VFS {
         let attrs = try attributes(of: key)
         if attrs.kind == .directory { throw FSError.isDirectory }
         // A file still being written may not have reached the server yet: a missing remote object is fine then.
-        let beingWritten = stagedFile(key) != nil
+        // An upload already under way finishes first (its lock), so it cannot put the file back after the delete;
+        // `removed` then marks the staged file unlinked and nothing more is uploaded. Lock order: uploadLock, then
+        // VFS.lock.
+        let writer = stagedFile(key)
+        let beingWritten = writer != nil
+        writer?.uploadLock.lock()
+        defer { writer?.uploadLock.unlock() }
         // Descriptors still open keep the file's bytes until their last close, as on a local disk: readers get a
         // local copy before the server's object goes.
         let keeper = try keepBytesForOpenHandles(key, attributes: attrs)
@@ -35,7 +41,7 @@ extension VFS {
             throw logged(error, "unlink", key)
         }
         keeper?.detach()
-        removed(key)
+        removed(key, isDirectory: false)
         touchDirectory(key.parent)
     }
 
@@ -47,7 +53,7 @@ extension VFS {
         // Remote deletes are recursive; POSIX rmdir is not. Ask the server, not the cache, whether it is empty.
         guard try listing(of: key, fresh: true).isEmpty else { throw FSError.notEmpty }
         do { try backend.delete(key.path, kind: .directory) } catch { throw logged(error, "rmdir", key) }
-        removed(key)
+        removed(key, isDirectory: true)
         touchDirectory(key.parent)
     }
 
@@ -197,9 +203,9 @@ extension VFS {
         return inodes.inode(for: key)
     }
 
-    private func removed(_ key: NodeKey) {
+    private func removed(_ key: NodeKey, isDirectory: Bool) {
         metadata.removed(key, now: clock.now())
-        overlays.removed(key)
+        overlays.removed(key, isDirectory: isDirectory)
         if let source = key.source { try? dataCache?.remove(source: source, path: key.path.string) }
         lock.lock()
         inodes.unlink(key)

@@ -15,9 +15,7 @@ import SciencefsStore
 ///   until the server's object changes.
 extension VFS {
     /// The data cache's version string of a file: a new size or server mtime is a new version.
-    static func version(of attributes: RemoteAttributes) -> String {
-        "\(attributes.size)-\(Int64(attributes.mtime.timeIntervalSince1970 * 1000))"
-    }
+    static func version(of attributes: RemoteAttributes) -> String { attributes.objectVersion }
 
     func ledgerKey(_ key: NodeKey, attributes: RemoteAttributes) -> VerificationLedger.Key {
         VerificationLedger.Key(node: key, version: Self.version(of: attributes))

@@ -90,7 +90,8 @@ extension MetadataStore {
         }
     }
 
-    /// Moves the rows of `from` and everything beneath it to `to` (a rename), replacing what `to` had.
+    /// Moves the rows of `from` and everything beneath it to `to` (a rename), replacing what `to` had. Moved rows
+    /// are unbound: they are bound again to what the server shows after the move.
     public func renameOverlays(source: String, from: String, to: String) throws {
         try StorePath.validate(from)
         try StorePath.validate(to)
@@ -101,7 +102,8 @@ extension MetadataStore {
                            arguments: [source, to, toLower, toUpper])
             // substr/length count characters on both sides, so the suffix arithmetic is consistent.
             try db.execute(sql: """
-                UPDATE attribute_overlay SET path = :to || substr(path, length(:from) + 1)
+                UPDATE attribute_overlay SET path = :to || substr(path, length(:from) + 1),
+                                             serverSize = NULL, serverMtime = NULL
                 WHERE source = :source AND (path = :from OR (path > :lower AND path < :upper))
                 """, arguments: ["to": to, "from": from, "source": source, "lower": lower, "upper": upper])
         }

@@ -37,6 +37,13 @@ extension MetadataStore {
         }
     }
 
+    /// Kept uploads of the same file made after `record`: sending `record`'s older bytes over them would lose that
+    /// later write, so a retry refuses while there are any.
+    public func laterUploads(than record: UploadRecord) throws -> [UploadRecord] {
+        try uploads(in: [.staged, .uploading, .failed])
+            .filter { $0.id > record.id && $0.source == record.source && $0.path == record.path }
+    }
+
     /// The upload with `id`, or nil.
     public func upload(id: Int64) throws -> UploadRecord? {
         try database.read { db in

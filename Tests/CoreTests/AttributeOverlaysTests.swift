@@ -25,9 +25,9 @@ final class AttributeOverlaysTests: XCTestCase {
         let overlays = AttributeOverlays(store: nil) { XCTFail("\($0)") }
         overlays.set(key, mode: 0o640, mtime: Timestamp(seconds: 1, nanoseconds: 0))
         overlays.observe(key, server: server(size: 1, mtime: 10))
-        XCTAssertTrue(overlays.hasMtime(key))
+        XCTAssertNotNil(overlays.current(key)?.mtime)
         overlays.clearMtime(key)
-        XCTAssertFalse(overlays.hasMtime(key))
+        XCTAssertNil(overlays.current(key)?.mtime)
         XCTAssertEqual(overlays.current(key)?.mode, 0o640)
         overlays.observe(key, server: server(size: 99, mtime: 99))       // the upload's new object binds it again
         overlays.unbind(key)
@@ -45,7 +45,7 @@ final class AttributeOverlaysTests: XCTestCase {
         overlays.renamed(dir, to: NodeKey(source: "agave", path: RemotePath(string: "/e")))
         XCTAssertNil(overlays.current(key))
         XCTAssertEqual(overlays.current(NodeKey(source: "agave", path: RemotePath(string: "/e/f.txt")))?.mode, 0o600)
-        overlays.removed(NodeKey(source: "agave", path: RemotePath(string: "/e")))
+        overlays.removed(NodeKey(source: "agave", path: RemotePath(string: "/e")), isDirectory: true)
         XCTAssertNil(overlays.current(NodeKey(source: "agave", path: RemotePath(string: "/e/f.txt"))))
     }
 }

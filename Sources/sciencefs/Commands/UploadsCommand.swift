@@ -59,7 +59,11 @@ struct UploadsRetryCommand: ParsableCommand {
                 return "retried \(record.id): \(KeptUploadLine.path(record, mountpoint: cache.mountpoint)) is on the server"
             }
             // No daemon: the next mount resumes rows in `.staged`, as after a crash, and its caches see the result.
-            try cache.openStore().setUploadState(id: record.id, state: .staged, error: nil)
+            let store = try cache.openStore()
+            guard try store.laterUploads(than: record).isEmpty else {
+                throw KeptUploadError("a later write of the same file is kept too; retry that one (and discard this)")
+            }
+            try store.setUploadState(id: record.id, state: .staged, error: nil)
             return "\(record.id): \(cache.mountpoint) is not mounted; the upload will be sent when it is mounted again"
         }
     }
