@@ -185,11 +185,9 @@ public final class AMIEBackend: Backend {
 
     // MARK: Error mapping
 
-    /// Runs one operation and turns whatever it throws into an `FSError`, writing the log line every EIO (and
-    /// timeout) must have. The API key never reaches it: errors carry no headers.
+    /// Runs one backend operation and turns whatever it throws into an `FSError` whose cause names the service, the
+    /// operation and the object (logged once, at the FUSE boundary). Tokens never reach it: errors carry no headers.
     func mapErrors<R>(_ operation: String, _ path: RemotePath, _ body: () throws -> R) throws -> R {
-        try ServiceOperation.run(service: "AMIE", source: name, operation: operation, path: path, logger: logger,
-                                 map: { AMIEErrorMapping.fsError($0, operation: operation, target: path.string) },
-                                 body)
+        try ServiceOperation.run(map: { AMIEErrorMapping.fsError($0, operation: operation, target: path.string) }, body)
     }
 }

@@ -103,11 +103,9 @@ public final class AgaveBackend: Backend {
 
     // MARK: Error mapping
 
-    /// Runs one backend operation and turns whatever it throws into an `FSError`, writing the one log line
-    /// every EIO (and timeout) must have. Tokens never reach this line: errors carry no headers.
+    /// Runs one backend operation and turns whatever it throws into an `FSError` whose cause names the service, the
+    /// operation and the object (logged once, at the FUSE boundary). Tokens never reach it: errors carry no headers.
     func mapErrors<R>(_ operation: String, _ path: RemotePath, _ body: () throws -> R) throws -> R {
-        try ServiceOperation.run(service: "Agave", source: name, operation: operation, path: path, logger: logger,
-                                 map: { AgaveErrorMapping.fsError($0, operation: operation, target: path.string) },
-                                 body)
+        try ServiceOperation.run(map: { AgaveErrorMapping.fsError($0, operation: operation, target: path.string) }, body)
     }
 }

@@ -30,7 +30,7 @@ public enum ServiceErrors {
         case 413: return .fileTooLarge
         case 501: return .unsupported
         case 507: return .noSpace
-        default: return .io("\(context): HTTP \(status)\(why)")
+        default: return .io(FailureCause(chain: [context, "HTTP \(status)\(why)"]))
         }
     }
 
@@ -38,17 +38,19 @@ public enum ServiceErrors {
     /// answers the statuses whose meaning is the service's own (nil: the common table decides).
     public static func fsError(_ error: Error, context: String, message: (Data) -> String? = { _ in nil },
                                override: (Int, String?) -> FSError? = { _, _ in nil }) -> FSError {
-        if let fs = error as? FSError { return fs }
-        if error is DecodingError { return .io("\(context): malformed reply: \(describe(error))") }
-        guard let http = error as? HTTPError else { return .io("\(context): \(error)") }
+        // An FSError thrown inside the operation (a reply the service's own code found malformed) gains the
+        // operation as its context, so the log line says which service and object it came from.
+        if let fs = error as? FSError { return fs.adding(context: context) }
+        if error is DecodingError { return .io(FailureCause(chain: [context, "malformed reply: \(describe(error))"])) }
+        guard let http = error as? HTTPError else { return .io(FailureCause(chain: [context, "\(error)"])) }
         switch http {
         case .status(let code, let body):
             let text = message(body)
             return override(code, text) ?? fsError(status: code, context: context, message: text)
         case .transport:
-            return http.isTimeout ? .timedOut : .io("\(context): \(http)")
+            return http.isTimeout ? .timedOut : .io(FailureCause(chain: [context, "\(http)"]))
         case .invalidRequest(let why):
-            return .io("\(context): \(why)")
+            return .io(FailureCause(chain: [context, why]))
         }
     }
 

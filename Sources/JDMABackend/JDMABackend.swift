@@ -209,15 +209,9 @@ public final class JDMABackend: Backend {
 
     // MARK: Error mapping
 
-    /// Runs one operation and turns what it throws into an `FSError`, with the log line every EIO, timeout and
-    /// quota error must have.
+    /// Runs one backend operation and turns whatever it throws into an `FSError` whose cause names the service, the
+    /// operation and the object (logged once, at the FUSE boundary). Tokens never reach it: errors carry no headers.
     func mapErrors<R>(_ operation: String, _ path: RemotePath, _ body: () throws -> R) throws -> R {
-        try ServiceOperation.run(service: "JDMA", source: name, operation: operation, path: path, logger: logger,
-                                 map: { JDMAErrorMapping.fsError($0, operation: operation, target: path.string) },
-                                 noteworthy: { error, mapped in
-                                     mapped == .quotaExceeded
-                                         ? ("JDMA quota exceeded", JDMAErrorMapping.serverMessage(error) ?? "quota") : nil
-                                 },
-                                 body)
+        try ServiceOperation.run(map: { JDMAErrorMapping.fsError($0, operation: operation, target: path.string) }, body)
     }
 }

@@ -30,8 +30,9 @@ public enum FSError: Error, Equatable, Sendable, CustomStringConvertible {
     case rangeTooSmall
     /// sciencefs itself stopped the operation (readahead for a closed file): not a failure, not logged.
     case cancelled
-    /// A failure that has no better errno: the reason is carried for the log line every EIO must have.
-    case io(String)
+    /// A failure that has no better errno. Its cause chain is carried up to the FUSE boundary, which logs it once
+    /// with the operation and the path (every EIO must explain itself in the log).
+    case io(FailureCause)
     /// The bytes failed verification against the service's checksum (EIO). Logged once, where it was found, not
     /// again for every read it refuses.
     case corrupt(String)
@@ -76,7 +77,54 @@ public enum FSError: Error, Equatable, Sendable, CustomStringConvertible {
         if let e = error as? FSError { return e }
         if let e = error as? CocoaError, e.code == .fileWriteOutOfSpace { return .noSpace }
         if let e = error as? POSIXError { return FSError.fromErrno(e.code.rawValue) }
-        return .io(String(describing: error))
+        if let cause = error as? FailureCause { return .io(cause) }
+        return .io(FailureCause(String(describing: error)))
+    }
+
+    /// The errno's symbolic name ("EIO", "ENOENT"), for log lines a person greps.
+    public var errnoName: String {
+        switch self {
+        case .notFound: return "ENOENT"
+        case .permissionDenied: return "EACCES"
+        case .notPermitted: return "EPERM"
+        case .fileTooLarge: return "EFBIG"
+        case .exists: return "EEXIST"
+        case .notEmpty: return "ENOTEMPTY"
+        case .notDirectory: return "ENOTDIR"
+        case .isDirectory: return "EISDIR"
+        case .quotaExceeded: return "EDQUOT"
+        case .noSpace: return "ENOSPC"
+        case .timedOut: return "ETIMEDOUT"
+        case .wouldBlock: return "EAGAIN"
+        case .unsupported: return "EOPNOTSUPP"
+        case .crossDevice: return "EXDEV"
+        case .cancelled: return "ECANCELED"
+        case .invalidArgument: return "EINVAL"
+        case .readOnly: return "EROFS"
+        case .nameTooLong: return "ENAMETOOLONG"
+        case .noAttribute: return "ENODATA"
+        case .rangeTooSmall: return "ERANGE"
+        case .io, .corrupt: return "EIO"
+        }
+    }
+
+    /// An EIO whose whole cause is one message.
+    public static func io(_ message: String) -> FSError { .io(FailureCause(message)) }
+
+    /// This error, explained by what was being done when it happened: an EIO gains `context` as the outermost link
+    /// of its cause chain; any other error is self-explanatory and is returned as it is.
+    public func adding(context: String) -> FSError {
+        if case .io(let cause) = self { return .io(cause.adding(context: context)) }
+        return self
+    }
+
+    /// Whether the FUSE boundary logs this error as a failure (error level): EIO and ETIMEDOUT are unexplained to the
+    /// caller, so the log must say why. `.corrupt` was already logged where the mismatch was found.
+    public var isFailure: Bool {
+        switch self {
+        case .io, .timedOut: return true
+        default: return false
+        }
     }
 
     public static func fromErrno(_ code: Int32) -> FSError {
@@ -100,7 +148,7 @@ public enum FSError: Error, Equatable, Sendable, CustomStringConvertible {
         case ENAMETOOLONG: return .nameTooLong
         case ENODATA: return .noAttribute
         case ERANGE: return .rangeTooSmall
-        default: return .io(String(cString: strerror(code)))
+        default: return .io(FailureCause(String(cString: strerror(code))))
         }
     }
 }

@@ -252,8 +252,10 @@ extension VFS {
         if dirty {
             // flush() normally uploaded already; this is the safety net for a descriptor closed without one.
             do { try upload(staged) } catch {
+                // No request waits for this upload, so its failure is logged here (the one line it gets).
                 logger.error("upload at release failed; staged bytes kept",
-                             metadata: ["path": "\(staged.key)", "staging": "\(staged.url.path)"])
+                             metadata: ["path": "\(staged.key)", "staging": "\(staged.url.path)",
+                                        "errno": "\(FSError.from(error).errnoName)", "cause": "\(FSError.from(error))"])
             }
         }
         finishStaging(staged)
@@ -299,12 +301,10 @@ extension VFS {
             staged.dirty = true
             staged.uploadFailed = true
             staged.lock.unlock()
-            let fsError = logged(error, "upload", staged.key)
+            let fsError = logged(error, "upload (the staged bytes are kept for retry)", staged.key)
             if let id = staged.journalID {
                 try? store?.setUploadState(id: id, state: .failed, error: "\(fsError)")
             }
-            logger.error("upload failed; staged bytes kept for retry",
-                         metadata: ["path": "\(staged.key)", "staging": "\(staged.url.path)", "error": "\(fsError)"])
             throw fsError
         }
     }

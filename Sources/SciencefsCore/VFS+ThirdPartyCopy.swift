@@ -40,9 +40,8 @@ extension VFS {
         let job: TrackedJob
         do { job = try transfers.wait(for: jobID) } catch { throw logged(error, "transfer job \(jobID)", to) }
         guard job.state == .finished else {
-            logger.error("server-side copy failed", metadata: ["job": "\(jobID)", "state": "\(job.state)",
-                                                               "from": "\(from)", "to": "\(to)", "reason": "\(job.failureSummary)"])
-            throw FSError.io("transfer job \(jobID) \(job.state): \(job.failureSummary)")
+            throw FSError.io(FailureCause(chain: ["server-side copy from \(from)",
+                                                  "\(transfers.service.name) job \(jobID) \(job.state)", job.failureSummary]))
         }
         if let stat = try? targetBackend.stat(to.path) { return stat }
         return RemoteAttributes(kind: .file, size: source.size, mtime: clock.now(), permissions: 0o644)

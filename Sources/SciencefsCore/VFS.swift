@@ -131,6 +131,13 @@ public final class VFS: @unchecked Sendable {
     /// `cp` and `df` from refusing to write.
     public func statfs() -> FilesystemStatistics { FilesystemStatistics() }
 
+    /// The mount path of an inode, or of its child `name`, for a log line about a failed request ("/rucio/user.alice/ds/f");
+    /// "inode N" when the kernel asked about one the VFS no longer knows.
+    public func mountPath(of ino: UInt64, child name: String? = nil) -> String {
+        guard let key = try? key(for: ino) else { return "inode \(ino)" + (name.map { "/\($0)" } ?? "") }
+        return "\(name.map { key.child($0) } ?? key)"
+    }
+
     // MARK: internals shared by the operation files
 
     func key(for ino: UInt64) throws -> NodeKey {
@@ -253,19 +260,12 @@ public final class VFS: @unchecked Sendable {
     }
 
     /// Every EIO gets a log line saying why; other errors are logged at debug level.
+    /// `error` as an FSError, explained by the VFS operation it ended (`"rename (replace target)"`): an EIO gains the
+    /// operation as the outermost link of its cause chain. Nothing is logged here: the FUSE adapter logs each failed
+    /// request once, with its operation, path and cause (`FuseFilesystem.replyError`). Work no request waits for
+    /// (an upload at release, readahead) logs its own failure where it gives up.
     func logged(_ error: Error, _ operation: String, _ key: NodeKey) -> FSError {
-        let fsError = FSError.from(error)
-        switch fsError {
-        case .io(let why):
-            logger.error("\(operation) failed with EIO", metadata: ["path": "\(key)", "reason": "\(why)"])
-        case .notFound:
-            logger.debug("\(operation): not found", metadata: ["path": "\(key)"])
-        case .corrupt:
-            break // logged once where the mismatch was found
-        default:
-            logger.info("\(operation) failed", metadata: ["path": "\(key)", "error": "\(fsError)"])
-        }
-        return fsError
+        FSError.from(error).adding(context: operation)
     }
 
     func requireWritable(_ key: NodeKey) throws -> Backend {

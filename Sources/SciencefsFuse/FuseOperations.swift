@@ -34,7 +34,7 @@ enum FuseOperations {
         ops.lookup = { req, parent, name in
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
-            fs.perform(req, "lookup") {
+            fs.perform(req, "lookup", parent, name) {
                 let attrs = try fs.vfs.lookup(parent: parent, name: name)
                 var e = StatConversion.entry(attrs, timeouts: fs.timeouts)
                 if fuse_reply_entry(req, &e) != 0 { fs.vfs.forget(attrs.ino, count: 1) }
@@ -53,7 +53,7 @@ enum FuseOperations {
         }
         ops.getattr = { req, ino, _ in
             let fs = FuseFilesystem.from(req)
-            fs.perform(req, "getattr") {
+            fs.perform(req, "getattr", ino) {
                 var st = StatConversion.stat(try fs.vfs.getattr(ino))
                 fuse_reply_attr(req, &st, fs.timeouts.attribute)
             }
@@ -73,7 +73,7 @@ enum FuseOperations {
             let mode = set & FUSE_SET_ATTR_MODE != 0 ? UInt16(attr.pointee.st_mode & 0o7777) : nil
             let uid = set & FUSE_SET_ATTR_UID != 0 ? attr.pointee.st_uid : nil
             let gid = set & FUSE_SET_ATTR_GID != 0 ? attr.pointee.st_gid : nil
-            fs.perform(req, "setattr") {
+            fs.perform(req, "setattr", ino) {
                 let attrs = try fs.vfs.setattr(ino, handle: handle, size: size, mtime: mtime, atime: atime,
                                                permissions: mode, uid: uid, gid: gid)
                 var st = StatConversion.stat(attrs)
@@ -84,7 +84,7 @@ enum FuseOperations {
             let fs = FuseFilesystem.from(req)
             guard let fi else { fuse_reply_err(req, EINVAL); return }
             var info = fi.pointee
-            fs.perform(req, "opendir") {
+            fs.perform(req, "opendir", ino) {
                 let entries = try fs.vfs.readdir(ino)
                 info.fh = fs.directories.add(entries)
                 if fuse_reply_open(req, &info) != 0 { fs.directories.remove(info.fh) }
@@ -93,12 +93,12 @@ enum FuseOperations {
         ops.readdir = { req, ino, size, offset, fi in
             let fs = FuseFilesystem.from(req)
             let handle = fi?.pointee.fh ?? 0
-            fs.perform(req, "readdir") { try DirectoryReplies.reply(req, fs: fs, ino: ino, handle: handle, size: size, offset: offset, plus: false) }
+            fs.perform(req, "readdir", ino) { try DirectoryReplies.reply(req, fs: fs, ino: ino, handle: handle, size: size, offset: offset, plus: false) }
         }
         ops.readdirplus = { req, ino, size, offset, fi in
             let fs = FuseFilesystem.from(req)
             let handle = fi?.pointee.fh ?? 0
-            fs.perform(req, "readdirplus") { try DirectoryReplies.reply(req, fs: fs, ino: ino, handle: handle, size: size, offset: offset, plus: true) }
+            fs.perform(req, "readdirplus", ino) { try DirectoryReplies.reply(req, fs: fs, ino: ino, handle: handle, size: size, offset: offset, plus: true) }
         }
         ops.releasedir = { req, _, fi in
             let fs = FuseFilesystem.from(req)
@@ -109,7 +109,7 @@ enum FuseOperations {
             let fs = FuseFilesystem.from(req)
             guard let fi else { fuse_reply_err(req, EINVAL); return }
             var info = fi.pointee
-            fs.perform(req, "open") {
+            fs.perform(req, "open", ino) {
                 info.fh = try fs.vfs.open(ino, flags: VFS.OpenFlags(rawValue: info.flags))
                 info.keep_cache = 1
                 if fuse_reply_open(req, &info) != 0 { fs.vfs.release(handle: info.fh) }
@@ -120,7 +120,7 @@ enum FuseOperations {
             guard let fi else { fuse_reply_err(req, EINVAL); return }
             let name = FuseFilesystem.string(name)
             var info = fi.pointee
-            fs.perform(req, "create") {
+            fs.perform(req, "create", parent, name) {
                 let created = try fs.vfs.create(parent: parent, name: name, permissions: UInt16(mode & 0o7777),
                                                 flags: VFS.OpenFlags(rawValue: info.flags))
                 info.fh = created.handle
@@ -131,10 +131,10 @@ enum FuseOperations {
                 }
             }
         }
-        ops.read = { req, _, size, offset, fi in
+        ops.read = { req, ino, size, offset, fi in
             let fs = FuseFilesystem.from(req)
             let handle = fi?.pointee.fh ?? 0
-            fs.perform(req, "read") {
+            fs.perform(req, "read", ino) {
                 // All bytes in the data cache: the kernel takes them from the cache file, one copy less.
                 if let region = try fs.vfs.cachedRegion(handle: handle, offset: UInt64(max(0, offset)), length: size) {
                     _ = sciencefs_reply_file_region(req, region.descriptor, region.length, off_t(region.offset))
@@ -148,36 +148,36 @@ enum FuseOperations {
             }
         }
         // Writes go to a local staging file: fast, so done inline without copying libfuse's buffer.
-        ops.write = { req, _, buf, size, offset, fi in
+        ops.write = { req, ino, buf, size, offset, fi in
             let fs = FuseFilesystem.from(req)
             do {
                 let n = try fs.vfs.write(handle: fi?.pointee.fh ?? 0, offset: UInt64(max(0, offset)),
                                          bytes: UnsafeRawBufferPointer(start: buf, count: size))
                 fuse_reply_write(req, n)
             } catch {
-                fs.replyError(req, error, "write")
+                fs.replyError(req, error, "write", ino)
             }
         }
-        ops.flush = { req, _, fi in
+        ops.flush = { req, ino, fi in
             let fs = FuseFilesystem.from(req)
             let handle = fi?.pointee.fh ?? 0
-            fs.perform(req, "flush") {
+            fs.perform(req, "flush", ino) {
                 try fs.vfs.flush(handle: handle)
                 fuse_reply_err(req, 0)
             }
         }
-        ops.fsync = { req, _, _, fi in
+        ops.fsync = { req, ino, _, fi in
             let fs = FuseFilesystem.from(req)
             let handle = fi?.pointee.fh ?? 0
-            fs.perform(req, "fsync") {
+            fs.perform(req, "fsync", ino) {
                 try fs.vfs.flush(handle: handle)
                 fuse_reply_err(req, 0)
             }
         }
-        ops.release = { req, _, fi in
+        ops.release = { req, ino, fi in
             let fs = FuseFilesystem.from(req)
             let handle = fi?.pointee.fh ?? 0
-            fs.perform(req, "release") {
+            fs.perform(req, "release", ino) {
                 fs.vfs.release(handle: handle)
                 fuse_reply_err(req, 0)
             }
@@ -185,7 +185,7 @@ enum FuseOperations {
         ops.mkdir = { req, parent, name, _ in
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
-            fs.perform(req, "mkdir") {
+            fs.perform(req, "mkdir", parent, name) {
                 var e = StatConversion.entry(try fs.vfs.mkdir(parent: parent, name: name), timeouts: fs.timeouts)
                 if fuse_reply_entry(req, &e) != 0 { fs.vfs.forget(e.ino, count: 1) }
             }
@@ -193,7 +193,7 @@ enum FuseOperations {
         ops.unlink = { req, parent, name in
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
-            fs.perform(req, "unlink") {
+            fs.perform(req, "unlink", parent, name) {
                 try fs.vfs.unlink(parent: parent, name: name)
                 fuse_reply_err(req, 0)
             }
@@ -201,7 +201,7 @@ enum FuseOperations {
         ops.rmdir = { req, parent, name in
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
-            fs.perform(req, "rmdir") {
+            fs.perform(req, "rmdir", parent, name) {
                 try fs.vfs.rmdir(parent: parent, name: name)
                 fuse_reply_err(req, 0)
             }
@@ -210,7 +210,7 @@ enum FuseOperations {
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
             let newName = FuseFilesystem.string(newName)
-            fs.perform(req, "rename") {
+            fs.perform(req, "rename", parent, name) {
                 try fs.vfs.rename(parent: parent, name: name, newParent: newParent, newName: newName,
                                   flags: VFS.RenameFlags(rawValue: flags))
                 fuse_reply_err(req, 0)
@@ -221,17 +221,17 @@ enum FuseOperations {
         ops.symlink = { req, _, parent, name in
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
-            fs.perform(req, "symlink") { try fs.vfs.refuseLinkOrNode("symlink", parent: parent, name: name) }
+            fs.perform(req, "symlink", parent, name) { try fs.vfs.refuseLinkOrNode("symlink", parent: parent, name: name) }
         }
         ops.link = { req, _, newParent, newName in
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(newName)
-            fs.perform(req, "link") { try fs.vfs.refuseLinkOrNode("link", parent: newParent, name: name) }
+            fs.perform(req, "link", newParent, name) { try fs.vfs.refuseLinkOrNode("link", parent: newParent, name: name) }
         }
         ops.mknod = { req, parent, name, mode, _ in
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
-            fs.perform(req, "mknod") {
+            fs.perform(req, "mknod", parent, name) {
                 guard mode & S_IFMT == S_IFREG else { try fs.vfs.refuseLinkOrNode("mknod", parent: parent, name: name) }
                 // A regular file made by mknod(2): an empty file, created and uploaded as `touch` would.
                 let created = try fs.vfs.create(parent: parent, name: name, permissions: UInt16(mode & 0o7777),
@@ -253,7 +253,7 @@ enum FuseOperations {
         ops.removexattr = { req, ino, name in
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
-            fs.perform(req, "removexattr") { try fs.vfs.removexattr(ino, name: name); fuse_reply_err(req, 0) }
+            fs.perform(req, "removexattr", ino) { try fs.vfs.removexattr(ino, name: name); fuse_reply_err(req, 0) }
         }
         ops.statfs = { req, _ in
             let stats = FuseFilesystem.from(req).vfs.statfs()
@@ -272,14 +272,14 @@ enum FuseOperations {
         ops.getxattr = { req, ino, name, size in
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
-            fs.perform(req, "getxattr") {
+            fs.perform(req, "getxattr", ino) {
                 let value = try fs.vfs.getxattr(ino, name: name)
                 XattrReplies.reply(req, bytes: value, size: size)
             }
         }
         ops.listxattr = { req, ino, size in
             let fs = FuseFilesystem.from(req)
-            fs.perform(req, "listxattr") {
+            fs.perform(req, "listxattr", ino) {
                 var bytes: [UInt8] = []
                 for name in try fs.vfs.listxattr(ino) { bytes += Array(name.utf8) + [0] }
                 XattrReplies.reply(req, bytes: bytes, size: size)
@@ -289,16 +289,16 @@ enum FuseOperations {
             let fs = FuseFilesystem.from(req)
             let name = FuseFilesystem.string(name)
             let bytes: [UInt8] = value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
-            fs.perform(req, "setxattr") {
+            fs.perform(req, "setxattr", ino) {
                 try fs.vfs.setxattr(ino, name: name, value: bytes)
                 fuse_reply_err(req, 0)
             }
         }
-        ops.copy_file_range = { req, _, offIn, fiIn, _, offOut, fiOut, length, _ in
+        ops.copy_file_range = { req, _, offIn, fiIn, inoOut, offOut, fiOut, length, _ in
             let fs = FuseFilesystem.from(req)
             let handleIn = fiIn?.pointee.fh ?? 0
             let handleOut = fiOut?.pointee.fh ?? 0
-            fs.perform(req, "copy_file_range") {
+            fs.perform(req, "copy_file_range", inoOut) {
                 let n = try fs.vfs.copyFileRange(from: handleIn, offsetIn: UInt64(max(0, offIn)), to: handleOut,
                                                  offsetOut: UInt64(max(0, offOut)), length: UInt64(length))
                 fuse_reply_write(req, Int(n))

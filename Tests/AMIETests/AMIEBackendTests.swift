@@ -168,7 +168,7 @@ final class AMIEBackendTests: XCTestCase {
         emulator.faults.add(method: "GET", pathPrefix: "/v0.10/packets/", action: .status(500))
         XCTAssertThrowsError(try backend.list(RemotePath(string: "packets/incoming"))) {
             guard case .io(let why)? = $0 as? FSError else { return XCTFail("\($0)") }
-            XCTAssertTrue(why.contains("HTTP 500"), why)
+            XCTAssertTrue(why.description.contains("HTTP 500"), why.description)
         }
         emulator.faults.add(method: "GET", pathPrefix: "/v0.10/packets/", action: .malformedJSON)
         XCTAssertThrowsError(try backend.list(RemotePath(string: "packets/incoming"))) {

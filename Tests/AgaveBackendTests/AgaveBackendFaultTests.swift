@@ -115,8 +115,8 @@ final class AgaveBackendFaultTests: XCTestCase {
         let backend = AgaveBackend(configuration: configuration, logger: fixture.logger)
         XCTAssertThrowsError(try backend.stat(EmulatorFixture.path("f"))) { error in
             guard case .io(let why)? = error as? FSError else { return XCTFail("expected .io, got \(error)") }
-            XCTAssertTrue(why.contains("127.0.0.1"), why)
-            XCTAssertFalse(why.contains("secret-token-value"), "tokens never appear in errors")
+            XCTAssertTrue(why.description.contains("127.0.0.1"), why.description)
+            XCTAssertFalse(why.description.contains("secret-token-value"), "tokens never appear in errors")
         }
     }
 }

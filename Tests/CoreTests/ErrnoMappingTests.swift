@@ -23,7 +23,7 @@ final class ErrnoMappingTests: XCTestCase {
         XCTAssertEqual(FSError.from(POSIXError(.ENOSPC)), .noSpace)
         XCTAssertEqual(FSError.from(FSError.exists), .exists)
         if case .io(let why) = FSError.from(NSError(domain: "x", code: 1)) {
-            XCTAssertFalse(why.isEmpty)
+            XCTAssertFalse(why.description.isEmpty)
         } else {
             XCTFail("an unknown error must become EIO with a reason")
         }

@@ -34,13 +34,13 @@ final class FTS3ErrorMappingTests: XCTestCase {
         guard case .io(let why) = mapped(503, "{\"status\":\"503 Service Unavailable\",\"message\":\"DB down\"}") else {
             return XCTFail("503 must be EIO")
         }
-        XCTAssertTrue(why.contains("503") && why.contains("DB down"), why)
+        XCTAssertTrue(why.description.contains("503") && why.description.contains("DB down"), why.description)
         guard case .io(let other) = mapped(500) else { return XCTFail("500 must be EIO") }
-        XCTAssertTrue(other.contains("HTTP 500"), other)
+        XCTAssertTrue(other.description.contains("HTTP 500"), other.description)
         let transport = FTS3ErrorMapping.fsError(HTTPError.transport(code: 7, message: "GET https://fts:8446/whoami: refused"),
                                                  operation: "whoami")
         guard case .io(let reason) = transport else { return XCTFail("transport must be EIO") }
-        XCTAssertTrue(reason.contains("refused") && reason.contains("whoami"), reason)
+        XCTAssertTrue(reason.description.contains("refused") && reason.description.contains("whoami"), reason.description)
         XCTAssertEqual(FTS3ErrorMapping.fsError(HTTPError.transport(code: 28, message: "timeout"), operation: "x").errno, ETIMEDOUT,
                        "a server that stops answering is a timeout, as for every source")
     }

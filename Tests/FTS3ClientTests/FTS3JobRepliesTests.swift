@@ -38,7 +38,7 @@ final class FTS3JobRepliesTests: XCTestCase {
         let job = try FTS3JobReplies.job(data("{\"job_id\":\"\(jobID)\"}"), jobID: jobID, operation: "status")
         XCTAssertThrowsError(try FTS3JobReplies.status(jobID: jobID, job: job, files: [], operation: "status")) { error in
             guard case .io(let why)? = error as? FSError else { return XCTFail("got \(error)") }
-            XCTAssertTrue(why.contains("job_state"), why)
+            XCTAssertTrue(why.description.contains("job_state"), why.description)
         }
     }
 
@@ -74,7 +74,7 @@ final class FTS3JobRepliesTests: XCTestCase {
         XCTAssertThrowsError(try FTS3JobReplies.job(data("<html>bad gateway</html>"), jobID: jobID, operation: "status")) { error in
             XCTAssertTrue(error is DecodingError, "got \(error)")
             guard case .io(let why) = FTS3ErrorMapping.fsError(error, operation: "status") else { return XCTFail() }
-            XCTAssertTrue(why.contains("malformed"), why)
+            XCTAssertTrue(why.description.contains("malformed"), why.description)
         }
     }
 

@@ -75,7 +75,7 @@ final class FTS3ProxySignerTests: XCTestCase {
         XCTAssertThrowsError(try FTS3ProxySigner(certificatePath: pki.userCertificate.path, keyPath: pki.userKey.path,
                                                  now: Date().addingTimeInterval(30 * 86400))) { error in
             guard case .invalidArgument(let why)? = error as? FSError else { return XCTFail("got \(error)") }
-            XCTAssertTrue(why.contains("expired"), why)
+            XCTAssertTrue(why.description.contains("expired"), why.description)
         }
     }
 
@@ -83,8 +83,8 @@ final class FTS3ProxySignerTests: XCTestCase {
         let pki = try pki
         XCTAssertThrowsError(try FTS3ProxySigner(certificatePath: pki.userCertificate.path, keyPath: pki.serverKey.path)) { error in
             guard case .invalidArgument(let why)? = error as? FSError else { return XCTFail("got \(error)") }
-            XCTAssertTrue(why.contains("does not belong"), why)
-            XCTAssertFalse(why.contains("BEGIN"), "no PEM in messages")
+            XCTAssertTrue(why.description.contains("does not belong"), why.description)
+            XCTAssertFalse(why.description.contains("BEGIN"), "no PEM in messages")
         }
     }
 
@@ -94,11 +94,11 @@ final class FTS3ProxySignerTests: XCTestCase {
         try Data("not a certificate".utf8).write(to: garbage)
         XCTAssertThrowsError(try FTS3ProxySigner(certificatePath: garbage.path, keyPath: pki.userKey.path)) { error in
             guard case .invalidArgument(let why)? = error as? FSError else { return XCTFail("got \(error)") }
-            XCTAssertTrue(why.contains(garbage.path), why)
+            XCTAssertTrue(why.description.contains(garbage.path), why.description)
         }
         XCTAssertThrowsError(try FTS3ProxySigner(certificatePath: pki.userCertificate.path, keyPath: garbage.path)) { error in
             guard case .invalidArgument(let why)? = error as? FSError else { return XCTFail("got \(error)") }
-            XCTAssertTrue(why.contains("private key") && why.contains(garbage.path), why)
+            XCTAssertTrue(why.description.contains("private key") && why.description.contains(garbage.path), why.description)
         }
     }
 
@@ -107,7 +107,7 @@ final class FTS3ProxySignerTests: XCTestCase {
         let signer = try FTS3ProxySigner(certificatePath: pki.userCertificate.path, keyPath: pki.userKey.path)
         XCTAssertThrowsError(try signer.sign(requestPEM: "<html>oops</html>", lifetime: 3600, now: Date())) { error in
             guard case .io(let why)? = error as? FSError else { return XCTFail("got \(error)") }
-            XCTAssertTrue(why.contains("certificate request"), why)
+            XCTAssertTrue(why.description.contains("certificate request"), why.description)
         }
     }
 

@@ -27,7 +27,7 @@ final class ConfigFileFuzzTests: XCTestCase {
             try fuzzCheck(!config.sources.isEmpty, "a configuration without sources was accepted")
             for (name, source) in config.sources {
                 try fuzzCheck(!name.isEmpty && !name.contains("/") && name != "." && name != "..", "source name \(name.debugDescription) accepted")
-                try fuzzCheck(SourceConfiguration.knownTypes.contains(source.type), "source type \(source.type.debugDescription) accepted")
+                try fuzzCheck(SourceType(rawValue: source.type) != nil, "source type \(source.type.debugDescription) accepted")
             }
         }
         FuzzCampaign(family: "config-toml", targets: [target], corpus: ConfigCorpus.toml, dictionary: ConfigCorpus.tomlDictionary).run()

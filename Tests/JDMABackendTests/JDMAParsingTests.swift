@@ -77,7 +77,7 @@ final class JDMAParsingTests: XCTestCase {
                                                 operation: "get", target: "b"), .noSpace)
         if case .io(let why) = JDMAErrorMapping.fsError(status(403, "Batch stage is: PUTTING. Cannot retrieve"),
                                                         operation: "get", target: "b") {
-            XCTAssertTrue(why.contains("PUTTING"), why)
+            XCTAssertTrue(why.description.contains("PUTTING"), why.description)
         } else {
             XCTFail("a wrong-stage refusal is an EIO with the server's reason")
         }

@@ -89,7 +89,7 @@ final class FTS3CopyTests: XCTestCase {
         let cp = fixture.mount.run("cp", [src("bad.bin"), dst("bad.bin")])
         XCTAssertNotEqual(cp.status, 0, "cp must fail")
         XCTAssertTrue(cp.stderr.contains("Input/output error"), cp.stderr)
-        XCTAssertTrue(fixture.mount.log.contains("server-side copy failed") && fixture.mount.log.contains("injected storage failure"),
+        XCTAssertTrue(fixture.mount.log.contains("cause=server-side copy") && fixture.mount.log.contains("injected storage failure"),
                       String(fixture.mount.log.suffix(3000)))
 
         let tool = fixture.mount.run(MountFixture.binary.path, ["cp", "--config", fixture.mount.configURL.path,

@@ -92,7 +92,9 @@ final class HostileNameTests: XCTestCase {
             XCTAssertNotEqual(ls.status, 0, "\(name.label): \(ls.text)")
             XCTAssertTrue(ls.stderr.contains("Input/output error"), "\(name.label): \(ls.stderr)")
             let added = String(fixture.log.dropFirst(before))
-            XCTAssertTrue(added.contains("Agave operation failed") && added.contains("op=list"), "\(name.label): \(added)")
+            let errors = added.split(separator: "\n").filter { $0.contains(" error ") }
+            XCTAssertFalse(errors.isEmpty, "\(name.label): the EIO is explained in the log: \(added)")
+            XCTAssertTrue(errors.allSatisfy { $0.contains("errno=EIO") && $0.contains("Agave list") }, "\(name.label): \(added)")
             fixture.emulator.faults.removeAll()
             XCTAssertTrue(fixture.isMounted)
         }
@@ -215,7 +217,9 @@ final class HostileNameTests: XCTestCase {
             XCTAssertNotEqual(ls.status, 0, "\(name.label): \(ls.text)")
             XCTAssertTrue(ls.stderr.contains("Input/output error"), "\(name.label): \(ls.stderr)")
             let added = String(fixture.log.dropFirst(before))
-            XCTAssertTrue(added.contains("Rucio operation failed") && added.contains("op=list"), "\(name.label): \(added)")
+            let errors = added.split(separator: "\n").filter { $0.contains(" error ") }
+            XCTAssertFalse(errors.isEmpty, "\(name.label): the EIO is explained in the log: \(added)")
+            XCTAssertTrue(errors.allSatisfy { $0.contains("errno=EIO") && $0.contains("Rucio list") }, "\(name.label): \(added)")
             XCTAssertTrue(fixture.isMounted)
         }
         rucio.faults.removeAll()
@@ -330,7 +334,9 @@ final class HostileNameTests: XCTestCase {
             XCTAssertNotEqual(ls.status, 0, "\(name.label): \(ls.text)")
             XCTAssertTrue(ls.stderr.contains("Input/output error"), "\(name.label): \(ls.stderr)")
             let added = String(fixture.log.dropFirst(before))
-            XCTAssertTrue(added.contains("op=list"), "\(name.label): \(added)")
+            let errors = added.split(separator: "\n").filter { $0.contains(" error ") }
+            XCTAssertFalse(errors.isEmpty, "\(name.label): the EIO is explained in the log: \(added)")
+            XCTAssertTrue(errors.allSatisfy { $0.contains("errno=EIO") && $0.contains("JDMA list") }, "\(name.label): \(added)")
             XCTAssertTrue(fixture.isMounted)
         }
     }

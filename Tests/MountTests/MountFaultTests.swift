@@ -48,6 +48,26 @@ final class MountFaultTests: XCTestCase {
                        "the mount still works once the server recovers")
     }
 
+    /// One failed request is one error line, written at the FUSE boundary: the operation, the mount path, the errno
+    /// and the whole cause chain (service, operation, object, status). Neither the backend nor the VFS adds its own.
+    func testOneFailedRequestIsOneErrorLineWithItsOperationPathAndCause() throws {
+        try fixture.writeServerFile("once/data.bin", Data(repeating: 2, count: 100))
+        try fixture.mount()
+        fixture.emulator.faults.add(method: "GET", pathPrefix: "\(listingPrefix)/once", action: .status(500), count: nil)
+        let before = fixture.log.count
+        let stat = fixture.run("stat", [fixture.path("once/data.bin")], timeout: 120)
+        XCTAssertNotEqual(stat.status, 0)
+        XCTAssertTrue(stat.stderr.contains("Input/output error"), stat.stderr)
+        let errors = String(fixture.log.dropFirst(before)).split(separator: "\n").filter { $0.contains(" error ") }
+        XCTAssertEqual(errors.count, 1, "one failed lookup, one error line:\n\(errors.joined(separator: "\n"))")
+        let line = String(errors.first ?? "")
+        for part in ["lookup failed", "errno=EIO", "path=/agave/systems/\(MountFixture.system)/once",
+                     "Agave stat /systems/\(MountFixture.system)/once", "HTTP 500"] {
+            XCTAssertTrue(line.contains(part), "\(part) missing from: \(line)")
+        }
+        XCTAssertTrue(fixture.isMounted)
+    }
+
     func testExpiredTokenIsRefreshedAndTheRequestSucceeds() throws {
         try fixture.writeServerFile("one/a.txt", Data("a\n".utf8))
         try fixture.writeServerFile("two/b.txt", Data("b\n".utf8))

@@ -10,12 +10,14 @@ enum BackendFactory {
     static func make(_ sources: [String: SourceConfiguration], logger: Logger) throws -> [Backend] {
         try sources.keys.sorted().map { name in
             guard let source = sources[name] else { throw ConfigurationError("source \(name) vanished") }
-            switch source.type {
-            case "agave": return try makeAgave(name: name, source, logger: logger)
-            case "rucio": return try makeRucio(name: name, source, logger: logger)
-            case "amie": return try makeAMIE(name: name, source, logger: logger)
-            case "jdma": return try makeJDMA(name: name, source, logger: logger)
-            default: throw ConfigurationError("source \(name): unknown type \(source.type)")
+            guard let type = SourceType(rawValue: source.type) else {
+                throw ConfigurationError("source \(name): unknown type \"\(source.type)\" (known: \(SourceType.known))")
+            }
+            switch type {
+            case .agave: return try makeAgave(name: name, source, logger: logger)
+            case .rucio: return try makeRucio(name: name, source, logger: logger)
+            case .amie: return try makeAMIE(name: name, source, logger: logger)
+            case .jdma: return try makeJDMA(name: name, source, logger: logger)
             }
         }
     }

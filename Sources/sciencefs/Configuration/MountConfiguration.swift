@@ -50,8 +50,8 @@ struct MountConfiguration: Decodable {
             guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
                 throw ConfigurationError("source name \"\(name)\" cannot be a directory name")
             }
-            guard SourceConfiguration.knownTypes.contains(source.type) else {
-                throw ConfigurationError("source \(name): unknown type \"\(source.type)\" (known: \(SourceConfiguration.knownTypes.joined(separator: ", ")))")
+            guard SourceType(rawValue: source.type) != nil else {
+                throw ConfigurationError("source \(name): unknown type \"\(source.type)\" (known: \(SourceType.known))")
             }
         }
         return config
@@ -68,8 +68,6 @@ struct MountConfiguration: Decodable {
 
 /// One `[sources.NAME]` table.
 struct SourceConfiguration: Decodable {
-    static let knownTypes = ["agave", "rucio", "amie", "jdma"]
-
     var type: String
     var baseURL: String?
     var credentialsFile: String?
