@@ -127,5 +127,5 @@ let package = Package(
                                                       "FTS3Client", "SciencefsCore", "TestSupport"]),
         .testTarget(name: "FidelityTests", dependencies: ["AgaveEmulator", "TestSupport"], exclude: ["agavepy_fidelity.py"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

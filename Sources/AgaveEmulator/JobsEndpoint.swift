@@ -10,7 +10,7 @@ struct JobsEndpoint {
     /// Query keys that are not search terms.
     private static let reserved: Set<String> = ["limit", "offset", "naked", "pretty", "filter"]
     /// Searchable fields (lower-cased) and how to read them from a job.
-    private static let searchFields: [String: (EmulatedJob) -> String?] = [
+    private static let searchFields: [String: @Sendable (EmulatedJob) -> String?] = [
         "id": { $0.id }, "name": { $0.name }, "owner": { $0.owner }, "appid": { $0.appId },
         "executionsystem": { $0.executionSystem }, "status": { $0.status }, "archivesystem": { $0.archiveSystem },
     ]

@@ -125,7 +125,7 @@ final class RetrievalCoordinator: @unchecked Sendable {
         r.outcome = outcome
         r.finishedAt = Date()
         if outcome == .staged {
-            FileManager.default.createFile(atPath: completionMarker(batchID: batchID).path, contents: Data(String(requestID).utf8))
+            _ = FileManager.default.createFile(atPath: completionMarker(batchID: batchID).path, contents: Data(String(requestID).utf8))
         }
         condition.broadcast()
     }

@@ -98,7 +98,7 @@ struct DistinguishedName: Equatable, Sendable {
         if nid != NID_undef, let short = OBJ_nid2sn(nid) { return String(cString: short) }
         var buffer = [CChar](repeating: 0, count: 128)
         let length = OBJ_obj2txt(&buffer, Int32(buffer.count), object, 1)
-        return length > 0 ? String(cString: buffer) : "?"
+        return length > 0 ? String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
     }
 
     private static func utf8Value(_ data: UnsafeMutablePointer<ASN1_STRING>?) -> String {

@@ -32,7 +32,8 @@ enum OpenSSLErrorQueue {
         while case let code = ERR_get_error(), code != 0 {
             var buffer = [CChar](repeating: 0, count: 256)
             ERR_error_string_n(code, &buffer, buffer.count)
-            texts.append(String(cString: buffer))
+            let text = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+            texts.append(String(decoding: text, as: UTF8.self))
         }
         return texts
     }

@@ -1,6 +1,7 @@
 import AgaveEmulator
 import Foundation
 import Logging
+import Synchronization
 @testable import SciencefsHTTP
 import XCTest
 
@@ -131,18 +132,18 @@ final class HTTPClientTests: XCTestCase {
         let content = try fixture.putFile("shared.bin", EmulatorFixture.pattern(64 * 1024))
         let token = try bearer()
         let url = fixture.baseURL + "/files/v2/media/system/\(EmulatorFixture.systemID)/shared.bin"
-        let failures = NSLock()
-        var mismatches = 0
+        let mismatches = Mutex(0)
+        let client = self.client!
         DispatchQueue.concurrentPerform(iterations: 32) { i in
             let start = UInt64(i * 1000)
             var got = Data()
             let ok = (try? client.download(HTTPRequest(url: url, bearerToken: token),
                                            range: ByteRange(start: start, end: start + 999)) { got.append(contentsOf: $0) }) != nil
             if !ok || got != content.subdata(in: Int(start)..<Int(start) + 1000) {
-                failures.withLock { mismatches += 1 }
+                mismatches.withLock { $0 += 1 }
             }
         }
-        XCTAssertEqual(mismatches, 0)
+        XCTAssertEqual(mismatches.withLock { $0 }, 0)
     }
 
     func testBackoffGrowsExponentiallyUpToTheCap() {

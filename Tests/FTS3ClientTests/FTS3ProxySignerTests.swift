@@ -8,8 +8,9 @@ import XCTest
 /// Client side of delegation (docs/protocols/fts3.md §2.2 steps 4–5) against a throw-away PKI, checked with the same verification
 /// the server side does.
 final class FTS3ProxySignerTests: XCTestCase {
-    private static var directory: URL!
-    private static var pki: TestPKI!
+    // Set in the class `setUp` and cleared in `tearDown`, which XCTest runs alone, before and after every test.
+    nonisolated(unsafe) private static var directory: URL!
+    nonisolated(unsafe) private static var pki: TestPKI!
 
     override class func setUp() {
         super.setUp()

@@ -178,7 +178,8 @@ final class FTS3EmulatorFixture {
 /// One test PKI for all tests of a class (four RSA keys take a while to make); the class's `tearDown` removes it.
 enum SharedTestPKI {
     private static let lock = NSLock()
-    private static var current: TestPKI?
+    /// Guarded by `lock`.
+    nonisolated(unsafe) private static var current: TestPKI?
 
     static func get() throws -> TestPKI {
         try lock.withLock {

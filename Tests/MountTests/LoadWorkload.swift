@@ -125,7 +125,9 @@ final class LoadTally: @unchecked Sendable {
 /// One of the N concurrent workers. It runs on its own thread and starts a real process (`ls`, `stat`, `cmp`, `dd`,
 /// `cp`, `rm`) for every step, each with a timeout: a step that outlives it is reported as stuck, naming the step.
 /// Its own files live in `load/w<id>` on the server, with their expected bytes in a local reference file.
-final class LoadWorker {
+/// `@unchecked Sendable`: each worker is handed to one thread, which alone uses it; results go to the shared
+/// `LoadTally`, which locks itself.
+final class LoadWorker: @unchecked Sendable {
     /// A file this worker made in the mount and the local file holding the bytes it must contain.
     private struct Owned {
         let name: String

@@ -1,5 +1,6 @@
 import AgaveEmulator
 import Foundation
+import Synchronization
 import RucioEmulator
 import XCTest
 
@@ -203,17 +204,19 @@ final class MountFixture {
         process.standardOutput = out
         process.standardError = err
         do { try process.run() } catch { return Result(status: -1, stdout: Data(), stderr: "\(error)") }
-        var stdout = Data()
-        var stderr = Data()
+        let stdout = Mutex(Data())
+        let stderr = Mutex(Data())
         let group = DispatchGroup()
         group.enter()
         DispatchQueue.global().async {
-            stdout = out.fileHandleForReading.readDataToEndOfFile()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            stdout.withLock { $0 = data }
             group.leave()
         }
         group.enter()
         DispatchQueue.global().async {
-            stderr = err.fileHandleForReading.readDataToEndOfFile()
+            let data = err.fileHandleForReading.readDataToEndOfFile()
+            stderr.withLock { $0 = data }
             group.leave()
         }
         if group.wait(timeout: .now() + timeout) == .timedOut {
@@ -221,7 +224,8 @@ final class MountFixture {
             group.wait()
         }
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self))
+        return Result(status: process.terminationStatus, stdout: stdout.withLock { $0 },
+                      stderr: String(decoding: stderr.withLock { $0 }, as: UTF8.self))
     }
 
     /// Runs a shell pipeline (for `dd ... | cmp`, redirections).

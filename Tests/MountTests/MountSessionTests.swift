@@ -176,7 +176,7 @@ final class MountSessionTests: XCTestCase {
         let dir = fixture.serverFile("many")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         for i in 0..<10_000 {
-            FileManager.default.createFile(atPath: dir.appendingPathComponent(String(format: "f%05d.txt", i)).path, contents: Data("\(i)\n".utf8))
+            _ = FileManager.default.createFile(atPath: dir.appendingPathComponent(String(format: "f%05d.txt", i)).path, contents: Data("\(i)\n".utf8))
         }
         try fixture.mount()
         _ = fixture.run("ls", [fixture.path()])

@@ -45,7 +45,7 @@ struct OrdinaryUser {
 
     /// Starts `sciencefs ARGUMENTS` as this user in the background; stdout and stderr go to `output`.
     func start(_ arguments: [String], output: URL) throws -> Process {
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

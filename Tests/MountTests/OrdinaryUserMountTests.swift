@@ -14,7 +14,7 @@ final class OrdinaryUserMountTests: XCTestCase {
         guard geteuid() == 0 else { throw XCTSkip("switching to another uid needs root") }
         fixture = try MountFixture()
         try FileManager.default.createDirectory(at: fixture.cacheRoot, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: fixture.logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: fixture.logURL.path, contents: nil)
         chmod(fixture.configURL.path, 0o600)
         user = try OrdinaryUser(root: fixture.root,
                                 owned: [fixture.mountpoint, fixture.cacheRoot, fixture.configURL, fixture.logURL])

@@ -78,7 +78,7 @@ final class RucioEmulatorFixture {
 extension RucioBackend {
     func readData(_ path: RemotePath, offset: UInt64 = 0, length: UInt64 = UInt64.max / 2) throws -> Data {
         var out = Data()
-        try read(path, offset: offset, length: length) { out.append(contentsOf: $0) }
+        _ = try read(path, offset: offset, length: length) { out.append(contentsOf: $0) }
         return out
     }
 }

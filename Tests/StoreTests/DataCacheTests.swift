@@ -13,16 +13,16 @@ final class DataCacheTests: XCTestCase {
         try DataCache(store: try MetadataStore(directory: root), capacityBytes: capacity)
     }
 
-    private func bytes(_ count: Int, seed: UInt8 = 1) -> [UInt8] {
+    private static func bytes(_ count: Int, seed: UInt8 = 1) -> [UInt8] {
         (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed)) }
     }
 
     @discardableResult
-    private func write(_ object: CachedObject, at offset: UInt64, _ data: [UInt8]) throws -> Bool {
+    private static func write(_ object: CachedObject, at offset: UInt64, _ data: [UInt8]) throws -> Bool {
         try data.withUnsafeBytes { try object.write(at: offset, bytes: $0) }
     }
 
-    private func read(_ object: CachedObject, at offset: UInt64, count: Int) throws -> [UInt8] {
+    private static func read(_ object: CachedObject, at offset: UInt64, count: Int) throws -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: count)
         let n = try buffer.withUnsafeMutableBytes { try object.read(at: offset, into: $0) }
         return Array(buffer[0..<n])
@@ -37,19 +37,19 @@ final class DataCacheTests: XCTestCase {
     func testWrittenRangesMergeAndReadBack() throws {
         let cache = try openCache()
         let object = try cache.object(source: "s", path: "/f", version: "v1")
-        let data = bytes(3000)
-        try write(object, at: 0, Array(data[0..<1000]))
-        try write(object, at: 2000, Array(data[2000..<3000]))
+        let data = Self.bytes(3000)
+        try Self.write(object, at: 0, Array(data[0..<1000]))
+        try Self.write(object, at: 2000, Array(data[2000..<3000]))
         XCTAssertEqual(object.cachedLength(at: 0, max: 5000), 1000)
         XCTAssertEqual(object.cachedLength(at: 1000, max: 5000), 0)
         XCTAssertEqual(object.cachedLength(at: 2500, max: 5000), 500)
         XCTAssertEqual(cache.usage.bytes, 2000)
 
-        try write(object, at: 500, Array(data[500..<2500]))  // bridges the gap, overlapping both sides
+        try Self.write(object, at: 500, Array(data[500..<2500]))  // bridges the gap, overlapping both sides
         XCTAssertEqual(object.cachedLength(at: 0, max: 5000), 3000)
         XCTAssertEqual(object.entry.extents.extents.count, 1)
         XCTAssertEqual(cache.usage.bytes, 3000)
-        XCTAssertEqual(try read(object, at: 0, count: 3000), data)
+        XCTAssertEqual(try Self.read(object, at: 0, count: 3000), data)
         XCTAssertTrue(object.isComplete(size: 3000))
         XCTAssertFalse(object.isComplete(size: 3001))
 
@@ -60,25 +60,25 @@ final class DataCacheTests: XCTestCase {
     }
 
     func testExtentsAndBytesSurviveReopen() throws {
-        let data = bytes(4096, seed: 7)
+        let data = Self.bytes(4096, seed: 7)
         do {
             let cache = try openCache()
             let object = try cache.object(source: "s", path: "/dir/f", version: "10-20")
-            try write(object, at: 8192, data)
-            try write(object, at: 0, Array(data[0..<100]))
+            try Self.write(object, at: 8192, data)
+            try Self.write(object, at: 0, Array(data[0..<100]))
         }
         let cache = try openCache()
         XCTAssertEqual(cache.usage.bytes, 4196)
         let object = try cache.object(source: "s", path: "/dir/f", version: "10-20")
         XCTAssertEqual(object.cachedLength(at: 0, max: .max), 100)
         XCTAssertEqual(object.cachedLength(at: 8192, max: .max), 4096)
-        XCTAssertEqual(try read(object, at: 8192, count: 4096), data)
+        XCTAssertEqual(try Self.read(object, at: 8192, count: 4096), data)
     }
 
     func testExtentsWrittenBeforeAnExplicitFlushSurviveWhileHandlesStayOpen() throws {
         let cache = try openCache()
         let object = try cache.object(source: "s", path: "/f", version: "v")
-        try write(object, at: 0, bytes(10))
+        try Self.write(object, at: 0, Self.bytes(10))
         try cache.flush()
         // A second cache instance on the same database (as after a crash) sees the flushed extent.
         let other = try openCache()
@@ -89,7 +89,7 @@ final class DataCacheTests: XCTestCase {
     func testVersionChangeDiscardsOldBytes() throws {
         let cache = try openCache()
         let old = try cache.object(source: "s", path: "/f", version: "100-1")
-        try write(old, at: 0, bytes(100))
+        try Self.write(old, at: 0, Self.bytes(100))
         let oldFile = cache.fileURL(old.entry)
         XCTAssertEqual(cache.usage.bytes, 100)
 
@@ -98,11 +98,11 @@ final class DataCacheTests: XCTestCase {
         XCTAssertEqual(cache.usage.bytes, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: oldFile.path))
         XCTAssertEqual(old.cachedLength(at: 0, max: 100), 0, "stale handles see nothing cached")
-        XCTAssertFalse(try write(old, at: 0, bytes(10)), "stale handles record nothing")
+        XCTAssertFalse(try Self.write(old, at: 0, Self.bytes(10)), "stale handles record nothing")
         XCTAssertEqual(cache.usage.bytes, 0)
 
         // After reopening, the old version is still gone.
-        try write(new, at: 0, bytes(120))
+        try Self.write(new, at: 0, Self.bytes(120))
         let reopened = try openCache()
         XCTAssertEqual(try reopened.object(source: "s", path: "/f", version: "100-1").cachedLength(at: 0, max: 10), 0)
     }
@@ -112,15 +112,15 @@ final class DataCacheTests: XCTestCase {
         let a = try cache.object(source: "s", path: "/a", version: "1")
         let b = try cache.object(source: "s", path: "/b", version: "1")
         let c = try cache.object(source: "s", path: "/c", version: "1")
-        try write(a, at: 0, bytes(1000))
-        try write(b, at: 0, bytes(1000))
-        try write(c, at: 0, bytes(1000))
+        try Self.write(a, at: 0, Self.bytes(1000))
+        try Self.write(b, at: 0, Self.bytes(1000))
+        try Self.write(c, at: 0, Self.bytes(1000))
         XCTAssertEqual(cache.usage.bytes, 3000)
         let bFile = cache.fileURL(b.entry)
 
         _ = try cache.object(source: "s", path: "/a", version: "1")   // a is now more recent than b
         let d = try cache.object(source: "s", path: "/d", version: "1")
-        XCTAssertTrue(try write(d, at: 0, bytes(1000)))
+        XCTAssertTrue(try Self.write(d, at: 0, Self.bytes(1000)))
 
         XCTAssertEqual(cache.usage.bytes, 3000)
         XCTAssertEqual(b.cachedLength(at: 0, max: 1000), 0, "b was least recently used")
@@ -130,7 +130,7 @@ final class DataCacheTests: XCTestCase {
         XCTAssertEqual(d.cachedLength(at: 0, max: 1000), 1000)
 
         // Growing d past the cap evicts the next oldest (c), never d itself.
-        try write(d, at: 1000, bytes(1500))
+        try Self.write(d, at: 1000, Self.bytes(1500))
         XCTAssertEqual(c.cachedLength(at: 0, max: 1000), 0)
         XCTAssertEqual(a.cachedLength(at: 0, max: 1000), 0)
         XCTAssertEqual(d.cachedLength(at: 0, max: 5000), 2500)
@@ -146,10 +146,10 @@ final class DataCacheTests: XCTestCase {
     func testObjectLargerThanTheWholeCacheIsNotCached() throws {
         let cache = try openCache(capacity: 1000)
         let small = try cache.object(source: "s", path: "/small", version: "1")
-        try write(small, at: 0, bytes(500))
+        try Self.write(small, at: 0, Self.bytes(500))
         let big = try cache.object(source: "s", path: "/big", version: "1")
-        XCTAssertTrue(try write(big, at: 0, bytes(800)))
-        XCTAssertFalse(try write(big, at: 800, bytes(800)))
+        XCTAssertTrue(try Self.write(big, at: 0, Self.bytes(800)))
+        XCTAssertFalse(try Self.write(big, at: 800, Self.bytes(800)))
         XCTAssertEqual(big.cachedLength(at: 0, max: .max), 800)
         XCTAssertEqual(cache.usage.bytes, 800)
     }
@@ -158,7 +158,7 @@ final class DataCacheTests: XCTestCase {
         do {
             let cache = try openCache()
             for name in ["/1", "/2", "/3"] {
-                try write(try cache.object(source: "s", path: name, version: "v"), at: 0, bytes(1000))
+                try Self.write(try cache.object(source: "s", path: name, version: "v"), at: 0, Self.bytes(1000))
             }
         }
         let cache = try openCache(capacity: 1500)
@@ -180,7 +180,7 @@ final class DataCacheTests: XCTestCase {
         do {
             let cache = try openCache()
             let object = try cache.object(source: "s", path: "/f", version: "v")
-            try write(object, at: 0, bytes(1000))
+            try Self.write(object, at: 0, Self.bytes(1000))
             file = cache.fileURL(object.entry)
         }
         XCTAssertEqual(truncate(file.path, 400), 0)
@@ -192,7 +192,7 @@ final class DataCacheTests: XCTestCase {
     func testRemoveAndRenameFollowPaths() throws {
         let cache = try openCache()
         for path in ["/d/x", "/d/sub/y", "/d2/z", "/e/old"] {
-            try write(try cache.object(source: "s", path: path, version: "v"), at: 0, bytes(10))
+            try Self.write(try cache.object(source: "s", path: path, version: "v"), at: 0, Self.bytes(10))
         }
         try cache.renameObject(source: "s", from: "/d", to: "/e")
         XCTAssertEqual(try cache.object(source: "s", path: "/e/x", version: "v").cachedLength(at: 0, max: 10), 10)
@@ -220,7 +220,7 @@ final class DataCacheTests: XCTestCase {
         try FileManager.default.createSymbolicLink(atPath: file.path, withDestinationPath: "/dev/full")
         let object = try cache.object(source: "s", path: "/f", version: "v")
 
-        XCTAssertThrowsError(try write(object, at: 0, bytes(4096))) { error in
+        XCTAssertThrowsError(try Self.write(object, at: 0, Self.bytes(4096))) { error in
             XCTAssertEqual((error as? POSIXError)?.code, .ENOSPC)
         }
         XCTAssertEqual(object.cachedLength(at: 0, max: 4096), 0)
@@ -230,15 +230,15 @@ final class DataCacheTests: XCTestCase {
     func testSequentialFillStaysOneExtentAndIsFast() throws {
         let cache = try openCache()
         let object = try cache.object(source: "s", path: "/large", version: "v")
-        let chunk = bytes(1 << 20)
+        let chunk = Self.bytes(1 << 20)
         let start = Date()
-        for i in 0..<64 { try write(object, at: UInt64(i) << 20, chunk) }
+        for i in 0..<64 { try Self.write(object, at: UInt64(i) << 20, chunk) }
         let elapsed = Date().timeIntervalSince(start)
         XCTAssertEqual(object.entry.extents.extents.count, 1)
         XCTAssertTrue(object.isComplete(size: 64 << 20))
         XCTAssertEqual(cache.usage.bytes, 64 << 20)
         XCTAssertLessThan(elapsed, 5, "64 MiB fill took \(elapsed) s")
-        XCTAssertEqual(try read(object, at: 63 << 20, count: 1 << 20), chunk)
+        XCTAssertEqual(try Self.read(object, at: 63 << 20, count: 1 << 20), chunk)
     }
 
     func testConcurrentWritersAndReadersKeepAccountingConsistent() throws {
@@ -247,10 +247,10 @@ final class DataCacheTests: XCTestCase {
         let errors = LockedCounter()
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
             let object = objects[worker]
-            let block = self.bytes(4096, seed: UInt8(worker))
+            let block = Self.bytes(4096, seed: UInt8(worker))
             for i in 0..<16 {
                 do {
-                    try self.write(object, at: UInt64(i) * 4096, block)
+                    try Self.write(object, at: UInt64(i) * 4096, block)
                     _ = object.cachedLength(at: 0, max: .max)
                 } catch {
                     errors.increment()

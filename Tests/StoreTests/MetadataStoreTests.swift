@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 
 final class MetadataStoreTests: XCTestCase {
-    private func file(_ path: String, size: Int64 = 10, fetchedAt: Double = 100, source: String = "s") -> NodeRecord {
+    private static func file(_ path: String, size: Int64 = 10, fetchedAt: Double = 100, source: String = "s") -> NodeRecord {
         NodeRecord(source: source, path: path, isDirectory: false, size: size, mtime: 1_700_000_000.5,
                    permissions: 0o644, fetchedAt: fetchedAt)
     }
@@ -30,7 +30,7 @@ final class MetadataStoreTests: XCTestCase {
 
     func testNodeWithXattrsRoundTrips() throws {
         let store = try MetadataStore(directory: try makeTemporaryDirectory(self))
-        var node = file("/a/f.root", size: 1 << 40)
+        var node = Self.file("/a/f.root", size: 1 << 40)
         node.xattrs = ["user.rucio.adler32": "0a1b2c3d", "user.note": "ünïcødé \"quoted\""]
         try store.upsertNode(node)
         XCTAssertEqual(try store.node(source: "s", path: "/a/f.root"), node)
@@ -41,7 +41,7 @@ final class MetadataStoreTests: XCTestCase {
     func testInvalidPathsAreRejected() throws {
         let store = try MetadataStore(directory: try makeTemporaryDirectory(self))
         for bad in ["", "a/b", "/a/", "/a//b"] {
-            XCTAssertThrowsError(try store.upsertNode(file(bad)), bad) { error in
+            XCTAssertThrowsError(try store.upsertNode(Self.file(bad)), bad) { error in
                 XCTAssertEqual(error as? StoreError, .invalidPath(bad))
             }
         }
@@ -52,13 +52,13 @@ final class MetadataStoreTests: XCTestCase {
         do {
             let store = try MetadataStore(directory: dir)
             XCTAssertNil(try store.listing(source: "s", directory: "/"))
-            try store.saveListing(source: "s", directory: "/", entries: [file("/b"), directory("/a")],
+            try store.saveListing(source: "s", directory: "/", entries: [Self.file("/b"), directory("/a")],
                                   fetchedAt: 1234.5)
         }
         let store = try MetadataStore(directory: dir)
         let listing = try XCTUnwrap(try store.listing(source: "s", directory: "/"))
         XCTAssertEqual(listing.fetchedAt, 1234.5)
-        XCTAssertEqual(listing.entries, [directory("/a"), file("/b")])
+        XCTAssertEqual(listing.entries, [directory("/a"), Self.file("/b")])
     }
 
     func testEmptyListingIsDistinctFromNeverListed() throws {
@@ -72,12 +72,12 @@ final class MetadataStoreTests: XCTestCase {
 
     func testSavingAListingReplacesChildrenAndDropsVanishedSubtrees() throws {
         let store = try MetadataStore(directory: try makeTemporaryDirectory(self))
-        try store.saveListing(source: "s", directory: "/", entries: [directory("/keep"), directory("/gone"), file("/f")],
+        try store.saveListing(source: "s", directory: "/", entries: [directory("/keep"), directory("/gone"), Self.file("/f")],
                               fetchedAt: 1)
-        try store.saveListing(source: "s", directory: "/keep", entries: [file("/keep/x")], fetchedAt: 1)
-        try store.saveListing(source: "s", directory: "/gone", entries: [file("/gone/y")], fetchedAt: 1)
+        try store.saveListing(source: "s", directory: "/keep", entries: [Self.file("/keep/x")], fetchedAt: 1)
+        try store.saveListing(source: "s", directory: "/gone", entries: [Self.file("/gone/y")], fetchedAt: 1)
 
-        try store.saveListing(source: "s", directory: "/", entries: [directory("/keep"), file("/g")], fetchedAt: 2)
+        try store.saveListing(source: "s", directory: "/", entries: [directory("/keep"), Self.file("/g")], fetchedAt: 2)
 
         XCTAssertEqual(try store.listing(source: "s", directory: "/")?.entries.map(\.path), ["/g", "/keep"])
         XCTAssertEqual(try store.listing(source: "s", directory: "/keep")?.entries.map(\.path), ["/keep/x"])
@@ -88,7 +88,7 @@ final class MetadataStoreTests: XCTestCase {
 
     func testListingEntriesMustBeDirectChildren() throws {
         let store = try MetadataStore(directory: try makeTemporaryDirectory(self))
-        XCTAssertThrowsError(try store.saveListing(source: "s", directory: "/a", entries: [file("/b/c")], fetchedAt: 1)) {
+        XCTAssertThrowsError(try store.saveListing(source: "s", directory: "/a", entries: [Self.file("/b/c")], fetchedAt: 1)) {
             XCTAssertEqual($0 as? StoreError, .entryOutsideDirectory(entry: "/b/c", directory: "/a"))
         }
         XCTAssertNil(try store.listing(source: "s", directory: "/a"))
@@ -96,8 +96,8 @@ final class MetadataStoreTests: XCTestCase {
 
     func testUpsertedChildAppearsInParentListing() throws {
         let store = try MetadataStore(directory: try makeTemporaryDirectory(self))
-        try store.saveListing(source: "s", directory: "/d", entries: [file("/d/a")], fetchedAt: 5)
-        try store.upsertNode(file("/d/new"))
+        try store.saveListing(source: "s", directory: "/d", entries: [Self.file("/d/a")], fetchedAt: 5)
+        try store.upsertNode(Self.file("/d/new"))
         let listing = try XCTUnwrap(try store.listing(source: "s", directory: "/d"))
         XCTAssertEqual(listing.entries.map(\.path), ["/d/a", "/d/new"])
         XCTAssertEqual(listing.fetchedAt, 5)
@@ -132,12 +132,12 @@ final class MetadataStoreTests: XCTestCase {
 
     func testRemoveNodeDropsSubtreeAndMarksParentListingStale() throws {
         let store = try MetadataStore(directory: try makeTemporaryDirectory(self))
-        try store.saveListing(source: "s", directory: "/", entries: [directory("/d"), directory("/d2"), file("/f")],
+        try store.saveListing(source: "s", directory: "/", entries: [directory("/d"), directory("/d2"), Self.file("/f")],
                               fetchedAt: 10)
-        try store.saveListing(source: "s", directory: "/d", entries: [directory("/d/sub"), file("/d/x")], fetchedAt: 10)
-        try store.saveListing(source: "s", directory: "/d/sub", entries: [file("/d/sub/y")], fetchedAt: 10)
-        try store.saveListing(source: "s", directory: "/d2", entries: [file("/d2/z")], fetchedAt: 10)
-        try store.upsertNode(file("/d/x", source: "other"))
+        try store.saveListing(source: "s", directory: "/d", entries: [directory("/d/sub"), Self.file("/d/x")], fetchedAt: 10)
+        try store.saveListing(source: "s", directory: "/d/sub", entries: [Self.file("/d/sub/y")], fetchedAt: 10)
+        try store.saveListing(source: "s", directory: "/d2", entries: [Self.file("/d2/z")], fetchedAt: 10)
+        try store.upsertNode(Self.file("/d/x", source: "other"))
 
         try store.removeNode(source: "s", path: "/d")
 
@@ -156,7 +156,7 @@ final class MetadataStoreTests: XCTestCase {
         let store = try MetadataStore(directory: try makeTemporaryDirectory(self))
         try store.saveListing(source: "s", directory: "/", entries: [directory("/d")], fetchedAt: 10)
         try store.saveListing(source: "s", directory: "/d", entries: [directory("/d/sub")], fetchedAt: 10)
-        try store.saveListing(source: "s", directory: "/d/sub", entries: [file("/d/sub/y")], fetchedAt: 10)
+        try store.saveListing(source: "s", directory: "/d/sub", entries: [Self.file("/d/sub/y")], fetchedAt: 10)
 
         try store.invalidate(source: "s", path: "/d")
 
@@ -175,10 +175,10 @@ final class MetadataStoreTests: XCTestCase {
     func testRenameSubtreeMovesRowsAndListingsAndReplacesDestination() throws {
         let store = try MetadataStore(directory: try makeTemporaryDirectory(self))
         try store.saveListing(source: "s", directory: "/", entries: [directory("/a"), directory("/b")], fetchedAt: 10)
-        try store.saveListing(source: "s", directory: "/a", entries: [directory("/a/sub"), file("/a/f")], fetchedAt: 11)
-        try store.saveListing(source: "s", directory: "/a/sub", entries: [file("/a/sub/g")], fetchedAt: 12)
+        try store.saveListing(source: "s", directory: "/a", entries: [directory("/a/sub"), Self.file("/a/f")], fetchedAt: 11)
+        try store.saveListing(source: "s", directory: "/a/sub", entries: [Self.file("/a/sub/g")], fetchedAt: 12)
         try store.saveListing(source: "s", directory: "/b", entries: [directory("/b/c")], fetchedAt: 13)
-        try store.saveListing(source: "s", directory: "/b/c", entries: [file("/b/c/old")], fetchedAt: 14)
+        try store.saveListing(source: "s", directory: "/b/c", entries: [Self.file("/b/c/old")], fetchedAt: 14)
 
         try store.renameSubtree(source: "s", from: "/a", to: "/b/c")
 
@@ -198,7 +198,7 @@ final class MetadataStoreTests: XCTestCase {
 
     func testRenameOfAFileKeepsItsAttributes() throws {
         let store = try MetadataStore(directory: try makeTemporaryDirectory(self))
-        try store.saveListing(source: "s", directory: "/", entries: [file("/x", size: 77)], fetchedAt: 10)
+        try store.saveListing(source: "s", directory: "/", entries: [Self.file("/x", size: 77)], fetchedAt: 10)
         try store.renameSubtree(source: "s", from: "/x", to: "/y")
         XCTAssertEqual(try store.node(source: "s", path: "/y")?.size, 77)
         XCTAssertEqual(try store.listing(source: "s", directory: "/")?.entries.map(\.path), ["/y"])
@@ -218,7 +218,7 @@ final class MetadataStoreTests: XCTestCase {
         try store.saveListing(source: "s", directory: "/", entries: [directory("/a_b"), directory("/A_B"), directory("/a%b")],
                               fetchedAt: 1)
         for dir in ["/a_b", "/A_B", "/a%b"] {
-            try store.saveListing(source: "s", directory: dir, entries: [file(dir + "/f")], fetchedAt: 1)
+            try store.saveListing(source: "s", directory: dir, entries: [Self.file(dir + "/f")], fetchedAt: 1)
         }
         try store.removeNode(source: "s", path: "/a_b")
         XCTAssertNil(try store.node(source: "s", path: "/a_b/f"))
@@ -228,13 +228,13 @@ final class MetadataStoreTests: XCTestCase {
 
     func testConcurrentReadersAndWriterDoNotConflict() throws {
         let store = try MetadataStore(directory: try makeTemporaryDirectory(self))
-        try store.saveListing(source: "s", directory: "/", entries: [file("/f")], fetchedAt: 1)
+        try store.saveListing(source: "s", directory: "/", entries: [Self.file("/f")], fetchedAt: 1)
         let failures = LockedCounter()
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
             for i in 0..<50 {
                 do {
                     if worker == 0 {
-                        try store.upsertNode(file("/w\(i)"))
+                        try store.upsertNode(Self.file("/w\(i)"))
                     } else if try store.listing(source: "s", directory: "/") == nil {
                         failures.increment()
                     }

@@ -1,5 +1,6 @@
 import Foundation
 import SciencefsX509
+import Synchronization
 import XCTest
 
 /// Both sides of FTS3 delegation: the server makes a key and a request, the client signs it as a proxy, the server
@@ -198,9 +199,8 @@ final class DelegationTests: XCTestCase {
 
     func testDistinctObjectsCanBeUsedFromManyThreadsAtOnce() throws {
         let requests = try (0..<4).map { _ in try serverRequest() }
-        let results = UnsafeMutableBufferPointer<String?>.allocate(capacity: 16)
-        results.initialize(repeating: nil)
-        defer { results.deallocate() }
+        /// Each iteration writes only its own slot; the lock makes that visible to the checking thread.
+        let results = Mutex<[String?]>(Array(repeating: nil, count: 16))
         let user = self.user!, userKey = self.userKey!, ca = self.ca!
         let userPEM = user.pem, keyPEM = try userKey.pem()
         DispatchQueue.concurrentPerform(iterations: 16) { index in
@@ -209,12 +209,13 @@ final class DelegationTests: XCTestCase {
                 let issuer = try Certificate(pem: userPEM), issuerKey = try PrivateKey(pem: keyPEM)
                 let proxy = try ProxyCertificate.sign(request: CertificateRequest(pem: request.pem), issuer: issuer,
                                                       issuerKey: issuerKey, chain: [issuer], lifetime: 3600)
-                results[index] = try ProxyCertificate.verifyDelegated(chain: Certificate.all(inPEM: proxy.pem + userPEM),
-                                                                      expectedKey: serverKey, trustedCAs: [ca]).userDN
+                let dn = try ProxyCertificate.verifyDelegated(chain: Certificate.all(inPEM: proxy.pem + userPEM),
+                                                              expectedKey: serverKey, trustedCAs: [ca]).userDN
+                results.withLock { $0[index] = dn }
             } catch {
-                results[index] = "error: \(error)"
+                results.withLock { $0[index] = "error: \(error)" }
             }
         }
-        XCTAssertEqual(Array(results), Array(repeating: pki.userDN, count: 16))
+        XCTAssertEqual(results.withLock { $0 }, Array(repeating: pki.userDN, count: 16))
     }
 }

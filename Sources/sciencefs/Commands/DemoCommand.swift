@@ -29,7 +29,7 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         // Line-buffered stdout, so the instructions show up at once even when piped to a file.
-        setvbuf(stdout, nil, _IOLBF, 0)
+        setvbuf(standardOutputStream, nil, _IOLBF, 0)
         LogSetup.bootstrap(.standardError, debug: d)
         let logger = Logger(label: "sciencefs")
         try FileManager.default.createDirectory(atPath: mountpoint, withIntermediateDirectories: true)

@@ -22,7 +22,7 @@ final class ProgressDisplay {
             redraw()
         } else {
             print(line)
-            fflush(stdout)
+            fflush(standardOutputStream)
         }
     }
 

@@ -47,17 +47,17 @@ struct FileLogHandler: MetadataSubscriptLogHandler {
         self.stream = FileStream.shared(url)
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
+    func log(event: LogEvent) {
         let stamp = ISO8601DateFormatter().string(from: Date())
-        stream.write("\(stamp) \(level) \(label): \(LogLine.render(message, metadata.merging(explicit ?? [:]) { $1 }))\n")
+        stream.write("\(stamp) \(event.level) \(label): \(LogLine.render(event.message, metadata.merging(event.metadata ?? [:]) { $1 }))\n")
     }
 }
 
 /// One append-mode descriptor per log file, shared by all handlers.
 final class FileStream: @unchecked Sendable {
     private static let lock = NSLock()
-    private static var streams: [String: FileStream] = [:]
+    /// Guarded by the static `lock`.
+    nonisolated(unsafe) private static var streams: [String: FileStream] = [:]
     private let fd: Int32
     private let lock = NSLock()
 
@@ -94,11 +94,10 @@ struct SyslogLogHandler: MetadataSubscriptLogHandler {
         openlog("sciencefs", LOG_PID, LOG_DAEMON)
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        let text = LogLine.render(message, metadata.merging(explicit ?? [:]) { $1 })
+    func log(event: LogEvent) {
+        let text = LogLine.render(event.message, metadata.merging(event.metadata ?? [:]) { $1 })
         let priority: Int32
-        switch level {
+        switch event.level {
         case .trace, .debug: priority = LOG_DEBUG
         case .info: priority = LOG_INFO
         case .notice: priority = LOG_NOTICE
@@ -134,10 +133,9 @@ struct StandardErrorLogHandler: MetadataSubscriptLogHandler {
 
     init(label: String) { self.label = label }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
+    func log(event: LogEvent) {
         let stamp = ISO8601DateFormatter().string(from: Date())
-        let text = "\(stamp) \(level) \(label): \(LogLine.render(message, metadata.merging(explicit ?? [:]) { $1 }))\n"
+        let text = "\(stamp) \(event.level) \(label): \(LogLine.render(event.message, metadata.merging(event.metadata ?? [:]) { $1 }))\n"
         FileHandle.standardError.write(Data(text.utf8))
     }
 }

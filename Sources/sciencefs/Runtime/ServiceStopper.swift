@@ -32,7 +32,7 @@ final class ServiceStopper: @unchecked Sendable {
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [weak self] in
                 self?.stopAll()
-                fflush(stdout)
+                fflush(standardOutputStream)
                 _exit(128 + signalNumber)
             }
             source.resume()

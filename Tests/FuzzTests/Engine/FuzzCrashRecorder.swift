@@ -8,16 +8,19 @@ import Foundation
 /// when one input has run for `hangLimit` seconds.
 ///
 /// One recorder is active at a time (test methods run one after another).
+///
+/// The state below is `nonisolated(unsafe)`: a signal handler reads it, and no lock may be taken there. The fuzz loop
+/// writes it under `lock` (the watchdog reads it under `lock` too); the handler reads it only while the process dies.
 enum FuzzCrashRecorder {
-    private static var input: UnsafeRawBufferPointer?
-    private static var fd: Int32 = -1
+    nonisolated(unsafe) private static var input: UnsafeRawBufferPointer?
+    nonisolated(unsafe) private static var fd: Int32 = -1
     /// One prepared message per target (no formatting is safe inside a signal handler).
-    private static var messages: [[CChar]] = []
-    private static var target = 0
-    private static var installed = false
+    nonisolated(unsafe) private static var messages: [[CChar]] = []
+    nonisolated(unsafe) private static var target = 0
+    nonisolated(unsafe) private static var installed = false
     private static let lock = NSLock()
-    private static var started = DispatchTime.now().uptimeNanoseconds
-    private static var generation = 0
+    nonisolated(unsafe) private static var started = DispatchTime.now().uptimeNanoseconds
+    nonisolated(unsafe) private static var generation = 0
 
     /// The file a crashing input is written to for `family`.
     static func crashFile(family: String) -> URL {
@@ -101,7 +104,7 @@ enum FuzzCrashRecorder {
                 if lock.withLock({ generation != mine }) { return }
                 if hung {
                     lock.withLock { saveInput() }
-                    fputs("fuzz: one input ran for more than \(Int(hangLimit)) s: treated as a hang\n", stderr)
+                    FileHandle.standardError.write(Data("fuzz: one input ran for more than \(Int(hangLimit)) s: treated as a hang\n".utf8))
                     abort()
                 }
             }
