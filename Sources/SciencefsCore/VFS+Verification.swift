@@ -85,14 +85,12 @@ extension VFS {
     private func fetchWholeAndVerify(_ file: OpenFile) throws {
         let size = file.attributes.size
         let backend = try backend(for: file.key)
-        var adler = Adler32()
-        var md5 = MD5()
+        var accumulator = ChecksumAccumulator(for: file.checksums)
         var cursor: UInt64 = 0
         var cacheUsable = file.cacheObject != nil
         do {
             _ = try backend.read(file.key.path, offset: 0, length: size) { chunk in
-                adler.update(chunk)
-                md5.update(chunk)
+                accumulator.update(chunk)
                 if cacheUsable, let object = file.cacheObject {
                     do { cacheUsable = try object.write(at: cursor, bytes: chunk) } catch {
                         cacheUsable = false
@@ -108,7 +106,7 @@ extension VFS {
         guard cursor == size else {
             throw logged(FSError.io("\(file.key) ended after \(cursor) of \(size) bytes"), "read", file.key)
         }
-        try judge(file, actual: ChecksumCalculator.Result(adler32: adler.hex, md5: md5.finalizeHex()))
+        try judge(file, actual: accumulator.finish())
     }
 
     /// The object is complete (by this read's fetch, by readahead, or already at open): verify it the first time a
@@ -129,7 +127,7 @@ extension VFS {
     private func verifyChecksums(_ file: OpenFile, object: CachedObject) throws {
         guard !file.checksums.isEmpty else { return }
         let actual = try object.withFileDescriptor { fd in
-            try ChecksumCalculator.compute(fileDescriptor: fd, length: file.attributes.size)
+            try ChecksumCalculator.compute(fileDescriptor: fd, length: file.attributes.size, for: file.checksums)
         }
         try judge(file, actual: actual)
     }

@@ -75,4 +75,23 @@ final class ChecksumTests: XCTestCase {
         XCTAssertNil(ChecksumCalculator.mismatch(expected: [.adler32("a1b2c3d")], actual: actual))
         XCTAssertNotNil(ChecksumCalculator.mismatch(expected: [.adler32("0a1b2c3e")], actual: actual))
     }
+
+    func testSHA256IsComputedOnlyWhenAskedForAndComparedLikeTheOthers() {
+        let data = Data("abc".utf8)
+        let digest = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" // FIPS 180-2, "abc"
+        XCTAssertNil(ChecksumCalculator.compute(data).sha256, "not asked for: not computed")
+        let result = ChecksumCalculator.compute(data, for: [.sha256(digest.uppercased())])
+        XCTAssertEqual(result.sha256, digest)
+        XCTAssertNil(ChecksumCalculator.mismatch(expected: [.sha256(digest.uppercased())], actual: result))
+        XCTAssertNotNil(ChecksumCalculator.mismatch(expected: [.sha256(String(repeating: "0", count: 64))], actual: result))
+    }
+
+    func testPublishedDigestsAreReadUnderTheServicesNamesForTheirAlgorithm() {
+        XCTAssertEqual(Checksum(algorithm: "SHA-256", hex: "ABCD"), .sha256("abcd"))
+        XCTAssertEqual(Checksum(algorithm: "ADLER32", hex: "1f"), .adler32("1f"))
+        XCTAssertEqual(Checksum(algorithm: "md5", hex: "00ff"), .md5("00ff"))
+        XCTAssertNil(Checksum(algorithm: "crc32c", hex: "1234"), "an algorithm the Core does not know")
+        XCTAssertNil(Checksum(algorithm: "md5", hex: "0"), "services write 0 for not computed")
+        XCTAssertNil(Checksum(algorithm: "md5", hex: "xyz"))
+    }
 }
