@@ -20,6 +20,10 @@ PACKAGES = {
     "curl": "/usr/bin/curl",
     "attr": "/usr/bin/getfattr",
     "fuse3": "/usr/bin/fusermount3",
+    # The FUSE ceiling (ceiling.py) is compiled at each run.
+    "gcc": "/usr/bin/gcc",
+    "pkg-config": "/usr/bin/pkg-config",
+    "libfuse3-dev": "/usr/include/fuse3/fuse.h",
 }
 
 

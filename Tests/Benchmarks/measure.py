@@ -36,6 +36,13 @@ def curl_get(url, token):
     return ["curl", "-sSf", "-o", "/dev/null", "-H", f"Authorization: Bearer {token}", url]
 
 
+def curl_cat(url, token):
+    """`curl URL | cat > /dev/null`: a network receive plus one hand-off to another process, as many copies as a
+    FUSE read needs. The floor of work any network filesystem must do. The command line, as a list."""
+    return ["bash", "-o", "pipefail", "-c", 'curl -sSf -H "$1" "$2" | cat > /dev/null', "curl-cat",
+            f"Authorization: Bearer {token}", url]
+
+
 def curl_ttfb(url, token):
     """curl's time to first byte (time_starttransfer) of `url`, in seconds."""
     out = subprocess.run(curl_get(url, token) + ["-w", "%{time_starttransfer}"], check=True,

@@ -18,9 +18,9 @@ import servers
 
 
 class Bench:
-    def __init__(self, data, nginx, demo, token, mount, rclone, work, log):
+    def __init__(self, data, nginx, demo, token, mount, rclone, zero, work, log):
         self.data, self.nginx, self.demo, self.token = data, nginx, demo, token
-        self.mount, self.rclone, self.work, self.log = mount, rclone, work, log
+        self.mount, self.rclone, self.zero, self.work, self.log = mount, rclone, zero, work, log
         self.access = nginx.access
 
     def media_requests(self, entries):
@@ -33,6 +33,10 @@ class Bench:
         local = d.local(d.big)
         measure.into_page_cache(local)
         curl_s = measure.timed(measure.curl_get(self.nginx.media_url(d.big), self.token))
+        curl_cat_s = measure.timed(measure.curl_cat(self.nginx.media_url(d.big), self.token))
+        self.zero.start()
+        ceiling_s = measure.timed(["cat", self.zero.path])
+        self.zero.stop()
         m.start(cold=True)
         os.stat(m.path(d.big))
         mark = self.access.mark()
@@ -48,10 +52,12 @@ class Bench:
         m.stop()
         local_s = measure.timed(["cat", local])
         size = benchdata.BIG_SIZE
-        r = {"curl": measure.mbps(size, curl_s), "cold": measure.mbps(size, cold_s),
+        r = {"curl": measure.mbps(size, curl_s), "curl_cat": measure.mbps(size, curl_cat_s),
+             "ceiling": measure.mbps(size, ceiling_s), "cold": measure.mbps(size, cold_s),
              "warm": measure.mbps(size, warm_s), "local": measure.mbps(size, local_s),
              "cold_requests": len(cold_requests), "cold_fetched": fetched, "warm_requests": warm_requests}
-        self.log(f"  sequential 1 GiB: curl {r['curl']:.0f} MB/s, cold {r['cold']:.0f} MB/s "
+        self.log(f"  sequential 1 GiB: curl {r['curl']:.0f} MB/s, curl|cat {r['curl_cat']:.0f} MB/s, FUSE ceiling "
+                 f"{r['ceiling']:.0f} MB/s; cold {r['cold']:.0f} MB/s "
                  f"({r['cold_requests']} media requests, {fetched / 2**20:.0f} MiB fetched); "
                  f"warm {r['warm']:.0f} MB/s ({warm_requests} requests), local cat {r['local']:.0f} MB/s")
         return r
@@ -73,14 +79,37 @@ class Bench:
         d, m = self.data, self.mount
         measure.into_page_cache(*[d.local(p) for p in d.parts])
         curl_s = measure.timed_parallel([measure.curl_get(self.nginx.media_url(p), self.token) for p in d.parts])
+        curl_cat_s = measure.timed_parallel([measure.curl_cat(self.nginx.media_url(p), self.token) for p in d.parts])
         m.start(cold=True)
         for p in d.parts:
             os.stat(m.path(p))
         ours_s = measure.timed_parallel([["cat", m.path(p)] for p in d.parts])
+        rss = benchenv.vm_hwm_kib(m.pid) / 1024
         m.stop()
         total = benchdata.PART_SIZE * len(d.parts)
-        r = {"curl": measure.mbps(total, curl_s), "ours": measure.mbps(total, ours_s)}
-        self.log(f"  8 parallel readers: curl {r['curl']:.0f} MB/s, sciencefs {r['ours']:.0f} MB/s (aggregate)")
+        r = {"curl": measure.mbps(total, curl_s), "curl_cat": measure.mbps(total, curl_cat_s),
+             "ours": measure.mbps(total, ours_s), "rss": rss}
+        self.log(f"  8 parallel readers: curl {r['curl']:.0f} MB/s, curl|cat {r['curl_cat']:.0f} MB/s, "
+                 f"sciencefs {r['ours']:.0f} MB/s (aggregate), daemon VmHWM {rss:.0f} MiB")
+        return r
+
+    # --- 8 readers of ONE 1 GiB file at once (a notebook's data-loader workers) ---
+
+    def shared(self):
+        d, m = self.data, self.mount
+        measure.into_page_cache(d.local(d.big))
+        m.start(cold=True)
+        os.stat(m.path(d.big))
+        mark = self.access.mark()
+        ours_s = measure.timed_parallel([["cat", m.path(d.big)] for _ in range(8)])
+        benchenv.wait_idle(m.pid)  # readahead still running counts as fetched for these reads
+        requests = self.media_requests(self.access.since(mark))
+        m.stop()
+        fetched = sum(e["bytes"] for e in requests)
+        size = benchdata.BIG_SIZE
+        r = {"ours": measure.mbps(8 * size, ours_s), "fetched": fetched, "size": size, "requests": len(requests)}
+        self.log(f"  8 readers of one 1 GiB file: {r['ours']:.0f} MB/s aggregate, server sent "
+                 f"{fetched / 2**20:.0f} MiB in {len(requests)} requests ({fetched / size:.2f} × the file)")
         return r
 
     # --- random 4 KiB reads: bytes the server sent per byte fio read ---
@@ -154,6 +183,22 @@ class Bench:
         self.log(f"  ls -l 10,000: cold {cold_s:.3f} s ({len(cold)} requests), curl replay {curl_s:.3f} s; "
                  f"warm {warm_s:.3f} s ({len(warm)} requests); remount (took {mount_s:.1f} s) then "
                  f"{remount_s:.3f} s ({len(remount)} requests); local {local_s:.3f} s")
+        return r
+
+    # --- ls -l of 100,000 entries, cold, against curl replaying the same requests ---
+
+    def listing100k(self):
+        d, m = self.data, self.mount
+        m.start(cold=True)
+        os.stat(os.path.dirname(m.path(d.dir100k)))
+        mark = self.access.mark()
+        cold_s = measure.timed(["ls", "-l", m.path(d.dir100k)])
+        cold = self.access.since(mark)
+        m.stop()
+        urls = [self.nginx.base + e["uri"] for e in cold if e["method"] == "GET"]
+        curl_s = measure.curl_replay(urls, self.token, os.path.join(self.work, "replay100k.curl"))
+        r = {"cold": cold_s, "curl": curl_s, "cold_requests": len(cold)}
+        self.log(f"  ls -l 100,000: cold {cold_s:.2f} s ({len(cold)} requests), curl replay {curl_s:.2f} s")
         return r
 
     # --- sequential write: cp of 1 GiB into the mount until uploaded, against curl's upload ---
