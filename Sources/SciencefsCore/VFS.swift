@@ -31,14 +31,15 @@ public final class VFS: @unchecked Sendable {
     let serverCopies = ServerCopyProgress()
     /// Which file versions passed or failed checksum verification, for every handle.
     let verification = VerificationLedger()
-    /// Third-party copies (FTS3) and their journal; nil when no transfer service is configured.
+    /// Every server-side job (FTS3 copies, backends' imports and tape requests) and their journal; nil without a
+    /// store (then backends get no `ServerJobs`).
     public let transfers: TransferTracker?
 
     public init(backends: [Backend], store: MetadataStore?, dataCache: DataCache?, stagingDirectory: URL,
                 options: VFSOptions = VFSOptions(), clock: Clock = SystemClock(), transfers: TransferTracker? = nil,
                 logger: Logger) throws {
         var byName: [String: Backend] = [:]
-        let backends = backends + [ControlBackend(sources: backends, tracker: transfers)]
+        let backends = backends + [ControlBackend(tracker: transfers)]
         for backend in backends {
             guard byName[backend.name] == nil else { throw FSError.invalidArgument("two sources named \(backend.name)") }
             byName[backend.name] = backend
@@ -64,6 +65,7 @@ public final class VFS: @unchecked Sendable {
             backend.attach(NodeFacts(source: backend.name, cache: metadata, clock: clock) { [weak backend] path in
                 backend?.cachePolicy(for: path) ?? CachePolicy()
             })
+            if let transfers { backend.attach(transfers.jobs(of: backend.name)) }
         }
         try FileManager.default.createDirectory(at: stagingDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])

@@ -47,6 +47,7 @@ private final class SteppingTransferService: TransferService, @unchecked Sendabl
 
 final class TransferTrackerTests: XCTestCase {
     private var directory: URL!
+    static let fast = PollPolicy(firstInterval: 0.01, maxInterval: 0.01)
 
     override func setUpWithError() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tracker-\(UUID().uuidString)")
@@ -64,7 +65,7 @@ final class TransferTrackerTests: XCTestCase {
 
     func testAJobIsJournaledFollowedToItsEndAndAppliedOnce() throws {
         let service = SteppingTransferService()
-        let tracker = TransferTracker(service: service, store: try MetadataStore(directory: directory), pollInterval: 0.01,
+        let tracker = TransferTracker(service: service, store: try MetadataStore(directory: directory), policy: Self.fast,
                                       logger: Logger(label: "test"))
         let id = try tracker.submit([file("a"), file("b", size: 300)], options: TransferOptions(), origin: "mount")
         XCTAssertEqual(service.submitted.first?.map(\.adler32), ["0000abcd", "0000abcd"])
@@ -87,11 +88,11 @@ final class TransferTrackerTests: XCTestCase {
 
     func testARestartedTrackerFollowsTheJobsAPreviousRunLeftRunning() throws {
         let service = SteppingTransferService()
-        let first = TransferTracker(service: service, store: try MetadataStore(directory: directory), pollInterval: 0.01,
+        let first = TransferTracker(service: service, store: try MetadataStore(directory: directory), policy: Self.fast,
                                     logger: Logger(label: "test"))
         let id = try first.submit([file("bad.bin")], options: TransferOptions(), origin: "cli")
         // The process dies here. A new one opens the same journal:
-        let second = TransferTracker(service: service, store: try MetadataStore(directory: directory), pollInterval: 0.01,
+        let second = TransferTracker(service: service, store: try MetadataStore(directory: directory), policy: Self.fast,
                                      logger: Logger(label: "test"))
         XCTAssertEqual(second.job(writing: "agave/systems/x/bad.bin")?.jobID, id, "known from the journal")
         var ended: [TrackedJob] = []
@@ -105,7 +106,7 @@ final class TransferTrackerTests: XCTestCase {
 
     func testCancelIsAskedOnceAndTheJobEndsCanceled() throws {
         let service = SteppingTransferService()
-        let tracker = TransferTracker(service: service, store: try MetadataStore(directory: directory), pollInterval: 0.01,
+        let tracker = TransferTracker(service: service, store: try MetadataStore(directory: directory), policy: Self.fast,
                                       logger: Logger(label: "test"))
         let id = try tracker.submit([file("a")], options: TransferOptions(), origin: "cli")
         let job = try tracker.wait(for: id, shouldCancel: { true })
