@@ -113,6 +113,63 @@ final class TransferTrackerTests: XCTestCase {
         XCTAssertEqual(job.state, .canceled)
     }
 
+    /// A backend's job (here a tape request of an in-memory service) in the same journal as FTS3's: after a restart
+    /// (a new tracker on the same SQLite file) it is still listed, followed to its end, announced to its service and
+    /// applied once.
+    func testABackendsJobSurvivesARestartAndIsFollowedToItsEnd() throws {
+        let fts = SteppingTransferService()
+        let first = TransferTracker(service: fts, store: try MetadataStore(directory: directory), policy: Self.fast,
+                                    logger: Logger(label: "test"))
+        let tape = MemoryJobs(name: "tape")
+        try first.register(tape)
+        tape.set("GET-7", .active, stage: "GET_PENDING")
+        first.jobs(of: "tape").track("GET-7", files: [TrackedTransferFile(
+            sourcePath: "tape/ws/batch", destinationPath: "tape/ws/batch", sourceURL: "tape:7", destinationURL: "/staging/7",
+            size: 10, adler32: nil)])
+        first.monitorOnce { _ in XCTFail("still running") }
+        // The process dies here. A new one opens the same journal and registers the same service again:
+        let second = TransferTracker(service: fts, store: try MetadataStore(directory: directory), policy: Self.fast,
+                                     logger: Logger(label: "test"))
+        let restarted = MemoryJobs(name: "tape")
+        restarted.set("GET-7", .active, stage: "GET_RESTORE") // the server still has it, further on
+        try second.register(restarted)
+        XCTAssertEqual(second.jobs().map(\.jobID), ["GET-7"], "listed from the journal")
+        XCTAssertEqual(second.jobs().first?.kind, "tape-get")
+        XCTAssertEqual(second.job(writing: "tape/ws/batch")?.jobID, "GET-7")
+        var ended: [TrackedJob] = []
+        second.monitorOnce { ended.append($0) }
+        XCTAssertEqual(ended, [])
+        restarted.set("GET-7", .finished, stage: "GET_COMPLETED")
+        second.monitorOnce { ended.append($0) }
+        second.monitorOnce { ended.append($0) }
+        XCTAssertEqual(ended.map(\.state), [.finished], "applied once")
+        XCTAssertEqual(ended.first?.files.first?.state, "GET_COMPLETED")
+        XCTAssertEqual(restarted.ended, ["GET-7"], "its service heard of the end once")
+    }
+
+    /// A job its service does not know (404) is given up at once: LOST, with the reason, and its service is told.
+    func testAJobTheServiceDoesNotKnowIsGivenUpAtOnce() throws {
+        let tracker = TransferTracker(store: try MetadataStore(directory: directory), policy: Self.fast,
+                                      logger: Logger(label: "test"))
+        let tape = MemoryJobs(name: "tape")
+        try tracker.register(tape)
+        let jobs = tracker.jobs(of: "tape")
+        jobs.track("GET-9", files: [])
+        let job = try jobs.wait(for: "GET-9")
+        XCTAssertEqual(job.state, .lost)
+        XCTAssertTrue(job.reason?.contains("does not know this job") ?? false, job.reason ?? "")
+        XCTAssertEqual(tape.polls, 1, "one answer was enough")
+        XCTAssertEqual(tape.ended, ["GET-9"])
+    }
+
+    func testTwoServicesOfOneNameAreRefused() throws {
+        let tracker = TransferTracker(store: try MetadataStore(directory: directory), logger: Logger(label: "test"))
+        try tracker.register(MemoryJobs(name: "tape"))
+        XCTAssertThrowsError(try tracker.register(MemoryJobs(name: "tape")))
+        XCTAssertThrowsError(try tracker.jobs(of: "other").register(MemoryJobs(name: "tape")),
+                             "a source registers only its own jobs")
+    }
+
     func testPlannerNeedsATransferURLOnBothSidesAndPadsAdler32() throws {
         let source = InMemoryBackend(name: "rucio")
         let target = InMemoryBackend(name: "agave")
