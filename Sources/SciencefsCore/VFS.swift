@@ -73,6 +73,12 @@ public final class VFS: @unchecked Sendable {
 
     public static let rootIno = InodeTable.rootIno
 
+    /// Whether `ino` is one of sciencefs's own files (`.sciencefs/`), whose content changes on its own: the FUSE
+    /// layer opens it without the page cache.
+    public func isLive(_ ino: UInt64) -> Bool {
+        (try? key(for: ino))?.source == ControlBackend.sourceName
+    }
+
     // MARK: lookup and attributes
 
     /// Resolves `name` in directory `parent` and counts one kernel reference to the result.
@@ -243,9 +249,11 @@ public final class VFS: @unchecked Sendable {
         var permissions = overlay?.mode ?? attrs.permissions
         if options.readOnly { permissions &= ~0o222 }
         let exact = overlay?.mtime
-        return FileAttributes(ino: ino, kind: attrs.kind, size: attrs.size, mtime: exact?.date ?? attrs.mtime,
-                              permissions: permissions, uid: options.uid, gid: options.gid, exactMtime: exact,
-                              atime: overlay?.atime)
+        var result = FileAttributes(ino: ino, kind: attrs.kind, size: attrs.size, mtime: exact?.date ?? attrs.mtime,
+                                    permissions: permissions, uid: options.uid, gid: options.gid, exactMtime: exact,
+                                    atime: overlay?.atime)
+        result.isLive = key.source == ControlBackend.sourceName
+        return result
     }
 
     func stagedFile(_ key: NodeKey) -> StagedFile? {
