@@ -24,7 +24,7 @@ final class AgaveImports: JobService {
         let since = job.created.addingTimeInterval(-2)
         let events: [AgaveHistoryEvent]
         do { events = try api.result([AgaveHistoryEvent].self, .get, api.endpoints.history(system: system, path: path)) }
-        catch HTTPError.status(code: 404, _) { events = [] } // no history yet: the import is still queued
+        catch HTTPError.status(code: 404, _) { events = [] } // no history yet: still queued (docs/protocols/agave.md §4.8)
         let event = Self.deciding(events, since: since)
         let word = event?.status ?? "STAGING_QUEUED"
         let state: TransferJobState
