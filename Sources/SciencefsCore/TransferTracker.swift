@@ -173,11 +173,11 @@ public final class TransferTracker: @unchecked Sendable {
                                                        files: Self.encode(files), origin: origin,
                                                        createdAt: submittedAt.timeIntervalSince1970))
         } catch {
-            logger.error("cannot journal a submitted job (it runs, but a restart will not follow it)",
+            logger.error("cannot journal a submitted transfer job (it runs, but a restart will not follow it)",
                          metadata: ["job": "\(key)", "error": "\(error)"])
         }
         index(job)
-        logger.info("server-side job submitted", metadata: ["service": "\(key.service)", "job": "\(key.jobID)",
+        logger.info("transfer job submitted", metadata: ["service": "\(key.service)", "job": "\(key.jobID)",
                                                              "kind": "\(job.kind)", "files": "\(files.count)",
                                                              "bytes": "\(job.bytesTotal)"])
         wake.signal()
@@ -260,7 +260,7 @@ public final class TransferTracker: @unchecked Sendable {
                 cancelled = true
                 for key in running {
                     do { try cancel(key) } catch {
-                        logger.warning("cannot cancel job", metadata: ["job": "\(key)", "error": "\(error)"])
+                        logger.warning("cannot cancel transfer job", metadata: ["job": "\(key)", "error": "\(error)"])
                     }
                 }
             }
@@ -275,7 +275,7 @@ public final class TransferTracker: @unchecked Sendable {
                     }
                     verdict = schedules[key]!.answered(now: Date())
                 } catch {
-                    logger.warning("cannot poll job", metadata: ["job": "\(key)", "error": "\(error)"])
+                    logger.warning("cannot poll transfer job", metadata: ["job": "\(key)", "error": "\(error)"])
                     verdict = schedules[key]!.failed(notFound: FSError.from(error) == .notFound, now: Date())
                     if case .giveUp(let why) = verdict {
                         outcomes[key] = .success(giveUp(key, reason: "\(why); last error: \(error)"))
@@ -296,7 +296,7 @@ public final class TransferTracker: @unchecked Sendable {
         let job = self.job(key) ?? TrackedJob(service: key.service, jobID: key.jobID, kind: kind(key), state: .submitted,
                                               files: [], origin: "unknown", applied: false, created: Date(), updated: Date())
         try service.cancel(job)
-        logger.info("job cancel requested", metadata: ["job": "\(key)"])
+        logger.info("transfer job cancel requested", metadata: ["job": "\(key)"])
     }
 
     /// Stops following a job: it ends `LOST` with `reason`, in the journal and for its service.
@@ -307,7 +307,7 @@ public final class TransferTracker: @unchecked Sendable {
         job.state = .lost
         job.reason = "not followed any more: \(reason)"
         job.updated = Date()
-        logger.error("job given up", metadata: ["job": "\(key)", "reason": "\(reason)"])
+        logger.error("transfer job given up", metadata: ["job": "\(key)", "reason": "\(reason)"])
         if let service = service(key.service) {
             save(job, previous: previous, service: service)
         } else {
@@ -422,7 +422,7 @@ public final class TransferTracker: @unchecked Sendable {
                     job = try refresh(key)
                     verdict = job.state.isTerminal ? .pollAgain(due: now) : schedule.answered(now: Date())
                 } catch {
-                    logger.warning("cannot poll job", metadata: ["job": "\(key)", "error": "\(error)"])
+                    logger.warning("cannot poll transfer job", metadata: ["job": "\(key)", "error": "\(error)"])
                     verdict = schedule.failed(notFound: FSError.from(error) == .notFound, now: Date())
                     if case .giveUp(let why) = verdict { job = giveUp(key, reason: "\(why); last error: \(error)") }
                 }
@@ -441,9 +441,9 @@ public final class TransferTracker: @unchecked Sendable {
             guard job.state.isTerminal else { continue }
             lock.withLock { schedules[key] = nil }
             if job.state == .finished {
-                logger.info("job finished", metadata: ["job": "\(key)", "kind": "\(job.kind)", "files": "\(job.files.count)"])
+                logger.info("transfer job finished", metadata: ["job": "\(key)", "kind": "\(job.kind)", "files": "\(job.files.count)"])
             } else {
-                logger.error("job ended without finishing", metadata: ["job": "\(key)", "kind": "\(job.kind)",
+                logger.error("transfer job ended without finishing", metadata: ["job": "\(key)", "kind": "\(job.kind)",
                                                                         "state": "\(job.state)", "reason": "\(job.failureSummary)"])
             }
             if let service = service(key.service) { announceEnd(job, service: service) }
