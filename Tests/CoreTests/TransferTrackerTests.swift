@@ -123,9 +123,10 @@ final class TransferTrackerTests: XCTestCase {
         let tape = MemoryJobs(name: "tape")
         try first.register(tape)
         tape.set("GET-7", .active, stage: "GET_PENDING")
+        let asked = Date(timeIntervalSince1970: 1_800_000_000)
         first.jobs(of: "tape").track("GET-7", files: [TrackedTransferFile(
             sourcePath: "tape/ws/batch", destinationPath: "tape/ws/batch", sourceURL: "tape:7", destinationURL: "/staging/7",
-            size: 10, adler32: nil)])
+            size: 10, adler32: nil)], submittedAt: asked)
         first.monitorOnce { _ in XCTFail("still running") }
         // The process dies here. A new one opens the same journal and registers the same service again:
         let second = TransferTracker(service: fts, store: try MetadataStore(directory: directory), policy: Self.fast,
@@ -135,6 +136,7 @@ final class TransferTrackerTests: XCTestCase {
         try second.register(restarted)
         XCTAssertEqual(second.jobs().map(\.jobID), ["GET-7"], "listed from the journal")
         XCTAssertEqual(second.jobs().first?.kind, "tape-get")
+        XCTAssertEqual(second.jobs().first?.created, asked, "dated when it was asked for")
         XCTAssertEqual(second.job(writing: "tape/ws/batch")?.jobID, "GET-7")
         var ended: [TrackedJob] = []
         second.monitorOnce { ended.append($0) }
