@@ -61,9 +61,10 @@ extension AgaveBackend {
     /// Server-side copies between places of this Agave tenant:
     /// - same system: the files API `copy` action on the source (one request);
     /// - another system: an import into the destination directory with `urlToIngest=agave://<system>/<path>`
-    ///   (the service fetches the bytes itself), then the destination is polled with backoff until it has the
-    ///   source's size, since real Agave stages imports asynchronously (202). The import shows in
-    ///   `.sciencefs/transfers/` while it runs.
+    ///   (the service fetches the bytes itself). Real Agave answers 202 and stages asynchronously, so the import is
+    ///   a job of the Core's tracker (`AgaveImports`): journaled, shown in `.sciencefs/transfers/`, and waited for
+    ///   here by the one poll rule. A STAGING_FAILED import fails at once with EIO and the service's reason.
+    ///   Without a job journal (a backend used outside a mount) there is no import: `.notPossible`.
     /// Anything else (another source) is `.notPossible`, so the kernel streams the bytes.
     public func copy(from: RemoteRef, to: RemotePath) throws -> CopyOutcome {
         guard from.source == name,
@@ -78,64 +79,37 @@ extension AgaveBackend {
                 return .copied(try stat(to))
             }
         }
+        guard let jobs = jobsSlot.jobs else { return .notPossible }
         return try mapErrors("import", to) {
             let size = try stat(from.path).size
             guard let leaf = targetPath.last else { throw FSError.isDirectory }
-            let sourceURL = "agave://\(sourceID)/" + sourcePath.map { PercentEncoding.pathSegment($0) }.joined(separator: "/")
-            let id = imports.begin(files: [from.path.string, to.string], bytes: size)
-            do {
-                let form: [(String, String)] = [("urlToIngest", sourceURL), ("fileName", leaf), ("fileType", ""),
-                                                ("notifications", "")]
-                let requested = Date()
-                _ = try api.send(.post, api.endpoints.media(system: targetID, path: Array(targetPath.dropLast())),
-                                 body: .form(form))
-                imports.update(id, state: "STAGING")
-                try waitForImport(system: targetID, path: targetPath, requestedAt: requested)
-                imports.update(id, state: "STAGING_COMPLETED")
-                return .copied(try stat(to))
-            } catch {
-                imports.update(id, state: "STAGING_FAILED", detail: "\(error)")
-                throw error
+            let sourceURL = AgaveImports.url(system: sourceID, path: sourcePath)
+            let form: [(String, String)] = [("urlToIngest", sourceURL), ("fileName", leaf), ("fileType", ""),
+                                            ("notifications", "")]
+            let requested = Date()
+            _ = try api.send(.post, api.endpoints.media(system: targetID, path: Array(targetPath.dropLast())),
+                             body: .form(form))
+            let jobID = "import-\(Int64(requested.timeIntervalSince1970 * 1000))-\(importCounter.next())"
+            jobs.track(jobID, files: [TrackedTransferFile(
+                sourcePath: TransferPlanner.mountPath(source: name, from.path),
+                destinationPath: TransferPlanner.mountPath(source: name, to),
+                sourceURL: sourceURL, destinationURL: AgaveImports.url(system: targetID, path: targetPath),
+                size: size, adler32: nil)], submittedAt: requested)
+            let job = try jobs.wait(for: jobID)
+            guard job.state == .finished else {
+                throw FSError.io("Agave import into \(targetID)/\(targetPath.joined(separator: "/")) failed: "
+                    + (job.reason ?? job.state.rawValue))
             }
+            return .copied(try stat(to))
         }
     }
 
-    /// Follows an import through the destination's history (0.1 s, doubling to 5 s) until the service reports
-    /// `STAGING_COMPLETED`, or fails at once with EIO and the service's reason on `STAGING_FAILED`; gives up
-    /// after an hour (ETIMEDOUT). A history that is not there yet (404: the import is still queued) is asked again.
-    /// The deciding event is the newest terminal one made since the request (by time, then by place in the list).
-    private func waitForImport(system: String, path: [String], requestedAt: Date) throws {
-        var delay: TimeInterval = 0.1
-        let deadline = Date().addingTimeInterval(3600)
-        let since = requestedAt.addingTimeInterval(-2) // the service's clock and ours differ a little
-        while true {
-            if let outcome = try importOutcome(system: system, path: path, since: since) {
-                guard outcome.status == "STAGING_COMPLETED" else {
-                    throw FSError.io("Agave import into \(system)/\(path.joined(separator: "/")) failed: "
-                        + "\(outcome.status)\(outcome.description.map { ": \($0)" } ?? "")")
-                }
-                return
-            }
-            guard Date() < deadline else { throw FSError.timedOut }
-            Thread.sleep(forTimeInterval: delay)
-            delay = min(delay * 2, 5)
+    /// Registers imports with the Core's tracker.
+    public func attach(_ jobs: ServerJobs) {
+        do { try jobs.register(AgaveImports(name: name, api: api)) } catch {
+            logger.error("Agave imports cannot be followed; cross-system copies stream", metadata: ["source": "\(name)", "why": "\(error)"])
+            return
         }
+        jobsSlot.jobs = jobs
     }
-
-    private func importOutcome(system: String, path: [String], since: Date) throws -> AgaveHistoryEvent? {
-        let events: [AgaveHistoryEvent]
-        do { events = try api.result([AgaveHistoryEvent].self, .get, api.endpoints.history(system: system, path: path)) }
-        catch HTTPError.status(code: 404, _) { return nil }
-        let terminal = events.enumerated().filter { _, event in
-            AgaveHistoryEvent.terminal.contains(event.status)
-                && (event.created.flatMap(AgaveTimestamp.parse).map { $0 >= since } ?? true)
-        }
-        return terminal.max { a, b in
-            let ta = a.element.created.flatMap(AgaveTimestamp.parse) ?? .distantPast
-            let tb = b.element.created.flatMap(AgaveTimestamp.parse) ?? .distantPast
-            return ta == tb ? a.offset < b.offset : ta < tb
-        }?.element
-    }
-
-    public func transfers() -> [TransferRecord] { imports.records }
 }

@@ -23,7 +23,10 @@ public final class AgaveBackend: Backend {
     let createdAt = Date()
     /// Job directory names, records and generated `job.json`/`history.json` bytes.
     let jobRegistry = AgaveJobRegistry()
-    let imports = AgaveImportLog()
+    /// The Core's door to the job tracker, which follows imports (`AgaveImports`); nil until the VFS attaches it.
+    let jobsSlot = JobsSlot()
+    /// Numbers this process's import job ids.
+    let importCounter = ImportCounter()
 
     public init(configuration: AgaveConfiguration, http: HTTPClient, logger: Logger) {
         self.name = configuration.name

@@ -1,7 +1,7 @@
 import Foundation
 import SciencefsCore
 
-/// Extended attributes (`user.jdma.*`), the submit trigger, and the list of submitted requests.
+/// Extended attributes (`user.jdma.*`) and the submit trigger.
 extension JDMABackend {
     /// Adds what changes while a file is open (the batch stage, the request serving it) to the listing's
     /// attributes: `user.jdma.batch_id`, `.stage`, `.storage`, `.external_id`, `.digest`, `.request_id`.
@@ -32,14 +32,5 @@ extension JDMABackend {
             throw FSError.invalidArgument("\(Self.submitAttribute) applies to a batch directory")
         }
         try submit(workspace: workspace, label: label)
-    }
-
-    /// Every request this backend submitted (GET and PUT), oldest first, with its last known stage, for
-    /// `MNT/.sciencefs/transfers/` (file name `<source>-<kind>-<request id>.json`).
-    public func transfers() -> [TransferRecord] {
-        transferLog.all.map {
-            TransferRecord(id: "\($0.kind)-\($0.id)", kind: "jdma-\($0.kind.lowercased())", state: $0.state,
-                           detail: $0.detail.isEmpty ? nil : $0.detail)
-        }
     }
 }

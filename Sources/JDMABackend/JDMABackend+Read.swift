@@ -68,9 +68,11 @@ extension JDMABackend {
             batchList.remove(0)
         }
         let batch = record
+        let directory = TransferPlanner.mountPath(source: name, RemotePath([workspace, batchName]))
         try retrievals.awaitStaged(batchID: batch.id, timeout: configuration.readTimeout, nonBlocking: nonBlocking,
                                    submit: { target in try submitRetrieval(of: batch, into: target) },
-                                   startPolling: { requestID in pollRetrieval(of: batch, requestID: requestID) })
+                                   startPolling: { requestID in followRetrieval(of: batch, requestID: requestID,
+                                                                                directory: directory, tree: tree) })
         let url: URL
         do {
             url = try locateStaged(file, relative: relative, tree: tree, batchID: batch.id)
@@ -84,8 +86,20 @@ extension JDMABackend {
     }
 
     /// POSTs the GET; a "Duplicate GET" refusal means one is already in flight (submitted before a restart), which
-    /// is then adopted instead.
+    /// is then adopted instead. A GET of this batch the job journal still follows (a previous run's) is adopted
+    /// without asking.
     private func submitRetrieval(of batch: JDMABatchRecord, into target: URL) throws -> JDMARequestRecord {
+        guard let jobs = jobsSlot.jobs else {
+            throw FSError.io("JDMA source \(name) has no job journal to follow a GET request with")
+        }
+        if let running = jobs.unfinished().first(where: { job in
+            !job.state.isTerminal && JDMARequests.batchID(of: job) == batch.id
+                && JDMARequests.parse(job.jobID)?.kind == JDMAStages.RequestKind.get.name
+        }), let requestID = JDMARequests.parse(running.jobID)?.requestID {
+            logger.info("JDMA GET from before a restart still running; waiting for it",
+                        metadata: ["source": "\(name)", "batch": "\(batch.id)", "request": "\(requestID)"])
+            return try client.request(id: requestID)
+        }
         let record: JDMARequestRecord
         do {
             record = try client.downloadFiles(batchID: batch.id, targetPath: target.path)
@@ -97,36 +111,30 @@ extension JDMABackend {
             }) else { throw error }
             record = existing
         }
-        transferLog.record(.init(id: String(record.id), kind: "GET", state: JDMAStages.Request.name(of: record.stage),
-                                 detail: "batch \(batch.id) \(batch.workspace)/\(batch.label) → \(target.path)"))
         logger.info("JDMA GET submitted", metadata: ["source": "\(name)", "batch": "\(batch.id)", "request": "\(record.id)"])
         return record
     }
 
-    private func pollRetrieval(of batch: JDMABatchRecord, requestID: Int) {
-        let client = self.client, retrievals = self.retrievals, log = self.transferLog, logger = self.logger
-        let source = name
-        poller.start(requestID: requestID, fetch: { try client.request(id: requestID) }, onStage: { record in
-            retrievals.update(batchID: batch.id, requestID: requestID, stage: record.stage)
-            log.update(id: String(requestID), kind: "GET", state: JDMAStages.Request.name(of: record.stage))
-        }, onFinal: { result in
-            switch result {
-            case .success(let record) where record.stage == JDMAStages.Request.getCompleted.rawValue:
-                logger.info("JDMA GET completed", metadata: ["source": "\(source)", "batch": "\(batch.id)", "request": "\(requestID)"])
-                retrievals.finish(batchID: batch.id, requestID: requestID, outcome: .staged)
-            case .success(let record):
-                let why = "GET request \(requestID) of batch \(batch.id) ended \(JDMAStages.Request.name(of: record.stage))"
-                    + (record.failureReason.map { ": \($0)" } ?? "")
-                logger.error("JDMA GET failed", metadata: ["source": "\(source)", "why": "\(why)"])
-                log.update(id: String(requestID), kind: "GET", state: JDMAStages.Request.name(of: record.stage), detail: why)
-                retrievals.finish(batchID: batch.id, requestID: requestID, outcome: .failed(.io(why)))
-            case .failure(let error):
-                let why = "GET request \(requestID) of batch \(batch.id) could not be followed: \(error)"
-                logger.error("JDMA GET lost", metadata: ["source": "\(source)", "why": "\(why)"])
-                log.update(id: String(requestID), kind: "GET", state: "UNKNOWN", detail: why)
-                retrievals.finish(batchID: batch.id, requestID: requestID, outcome: .failed(.io(why)))
-            }
-        })
+    /// Journals the GET with the Core's tracker, whose monitor follows it; `requestEnded` wakes the readers.
+    private func followRetrieval(of batch: JDMABatchRecord, requestID: Int, directory: String, tree: BatchTree) {
+        let file = TrackedTransferFile(sourcePath: directory, destinationPath: directory,
+                                       sourceURL: JDMARequests.batchURL(batch.id),
+                                       destinationURL: retrievals.targetDirectory(batchID: batch.id).path,
+                                       size: tree.files.values.reduce(0) { $0 + $1.size }, adler32: nil)
+        jobsSlot.jobs?.track(JDMARequests.jobID(.get, requestID), files: [file])
+    }
+
+    /// A GET ended (here, or in the run before a restart): every reader of the batch wakes with its outcome.
+    func retrievalEnded(_ job: TrackedJob, requestID: Int) {
+        guard let batchID = JDMARequests.batchID(of: job) else { return }
+        if job.state == .finished {
+            logger.info("JDMA GET completed", metadata: ["source": "\(name)", "batch": "\(batchID)", "request": "\(requestID)"])
+            retrievals.finish(batchID: batchID, requestID: requestID, outcome: .staged)
+        } else {
+            let why = "GET request \(requestID) of batch \(batchID) ended \(job.state): \(job.reason ?? job.state.rawValue)"
+            logger.error("JDMA GET failed", metadata: ["source": "\(name)", "why": "\(why)"])
+            retrievals.finish(batchID: batchID, requestID: requestID, outcome: .failed(.io(why)))
+        }
     }
 
     /// Where JDMA put the file. The server restores files relative to *its* common path of the batch, which may

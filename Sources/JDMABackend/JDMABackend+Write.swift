@@ -269,12 +269,24 @@ extension JDMABackend {
             manifest.batches[index].batchID = record.batchID
             manifest.batches[index].lastError = nil
         }
-        transferLog.record(.init(id: String(record.id), kind: "PUT", state: JDMAStages.Request.name(of: record.stage),
-                                 detail: "\(key): \(filelist.count) files → batch \(record.batchID.map(String.init) ?? "?")"))
         logger.info("JDMA PUT submitted", metadata: ["source": "\(name)", "batch": "\(key)", "request": "\(record.id)",
                                                      "files": "\(filelist.count)"])
         batchList.remove(0)
-        pollPut(workspace: workspace, label: label, requestID: record.id)
+        if let jobs = jobsSlot.jobs, let sent = puts.batches.first(where: { $0.requestID == record.id }) {
+            jobs.track(JDMARequests.jobID(.put, record.id), files: [putJobFile(sent)])
+        } else {
+            logger.warning("JDMA PUT not followed: no job journal; its staged files stay until a mount follows it",
+                           metadata: ["source": "\(name)", "request": "\(record.id)"])
+        }
+    }
+
+    /// The one file of a PUT job: the batch directory, from its staged copy to JDMA.
+    func putJobFile(_ batch: PendingBatch) -> TrackedTransferFile {
+        let directory = TransferPlanner.mountPath(source: name, RemotePath([batch.workspace, batch.label]))
+        return TrackedTransferFile(sourcePath: directory, destinationPath: directory,
+                                   sourceURL: puts.batchDirectory(workspace: batch.workspace, label: batch.label).path,
+                                   destinationURL: batch.batchID.map(JDMARequests.batchURL) ?? "jdma-batch:?",
+                                   size: batch.files.values.reduce(0, +), adler32: nil)
     }
 
     /// The PUT request a previous daemon sent for this batch and died before recording, if the server has one:
@@ -289,32 +301,34 @@ extension JDMABackend {
         return nil
     }
 
-    /// Follows a PUT until it is final; on PUT_COMPLETED the staged copies are removed (the batch is on storage).
-    func pollPut(workspace: String, label: String, requestID: Int) {
-        let client = self.client, log = self.transferLog, puts = self.puts, logger = self.logger
-        let batchList = self.batchList, trees = self.trees, source = name
-        poller.start(requestID: requestID, fetch: { try client.request(id: requestID) }, onStage: { record in
-            log.update(id: String(requestID), kind: "PUT", state: JDMAStages.Request.name(of: record.stage))
-            batchList.remove(0)
-        }, onFinal: { result in
-            batchList.remove(0)
-            switch result {
-            case .success(let record) where record.stage == JDMAStages.Request.putCompleted.rawValue:
-                if let batchID = record.batchID { trees.remove(batchID) }
-                try? puts.modify { manifest in
-                    manifest.batches.removeAll { $0.workspace == workspace && $0.label == label && $0.requestID == requestID }
-                }
-                try? FileManager.default.removeItem(at: puts.batchDirectory(workspace: workspace, label: label))
-                logger.info("JDMA PUT completed", metadata: ["source": "\(source)", "request": "\(requestID)"])
-            case .success(let record):
-                let why = record.failureReason ?? JDMAStages.Request.name(of: record.stage)
-                log.update(id: String(requestID), kind: "PUT", state: JDMAStages.Request.name(of: record.stage), detail: why)
-                logger.error("JDMA PUT failed; staged files kept", metadata: ["source": "\(source)", "request": "\(requestID)", "why": "\(why)"])
-            case .failure(let error):
-                log.update(id: String(requestID), kind: "PUT", state: "UNKNOWN", detail: "\(error)")
-                logger.error("JDMA PUT could not be followed", metadata: ["source": "\(source)", "request": "\(requestID)", "why": "\(error)"])
-            }
-        })
+    /// A PUT ended: on PUT_COMPLETED the staged copies are removed (the batch is on storage); otherwise they stay.
+    func putEnded(_ job: TrackedJob, requestID: Int) {
+        batchList.remove(0)
+        guard job.state == .finished else {
+            logger.error("JDMA PUT failed; staged files kept", metadata: ["source": "\(name)", "request": "\(requestID)",
+                                                                         "why": "\(job.reason ?? job.state.rawValue)"])
+            return
+        }
+        let sent = puts.batches.first { $0.requestID == requestID }
+        if let batchID = sent?.batchID { trees.remove(batchID) }
+        try? puts.modify { manifest in manifest.batches.removeAll { $0.requestID == requestID } }
+        if let sent { try? FileManager.default.removeItem(at: puts.batchDirectory(workspace: sent.workspace, label: sent.label)) }
+        logger.info("JDMA PUT completed", metadata: ["source": "\(name)", "request": "\(requestID)"])
+    }
+
+    /// The tracker's report on any of this source's requests.
+    func requestEnded(_ job: TrackedJob) {
+        guard let (kind, requestID) = JDMARequests.parse(job.jobID) else { return }
+        switch kind {
+        case JDMAStages.RequestKind.get.name: retrievalEnded(job, requestID: requestID)
+        case JDMAStages.RequestKind.put.name: putEnded(job, requestID: requestID)
+        default: batchList.removeAll()
+        }
+    }
+
+    /// A request moved on: the batch list (stages) is read again.
+    func requestChanged(_ job: TrackedJob) {
+        if JDMARequests.parse(job.jobID)?.kind != JDMAStages.RequestKind.get.name { batchList.remove(0) }
     }
 
     /// Submits every unsubmitted batch that holds files and was left alone for the quiet period.
@@ -331,15 +345,9 @@ extension JDMABackend {
         }
     }
 
-    /// After a restart: follows PUTs still in flight and starts the quiet-period timer (which also submits
-    /// batches whose submit was interrupted by the restart).
-    func resumeAfterRestart() {
-        for batch in puts.batches {
-            guard let requestID = batch.requestID else { continue }
-            transferLog.record(.init(id: String(requestID), kind: "PUT", state: "RESUMED",
-                                     detail: "\(batch.workspace)/\(batch.label): \(batch.files.count) files"))
-            pollPut(workspace: batch.workspace, label: batch.label, requestID: requestID)
-        }
+    /// Starts the quiet-period timer (which also submits batches whose submit was interrupted by a restart). PUTs
+    /// in flight are followed by the Core's tracker (`attach(_ jobs:)`).
+    func startQuietTimer() {
         if let quiet = configuration.quietPeriod {
             quietTimer.set(RepeatingTimer(interval: max(0.5, min(quiet / 2, 5)), label: "jdma-quiet-\(name)") { [weak self] in
                 self?.submitQuietBatches()
@@ -370,8 +378,10 @@ extension JDMABackend {
         }
         guard remaining.isEmpty else { throw FSError.notEmpty }
         let request = try client.deleteBatch(batchID: record.id, storage: record.storage ?? configuration.storage)
-        transferLog.record(.init(id: String(request.id), kind: "DELETE", state: JDMAStages.Request.name(of: request.stage),
-                                 detail: "batch \(record.id) \(workspace)/\(label)"))
+        let directory = TransferPlanner.mountPath(source: name, RemotePath([workspace, label]))
+        jobsSlot.jobs?.track(JDMARequests.jobID(.delete, request.id), files: [TrackedTransferFile(
+            sourcePath: directory, destinationPath: directory, sourceURL: JDMARequests.batchURL(record.id),
+            destinationURL: JDMARequests.batchURL(record.id), size: nil, adler32: nil)])
         logger.notice("JDMA delete_batch submitted", metadata: ["source": "\(name)", "batch": "\(record.id)", "request": "\(request.id)"])
         removals.clear(batch: record.id)
         batchList.removeAll()

@@ -13,7 +13,10 @@ import SciencefsHTTP
 /// new batch directory wait in the staging directory until the batch is submitted as one PUT
 /// (`JDMABackend+Write`).
 ///
-/// Thread-safety: caches, the retrieval coordinator, the transfer log and the manifest are locked; the HTTP client
+/// Requests (GET, PUT, DELETE) are jobs of the Core's tracker (`JDMARequests`, reached through `attach(_ jobs:)`):
+/// journaled, polled by the one poll rule, shown in `.sciencefs/transfers/`, followed again after a restart.
+///
+/// Thread-safety: caches, the retrieval coordinator, the job slot and the manifest are locked; the HTTP client
 /// is thread-safe.
 public final class JDMABackend: Backend {
     public let name: String
@@ -28,9 +31,9 @@ public final class JDMABackend: Backend {
     let batchList: TimedCache<Int, [JDMABatchRecord]>
     let trees: TimedCache<Int, BatchTree>
     let retrievals: RetrievalCoordinator
-    let transferLog = TransferLog()
     let removals = RemovalMarks()
-    let poller: RequestPoller
+    /// The Core's door to the job tracker; nil until the VFS attaches it (then no request can be followed).
+    let jobsSlot = JobsSlot()
     let puts: PutStaging
     /// Staged copies whose SHA-256 was checked (batch id, relative path, size and mtime): true if it matched.
     let verified = TimedCache<String, Bool>(ttl: .infinity)
@@ -49,9 +52,7 @@ public final class JDMABackend: Backend {
         try FileManager.default.createDirectory(at: getRoot, withIntermediateDirectories: true)
         puts = try PutStaging(root: configuration.stagingDirectory.appendingPathComponent("put", isDirectory: true))
         retrievals = RetrievalCoordinator(getRoot: getRoot, failureMemory: configuration.failureMemory)
-        poller = RequestPoller(initialInterval: configuration.initialPollInterval,
-                               maxInterval: configuration.maxPollInterval, logger: logger)
-        resumeAfterRestart()
+        startQuietTimer()
     }
 
     public convenience init(configuration: JDMAConfiguration, logger: Logger) throws {
@@ -60,6 +61,23 @@ public final class JDMABackend: Backend {
     }
 
     deinit { quietTimer.cancel() }
+
+    /// Registers this source's requests with the Core's tracker and journals the PUTs the manifest says are in flight
+    /// but the journal does not know (sent by an older version, or just before a crash), so they are followed too.
+    public func attach(_ jobs: ServerJobs) {
+        let service = JDMARequests(name: name, client: client, changed: { [weak self] job in self?.requestChanged(job) },
+                                   ended: { [weak self] job in self?.requestEnded(job) })
+        do { try jobs.register(service) } catch {
+            logger.error("JDMA requests cannot be followed", metadata: ["source": "\(name)", "why": "\(error)"])
+            return
+        }
+        jobsSlot.jobs = jobs
+        for batch in puts.batches {
+            guard let requestID = batch.requestID else { continue }
+            jobs.track(JDMARequests.jobID(.put, requestID), files: [putJobFile(batch)],
+                       submittedAt: batch.submitStartedAt ?? Date())
+        }
+    }
 
     /// Paths whose state moves on its own (a batch being put, a local batch) are re-read often.
     public func cachePolicy(for path: RemotePath) -> CachePolicy {

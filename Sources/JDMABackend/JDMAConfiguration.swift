@@ -25,9 +25,6 @@ public struct JDMAConfiguration: Sendable, CustomStringConvertible {
     public var readTimeout: TimeInterval
     /// A batch directory nobody wrote to for this long is submitted on its own (nil = only explicit submits).
     public var quietPeriod: TimeInterval?
-    /// Backoff between request-stage polls: starts here, doubles, capped at `maxPollInterval`.
-    public var initialPollInterval: TimeInterval
-    public var maxPollInterval: TimeInterval
     /// After a retrieval failed, reads report the failure for this long before a new GET is tried.
     public var failureMemory: TimeInterval
     public var verifyTLS: Bool
@@ -49,7 +46,6 @@ public struct JDMAConfiguration: Sendable, CustomStringConvertible {
     public init(name: String = "jdma", serverURL: String, userName: String, workspaces: [String] = [],
                 stagingDirectory: URL, storage: String = "elastictape", credentials: [String: String] = [:],
                 readTimeout: TimeInterval = 600, quietPeriod: TimeInterval? = nil,
-                initialPollInterval: TimeInterval = 0.2, maxPollInterval: TimeInterval = 30,
                 failureMemory: TimeInterval = 30, verifyTLS: Bool = true, connectTimeout: TimeInterval = 15,
                 retry: RetryPolicy = RetryPolicy(), cachePolicy: CachePolicy = CachePolicy(attributeTTL: 30, listingTTL: 30)) {
         self.name = name
@@ -61,8 +57,6 @@ public struct JDMAConfiguration: Sendable, CustomStringConvertible {
         self.credentials = credentials
         self.readTimeout = readTimeout
         self.quietPeriod = quietPeriod
-        self.initialPollInterval = initialPollInterval
-        self.maxPollInterval = maxPollInterval
         self.failureMemory = failureMemory
         self.verifyTLS = verifyTLS
         self.connectTimeout = connectTimeout

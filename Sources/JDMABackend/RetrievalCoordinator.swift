@@ -10,7 +10,7 @@ final class Retrieval {
 
     let batchID: Int
     var requestID: Int?
-    /// Last stage the poller saw (request stage code).
+    /// The request's stage when it was submitted or adopted.
     var stage: Int?
     /// nil while the request is being submitted or is in flight.
     var outcome: Outcome?
@@ -21,8 +21,8 @@ final class Retrieval {
 
 /// Makes sure at most one GET request is in flight per batch, and lets any number of readers wait for it.
 ///
-/// The first reader of a batch that is not staged yet submits the request (outside the lock), a poller reports
-/// its stages, and every reader waits on one condition variable until the retrieval reaches an outcome or the
+/// The first reader of a batch that is not staged yet submits the request (outside the lock), the Core's job
+/// tracker follows it and reports its end, and every reader waits on one condition variable until the retrieval reaches an outcome or the
 /// reader's deadline passes. A completed retrieval is remembered by a marker file next to the staged batch, so
 /// a restarted daemon serves the staged files without a new request. A failure is reported to every reader for
 /// `failureMemory` seconds; the next read after that submits a new request.
@@ -110,23 +110,19 @@ final class RetrievalCoordinator: @unchecked Sendable {
         return Date().timeIntervalSince(finished) > failureMemory
     }
 
-    /// The poller's report of a new stage.
-    func update(batchID: Int, requestID: Int, stage: Int) {
-        condition.lock()
-        if let r = retrievals[batchID], r.requestID == requestID { r.stage = stage }
-        condition.unlock()
-    }
-
-    /// The poller's final report: wakes every reader of the batch.
+    /// The tracker's report that a GET ended: wakes every reader of the batch. A completed GET is remembered by the
+    /// marker even when no reader waits (it ended after a restart), so the next read is served without a request.
+    /// A GET still being adopted by a reader (request id not known yet) takes a completion.
     func finish(batchID: Int, requestID: Int, outcome: Retrieval.Outcome) {
         condition.lock()
         defer { condition.unlock() }
-        guard let r = retrievals[batchID], r.requestID == requestID else { return }
-        r.outcome = outcome
-        r.finishedAt = Date()
         if outcome == .staged {
             _ = FileManager.default.createFile(atPath: completionMarker(batchID: batchID).path, contents: Data(String(requestID).utf8))
         }
+        guard let r = retrievals[batchID], r.outcome == nil,
+              r.requestID == requestID || (r.requestID == nil && outcome == .staged) else { return }
+        r.outcome = outcome
+        r.finishedAt = Date()
         condition.broadcast()
     }
 

@@ -58,6 +58,11 @@ public protocol Backend: AnyObject, Sendable {
     /// attributes and wants again later (replica lists). The Core owns and invalidates these; a backend keeps no
     /// cache of its own. The default ignores them.
     func attach(_ facts: NodeFacts)
+    /// Called by the VFS before any other call, when the mount keeps a job journal: this source's door to the Core's
+    /// job tracker. A backend that starts server-side jobs (imports, tape requests) registers its `JobService` and
+    /// journals each job there, so the jobs survive a restart and show in `MNT/.sciencefs/transfers/`.
+    /// The default ignores it.
+    func attach(_ jobs: ServerJobs)
     /// Streams bytes `[offset, offset+length)` (clamped to the object's end) to `sink`, in order.
     /// Returns the number of bytes delivered.
     @discardableResult
@@ -91,8 +96,6 @@ public protocol Backend: AnyObject, Sendable {
     /// files) throws that error here, so the create fails instead of showing a name the server never gets.
     /// `parent` is the Core's view of the directory. The default allows every create.
     func checkCreate(_ path: RemotePath, parent: RemoteAttributes) throws
-    /// Server-side jobs this backend started (tape requests, transfers), for `MNT/.sciencefs/transfers/`.
-    func transfers() -> [TransferRecord]
     /// The URL a third-party copy service (FTS3) reaches this object at: where it reads an existing file, or where
     /// it writes a new one. nil (the default) when the source exposes no such URL; a copy then streams.
     func transferURL(of path: RemotePath) throws -> String?
@@ -103,6 +106,7 @@ extension Backend {
     public func cachePolicy(for path: RemotePath) -> CachePolicy { cachePolicy }
     public func listingIsComplete(_ path: RemotePath) -> Bool { true }
     public func attach(_ facts: NodeFacts) {}
+    public func attach(_ jobs: ServerJobs) {}
     public func copy(from: RemoteRef, to: RemotePath) throws -> CopyOutcome { .notPossible }
     public func checksums(of path: RemotePath, attributes: RemoteAttributes) -> [Checksum] { [] }
     public var verificationPolicy: VerificationPolicy { VerificationPolicy() }
@@ -114,7 +118,6 @@ extension Backend {
     }
     public func prepareRead(_ path: RemotePath, attributes: RemoteAttributes, nonBlocking: Bool) throws {}
     public func checkCreate(_ path: RemotePath, parent: RemoteAttributes) throws {}
-    public func transfers() -> [TransferRecord] { [] }
     public func transferURL(of path: RemotePath) throws -> String? { nil }
 }
 

@@ -1,19 +1,17 @@
 import Foundation
 
 /// `MNT/.sciencefs/`: what sciencefs itself has to show. `transfers/` holds one read-only JSON file per server-side
-/// job any source reports (`Backend.transfers()`), named `<source>-<id>.json`. A backend like any other, so the VFS
-/// needs no special cases; read-only.
+/// job in the tracker's journal (FTS3 jobs, Agave imports, JDMA requests), named `<service>-<id>.json`. A backend
+/// like any other, so the VFS needs no special cases; read-only.
 final class ControlBackend: Backend, @unchecked Sendable {
     static let sourceName = ".sciencefs"
     let name = ControlBackend.sourceName
     let cachePolicy = CachePolicy(attributeTTL: 1, listingTTL: 1, negativeTTL: 1)
     var isWritable: Bool { false }
-    private let sources: [Backend]
     private let tracker: TransferTracker?
     private let started = Date()
 
-    init(sources: [Backend], tracker: TransferTracker?) {
-        self.sources = sources
+    init(tracker: TransferTracker?) {
         self.tracker = tracker
     }
 
@@ -28,9 +26,6 @@ final class ControlBackend: Backend, @unchecked Sendable {
             var data = (try? encoder.encode(TransferDocument(source: source, record: record))) ?? Data()
             data.append(0x0a)
             result["\(source)-\(String(safeID)).json"] = data
-        }
-        for source in sources {
-            for record in source.transfers() { add(record, from: source.name) }
         }
         for job in tracker?.jobs() ?? [] { add(job.record, from: job.service) }
         return result

@@ -16,6 +16,9 @@ public struct FileAttributes: Equatable, Sendable {
     public var atime: Timestamp?
     /// 0 for a file that was unlinked while still open.
     public var linkCount: UInt32?
+    /// What sciencefs shows of itself (`.sciencefs/`, e.g. a job's state): it changes on its own, so the kernel must
+    /// neither keep its attributes nor its bytes.
+    public var isLive = false
 
     public init(ino: UInt64, kind: NodeKind, size: UInt64, mtime: Date, permissions: UInt16, uid: UInt32, gid: UInt32,
                 exactMtime: Timestamp? = nil, atime: Timestamp? = nil) {

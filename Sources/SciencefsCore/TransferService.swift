@@ -56,7 +56,9 @@ public struct TransferOptions: Sendable, Equatable {
     }
 }
 
-/// A job's state in FTS3's words (`SUBMITTED`, `ACTIVE`, `FINISHED`, `FAILED`, `FINISHEDDIRTY`, `CANCELED`...).
+/// A job's state in the tracker's words, which are FTS3's (`SUBMITTED`, `ACTIVE`, `FINISHED`, `FAILED`,
+/// `FINISHEDDIRTY`, `CANCELED`) plus `LOST`: the tracker gave the job up (`PollPolicy`). Every job service reports
+/// these; its own words go in the files' states.
 public struct TransferJobState: RawRepresentable, Sendable, Codable, Equatable, Hashable, CustomStringConvertible {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue.uppercased() }
@@ -67,9 +69,11 @@ public struct TransferJobState: RawRepresentable, Sendable, Codable, Equatable, 
     public static let failed = TransferJobState(rawValue: "FAILED")
     public static let finishedDirty = TransferJobState(rawValue: "FINISHEDDIRTY")
     public static let canceled = TransferJobState(rawValue: "CANCELED")
+    /// Given up by the tracker (the service does not know the job, or could not be asked for too long).
+    public static let lost = TransferJobState(rawValue: "LOST")
 
-    /// The job will not change any more.
-    public var isTerminal: Bool { [Self.finished, .failed, .finishedDirty, .canceled].contains(self) }
+    /// The job will not change any more (or is not followed any more).
+    public var isTerminal: Bool { [Self.finished, .failed, .finishedDirty, .canceled, .lost].contains(self) }
     public var description: String { rawValue }
 }
 

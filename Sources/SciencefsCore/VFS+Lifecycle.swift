@@ -49,6 +49,14 @@ extension VFS {
     public func resume(_ unfinished: [UploadRecord]) {
         for record in unfinished {
             let key = NodeKey(source: record.source, path: RemotePath(string: record.path))
+            // The empty file `cp` created before a server-side job (an Agave import) took over the destination: the
+            // job writes it, and uploading the placeholder would overwrite what the job delivers.
+            if let job = transfers?.job(writing: Self.mountPath(key)), job.created.timeIntervalSince1970 >= record.createdAt - 1 {
+                logger.notice("not resuming the upload of a file a server-side job writes",
+                              metadata: ["path": "\(key)", "job": "\(job.jobID)"])
+                try? store?.removeUpload(id: record.id)
+                continue
+            }
             logger.notice("resuming journaled upload", metadata: ["path": "\(key)"])
             // A failure is logged and left in the journal as failed, for `sciencefs uploads` to show.
             try? uploadJournaled(record)

@@ -17,7 +17,7 @@ extension VFS {
     /// configured, or either side has no transfer URL); a job that does not finish fails with `.io(reason)`.
     func thirdPartyCopy(from: NodeKey, attributes source: RemoteAttributes, to: NodeKey,
                         beforeSubmit: () -> Void) throws -> RemoteAttributes? {
-        guard let transfers else { return nil }
+        guard let transfers, transfers.copyService != nil else { return nil }
         let sourceBackend = try backend(for: from)
         let targetBackend = try backend(for: to)
         let planned: TrackedTransferFile?

@@ -31,14 +31,15 @@ public final class VFS: @unchecked Sendable {
     let serverCopies = ServerCopyProgress()
     /// Which file versions passed or failed checksum verification, for every handle.
     let verification = VerificationLedger()
-    /// Third-party copies (FTS3) and their journal; nil when no transfer service is configured.
+    /// Every server-side job (FTS3 copies, backends' imports and tape requests) and their journal; nil without a
+    /// store (then backends get no `ServerJobs`).
     public let transfers: TransferTracker?
 
     public init(backends: [Backend], store: MetadataStore?, dataCache: DataCache?, stagingDirectory: URL,
                 options: VFSOptions = VFSOptions(), clock: Clock = SystemClock(), transfers: TransferTracker? = nil,
                 logger: Logger) throws {
         var byName: [String: Backend] = [:]
-        let backends = backends + [ControlBackend(sources: backends, tracker: transfers)]
+        let backends = backends + [ControlBackend(tracker: transfers)]
         for backend in backends {
             guard byName[backend.name] == nil else { throw FSError.invalidArgument("two sources named \(backend.name)") }
             byName[backend.name] = backend
@@ -64,12 +65,19 @@ public final class VFS: @unchecked Sendable {
             backend.attach(NodeFacts(source: backend.name, cache: metadata, clock: clock) { [weak backend] path in
                 backend?.cachePolicy(for: path) ?? CachePolicy()
             })
+            if let transfers { backend.attach(transfers.jobs(of: backend.name)) }
         }
         try FileManager.default.createDirectory(at: stagingDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
     }
 
     public static let rootIno = InodeTable.rootIno
+
+    /// Whether `ino` is one of sciencefs's own files (`.sciencefs/`), whose content changes on its own: the FUSE
+    /// layer opens it without the page cache.
+    public func isLive(_ ino: UInt64) -> Bool {
+        (try? key(for: ino))?.source == ControlBackend.sourceName
+    }
 
     // MARK: lookup and attributes
 
@@ -248,9 +256,11 @@ public final class VFS: @unchecked Sendable {
         var permissions = overlay?.mode ?? attrs.permissions
         if options.readOnly { permissions &= ~0o222 }
         let exact = overlay?.mtime
-        return FileAttributes(ino: ino, kind: attrs.kind, size: attrs.size, mtime: exact?.date ?? attrs.mtime,
-                              permissions: permissions, uid: options.uid, gid: options.gid, exactMtime: exact,
-                              atime: overlay?.atime)
+        var result = FileAttributes(ino: ino, kind: attrs.kind, size: attrs.size, mtime: exact?.date ?? attrs.mtime,
+                                    permissions: permissions, uid: options.uid, gid: options.gid, exactMtime: exact,
+                                    atime: overlay?.atime)
+        result.isLive = key.source == ControlBackend.sourceName
+        return result
     }
 
     func stagedFile(_ key: NodeKey) -> StagedFile? {

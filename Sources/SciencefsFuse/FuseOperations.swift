@@ -54,8 +54,9 @@ enum FuseOperations {
         ops.getattr = { req, ino, _ in
             let fs = FuseFilesystem.from(req)
             fs.perform(req, "getattr", ino) {
-                var st = StatConversion.stat(try fs.vfs.getattr(ino))
-                fuse_reply_attr(req, &st, fs.timeouts.attribute)
+                let attrs = try fs.vfs.getattr(ino)
+                var st = StatConversion.stat(attrs)
+                fuse_reply_attr(req, &st, attrs.isLive ? 0 : fs.timeouts.attribute)
             }
         }
         ops.setattr = { req, ino, attr, toSet, fi in
@@ -111,7 +112,8 @@ enum FuseOperations {
             var info = fi.pointee
             fs.perform(req, "open", ino) {
                 info.fh = try fs.vfs.open(ino, flags: VFS.OpenFlags(rawValue: info.flags))
-                info.keep_cache = 1
+                // `.sciencefs/` files (a job's state) change on their own: read past the page cache.
+                if fs.vfs.isLive(ino) { info.direct_io = 1 } else { info.keep_cache = 1 }
                 if fuse_reply_open(req, &info) != 0 { fs.vfs.release(handle: info.fh) }
             }
         }

@@ -47,7 +47,7 @@ enum StatConversion {
         e.ino = a.ino
         e.generation = 1
         e.attr = stat(a)
-        e.attr_timeout = timeouts.attribute
+        e.attr_timeout = a.isLive ? 0 : timeouts.attribute
         e.entry_timeout = timeouts.entry
         return e
     }

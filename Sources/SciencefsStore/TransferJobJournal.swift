@@ -40,15 +40,17 @@ public struct TransferJobRecord: Equatable, Sendable {
 /// the unfinished ones again instead of forgetting them, and `.sciencefs/transfers/` and `sciencefs status` can show
 /// them. Several processes (the daemon, `sciencefs cp`) write it; each write is one short transaction.
 extension MetadataStore {
-    /// Records a newly submitted job (created and updated now).
+    /// Records a newly submitted job, updated now and created at `record.createdAt` (now when 0: a job asked for
+    /// before its submission returned, such as an Agave import, is dated when it was asked for).
     public func addTransferJob(_ record: TransferJobRecord) throws {
         let now = Self.now()
+        let created = record.createdAt > 0 ? record.createdAt : now
         try database.write { db in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO transfer_jobs (\(TransferJobRecord.selectColumns))
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [record.service, record.jobID, record.state, record.reason, record.files, record.origin,
-                                 record.applied, now, now])
+                                 record.applied, created, now])
         }
     }
 

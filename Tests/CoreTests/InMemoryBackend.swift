@@ -14,15 +14,18 @@ final class InMemoryBackend: Backend, @unchecked Sendable {
     var uploadError: FSError?
     /// Runs inside `upload`, before the bytes are stored (to look at the VFS while an upload is in flight).
     var duringUpload: (() -> Void)?
-    /// Jobs the "service" reports for the transfers view.
-    var reportedTransfers: [TransferRecord] = []
+    /// The door to the VFS's job tracker, once attached.
+    private(set) var jobs: ServerJobs?
+    /// The "service's" jobs: job id → state, as the test moves them.
+    let tapeJobs: MemoryJobs
     /// Paths whose data is "on tape": opening them with O_NONBLOCK gives EAGAIN.
     var onTape: Set<String> = []
 
-    func transfers() -> [TransferRecord] {
+    func attach(_ jobs: ServerJobs) {
+        try? jobs.register(tapeJobs)
         lock.lock()
-        defer { lock.unlock() }
-        return reportedTransfers
+        self.jobs = jobs
+        lock.unlock()
     }
 
     func prepareRead(_ path: RemotePath, attributes: RemoteAttributes, nonBlocking: Bool) throws {
@@ -68,6 +71,7 @@ final class InMemoryBackend: Backend, @unchecked Sendable {
     init(name: String = "mem", policy: CachePolicy = CachePolicy(attributeTTL: 60, listingTTL: 60, negativeTTL: 10)) {
         self.name = name
         self.cachePolicy = policy
+        self.tapeJobs = MemoryJobs(name: name)
     }
 
     func put(_ path: String, _ data: Data) {
@@ -185,4 +189,39 @@ final class InMemoryBackend: Backend, @unchecked Sendable {
             files[to.string + p.dropFirst(from.string.count)] = data
         }
     }
+}
+
+/// A job service kept in memory: each job is in the state the test last set, with a "tape" stage word per file; a
+/// job the test never set is unknown (404). Counts the status calls, and the jobs it was told ended.
+final class MemoryJobs: JobService, @unchecked Sendable {
+    let name: String
+    private let lock = NSLock()
+    private var states: [String: (state: TransferJobState, stage: String)] = [:]
+    private(set) var statusCalls = 0
+    private(set) var endedJobs: [String] = []
+
+    init(name: String) { self.name = name }
+
+    func kind(of jobID: String) -> String { "tape-get" }
+
+    func set(_ jobID: String, _ state: TransferJobState, stage: String) {
+        lock.withLock { states[jobID] = (state, stage) }
+    }
+
+    func status(of job: TrackedJob) throws -> TransferJobStatus {
+        try lock.withLock {
+            statusCalls += 1
+            guard let current = states[job.jobID] else { throw FSError.notFound }
+            let reason = current.state == .failed ? "\(current.stage): tape unreadable" : nil
+            return TransferJobStatus(jobID: job.jobID, state: current.state, reason: reason, files: job.files.map {
+                TransferFileStatus(source: $0.sourceURL, destination: $0.destinationURL, state: current.stage, reason: reason,
+                                   size: $0.size, transferred: current.state == .finished ? ($0.size ?? 0) : 0)
+            })
+        }
+    }
+
+    func jobEnded(_ job: TrackedJob) { lock.withLock { endedJobs.append(job.jobID) } }
+
+    var ended: [String] { lock.withLock { endedJobs } }
+    var polls: Int { lock.withLock { statusCalls } }
 }

@@ -47,6 +47,7 @@ private final class SteppingTransferService: TransferService, @unchecked Sendabl
 
 final class TransferTrackerTests: XCTestCase {
     private var directory: URL!
+    static let fast = PollPolicy(firstInterval: 0.01, maxInterval: 0.01)
 
     override func setUpWithError() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tracker-\(UUID().uuidString)")
@@ -64,7 +65,7 @@ final class TransferTrackerTests: XCTestCase {
 
     func testAJobIsJournaledFollowedToItsEndAndAppliedOnce() throws {
         let service = SteppingTransferService()
-        let tracker = TransferTracker(service: service, store: try MetadataStore(directory: directory), pollInterval: 0.01,
+        let tracker = TransferTracker(service: service, store: try MetadataStore(directory: directory), policy: Self.fast,
                                       logger: Logger(label: "test"))
         let id = try tracker.submit([file("a"), file("b", size: 300)], options: TransferOptions(), origin: "mount")
         XCTAssertEqual(service.submitted.first?.map(\.adler32), ["0000abcd", "0000abcd"])
@@ -87,11 +88,11 @@ final class TransferTrackerTests: XCTestCase {
 
     func testARestartedTrackerFollowsTheJobsAPreviousRunLeftRunning() throws {
         let service = SteppingTransferService()
-        let first = TransferTracker(service: service, store: try MetadataStore(directory: directory), pollInterval: 0.01,
+        let first = TransferTracker(service: service, store: try MetadataStore(directory: directory), policy: Self.fast,
                                     logger: Logger(label: "test"))
         let id = try first.submit([file("bad.bin")], options: TransferOptions(), origin: "cli")
         // The process dies here. A new one opens the same journal:
-        let second = TransferTracker(service: service, store: try MetadataStore(directory: directory), pollInterval: 0.01,
+        let second = TransferTracker(service: service, store: try MetadataStore(directory: directory), policy: Self.fast,
                                      logger: Logger(label: "test"))
         XCTAssertEqual(second.job(writing: "agave/systems/x/bad.bin")?.jobID, id, "known from the journal")
         var ended: [TrackedJob] = []
@@ -105,11 +106,70 @@ final class TransferTrackerTests: XCTestCase {
 
     func testCancelIsAskedOnceAndTheJobEndsCanceled() throws {
         let service = SteppingTransferService()
-        let tracker = TransferTracker(service: service, store: try MetadataStore(directory: directory), pollInterval: 0.01,
+        let tracker = TransferTracker(service: service, store: try MetadataStore(directory: directory), policy: Self.fast,
                                       logger: Logger(label: "test"))
         let id = try tracker.submit([file("a")], options: TransferOptions(), origin: "cli")
         let job = try tracker.wait(for: id, shouldCancel: { true })
         XCTAssertEqual(job.state, .canceled)
+    }
+
+    /// A backend's job (here a tape request of an in-memory service) in the same journal as FTS3's: after a restart
+    /// (a new tracker on the same SQLite file) it is still listed, followed to its end, announced to its service and
+    /// applied once.
+    func testABackendsJobSurvivesARestartAndIsFollowedToItsEnd() throws {
+        let fts = SteppingTransferService()
+        let first = TransferTracker(service: fts, store: try MetadataStore(directory: directory), policy: Self.fast,
+                                    logger: Logger(label: "test"))
+        let tape = MemoryJobs(name: "tape")
+        try first.register(tape)
+        tape.set("GET-7", .active, stage: "GET_PENDING")
+        let asked = Date(timeIntervalSince1970: 1_800_000_000)
+        first.jobs(of: "tape").track("GET-7", files: [TrackedTransferFile(
+            sourcePath: "tape/ws/batch", destinationPath: "tape/ws/batch", sourceURL: "tape:7", destinationURL: "/staging/7",
+            size: 10, adler32: nil)], submittedAt: asked)
+        first.monitorOnce { _ in XCTFail("still running") }
+        // The process dies here. A new one opens the same journal and registers the same service again:
+        let second = TransferTracker(service: fts, store: try MetadataStore(directory: directory), policy: Self.fast,
+                                     logger: Logger(label: "test"))
+        let restarted = MemoryJobs(name: "tape")
+        restarted.set("GET-7", .active, stage: "GET_RESTORE") // the server still has it, further on
+        try second.register(restarted)
+        XCTAssertEqual(second.jobs().map(\.jobID), ["GET-7"], "listed from the journal")
+        XCTAssertEqual(second.jobs().first?.kind, "tape-get")
+        XCTAssertEqual(second.jobs().first?.created, asked, "dated when it was asked for")
+        XCTAssertEqual(second.job(writing: "tape/ws/batch")?.jobID, "GET-7")
+        var ended: [TrackedJob] = []
+        second.monitorOnce { ended.append($0) }
+        XCTAssertEqual(ended, [])
+        restarted.set("GET-7", .finished, stage: "GET_COMPLETED")
+        second.monitorOnce { ended.append($0) }
+        second.monitorOnce { ended.append($0) }
+        XCTAssertEqual(ended.map(\.state), [.finished], "applied once")
+        XCTAssertEqual(ended.first?.files.first?.state, "GET_COMPLETED")
+        XCTAssertEqual(restarted.ended, ["GET-7"], "its service heard of the end once")
+    }
+
+    /// A job its service does not know (404) is given up at once: LOST, with the reason, and its service is told.
+    func testAJobTheServiceDoesNotKnowIsGivenUpAtOnce() throws {
+        let tracker = TransferTracker(store: try MetadataStore(directory: directory), policy: Self.fast,
+                                      logger: Logger(label: "test"))
+        let tape = MemoryJobs(name: "tape")
+        try tracker.register(tape)
+        let jobs = tracker.jobs(of: "tape")
+        jobs.track("GET-9", files: [])
+        let job = try jobs.wait(for: "GET-9")
+        XCTAssertEqual(job.state, .lost)
+        XCTAssertTrue(job.reason?.contains("does not know this job") ?? false, job.reason ?? "")
+        XCTAssertEqual(tape.polls, 1, "one answer was enough")
+        XCTAssertEqual(tape.ended, ["GET-9"])
+    }
+
+    func testTwoServicesOfOneNameAreRefused() throws {
+        let tracker = TransferTracker(store: try MetadataStore(directory: directory), logger: Logger(label: "test"))
+        try tracker.register(MemoryJobs(name: "tape"))
+        XCTAssertThrowsError(try tracker.register(MemoryJobs(name: "tape")))
+        XCTAssertThrowsError(try tracker.jobs(of: "other").register(MemoryJobs(name: "tape")),
+                             "a source registers only its own jobs")
     }
 
     func testPlannerNeedsATransferURLOnBothSidesAndPadsAdler32() throws {

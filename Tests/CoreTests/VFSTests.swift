@@ -199,17 +199,27 @@ final class VFSTests: XCTestCase {
                              "a second open fails too")
     }
 
-    func testTransfersOfEverySourceAppearAsJSONFilesUnderDotSciencefs() throws {
+    func testJobsOfEverySourceAppearAsJSONFilesUnderDotSciencefs() throws {
         let backend = InMemoryBackend()
-        backend.reportedTransfers = [TransferRecord(id: "42", kind: "jdma-get", state: "GET_PENDING", files: ["/mem/b/f"])]
-        let vfs = try makeVFS(backend)
+        let store = try MetadataStore(directory: directory)
+        let tracker = TransferTracker(store: store, policy: PollPolicy(firstInterval: 0.01, maxInterval: 0.01),
+                                      logger: Logger(label: "test"))
+        let vfs = try VFS(backends: [backend], store: store, dataCache: nil,
+                          stagingDirectory: directory.appendingPathComponent("staging"), transfers: tracker,
+                          logger: Logger(label: "test"))
+        let jobs = try XCTUnwrap(backend.jobs, "the VFS hands the backend its door to the tracker")
+        backend.tapeJobs.set("42", .active, stage: "GET_PENDING")
+        jobs.track("42", files: [TrackedTransferFile(sourcePath: "mem/b", destinationPath: "mem/b", sourceURL: "tape:b",
+                                                     destinationURL: "/staging/b", size: 5, adler32: nil)])
+        tracker.monitorOnce { _ in }
         let dir = try ino(vfs, ".sciencefs/transfers")
         XCTAssertEqual(try vfs.readdir(dir).map(\.name), ["mem-42.json"])
         let json = try readAll(vfs, ".sciencefs/transfers/mem-42.json")
         let object = try JSONSerialization.jsonObject(with: json) as? [String: Any]
-        XCTAssertEqual(object?["state"] as? String, "GET_PENDING")
+        XCTAssertEqual(object?["state"] as? String, "ACTIVE")
+        XCTAssertEqual((object?["fileStates"] as? [[String: Any]])?.first?["state"] as? String, "GET_PENDING")
         XCTAssertEqual(object?["source"] as? String, "mem")
-        XCTAssertEqual(object?["kind"] as? String, "jdma-get")
+        XCTAssertEqual(object?["kind"] as? String, "tape-get")
         XCTAssertEqual(vfs.status().sources, ["mem"], "the control directory is not a source")
     }
 

@@ -58,8 +58,7 @@ final class RetrievalAndManifestTests: XCTestCase {
         wait(for: [polling], timeout: 5)
         Thread.sleep(forTimeInterval: 0.2)
         XCTAssertEqual(results.all, [], "nobody may return before the GET completes")
-        coordinator.update(batchID: 7, requestID: 41, stage: JDMAStages.Request.getting.rawValue)
-        XCTAssertEqual(coordinator.retrieval(batchID: 7)?.stage, JDMAStages.Request.getting.rawValue)
+        XCTAssertEqual(coordinator.retrieval(batchID: 7)?.requestID, 41)
         coordinator.finish(batchID: 7, requestID: 41, outcome: .staged)
         XCTAssertEqual(group.wait(timeout: .now() + 5), .success)
         XCTAssertEqual(results.all, ["ok", "ok", "ok", "ok"])
@@ -69,6 +68,17 @@ final class RetrievalAndManifestTests: XCTestCase {
         let restarted = RetrievalCoordinator(getRoot: directory, failureMemory: 30)
         try restarted.awaitStaged(batchID: 7, timeout: 1, nonBlocking: true,
                                   submit: { _ in XCTFail("no second GET"); return record }, startPolling: { _ in })
+    }
+
+    /// A GET the job tracker followed to its end after a restart, with no reader waiting: the next read is served
+    /// from the staged copy without a new request.
+    func testAGetThatEndsWithNoReaderWaitingIsRemembered() throws {
+        let coordinator = RetrievalCoordinator(getRoot: directory, failureMemory: 30)
+        coordinator.finish(batchID: 12, requestID: 77, outcome: .staged)
+        let record = try requestRecord(id: 78)
+        try coordinator.awaitStaged(batchID: 12, timeout: 1, nonBlocking: true,
+                                    submit: { _ in XCTFail("no second GET"); return record }, startPolling: { _ in })
+        XCTAssertEqual(coordinator.retrieval(batchID: 12)?.staged, true)
     }
 
     func testNonBlockingTimeoutAndFailure() throws {

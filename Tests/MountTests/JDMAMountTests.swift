@@ -99,6 +99,57 @@ final class JDMAMountTests: XCTestCase {
         XCTAssertEqual(fixture.run("cat", [path("gws/cold/a.dat")]).text, "cold bytes\n")
     }
 
+    /// A user's session: `open(O_NONBLOCK)` of a file of a batch on tape answers EAGAIN and starts the GET; the user
+    /// unmounts and mounts again before tape delivers. The request is still in `.sciencefs/transfers/`, the new
+    /// daemon follows it to its end, and the file is then read from the staged copy without a second GET.
+    func testATapeRequestInFlightIsFollowedAcrossARemount() throws {
+        jdma.setTapeDelay(nil)  // requests move only when the test says so
+        let batch = try jdma.addBatch(user: "alice", workspace: "gws", label: "cold",
+                                      files: ["a.dat": Data("cold bytes\n".utf8)], onTape: true)
+        try fixture.mount()
+        let probe = fixture.run("python3", ["-c", """
+            import errno, os, sys
+            try:
+                os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
+            except OSError as e:
+                print(errno.errorcode[e.errno])
+            else:
+                print("opened")
+            """, path("gws/cold/a.dat")])
+        XCTAssertEqual(probe.text, "EAGAIN\n", probe.stderr)
+        XCTAssertEqual(jdma.requests(batch: batch, type: .get).count, 1)
+        let transfers = fixture.mountpoint.appendingPathComponent(".sciencefs/transfers")
+        let listed = fixture.run("ls", [transfers.path]).lines.filter { $0.hasPrefix("jdma-GET-") }
+        XCTAssertEqual(listed.count, 1, "the GET is a job of the mount's tracker")
+        let name = try XCTUnwrap(listed.first)
+
+        fixture.unmount()
+        try fixture.mount()
+        XCTAssertEqual(fixture.run("ls", [transfers.path]).lines.filter { $0.hasPrefix("jdma-GET-") }, [name],
+                       "still listed after the remount")
+        let running = fixture.run("cat", [transfers.appendingPathComponent(name).path]).text
+        XCTAssertTrue(running.contains("\"kind\" : \"jdma-get\""), running)
+        XCTAssertFalse(running.contains("\"state\" : \"FINISHED\""), running)
+
+        jdma.completeAllRequests()
+        let followed = waitUntil(seconds: 30) {
+            ((try? String(contentsOf: transfers.appendingPathComponent(name), encoding: .utf8)) ?? "")
+                .contains("\"state\" : \"FINISHED\"")
+        }
+        XCTAssertTrue(followed, "the new daemon followed the request to its end")
+        XCTAssertEqual(fixture.run("cat", [path("gws/cold/a.dat")]).text, "cold bytes\n")
+        XCTAssertEqual(jdma.requests(batch: batch, type: .get).count, 1, "no second GET: the first one was followed")
+    }
+
+    private func waitUntil(seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(200_000)
+        }
+        return condition()
+    }
+
     func testACopiedTreeIsSubmittedAsOnePutBatch() throws {
         jdma.setTapeDelay(0.5)
         let local = fixture.root.appendingPathComponent("results")

@@ -56,7 +56,7 @@ struct CopyCommand: ParsableCommand {
                 defer { umask(previousMask) }
                 let store = try MetadataStore(directory: URL(fileURLWithPath: located.record.cacheDirectory))
                 tracker = TransferTracker(service: service, store: store,
-                                          pollInterval: mountConfig.fts3?.pollInterval?.value ?? 1, logger: logger)
+                                          policy: BackendFactory.pollPolicy(mountConfig.fts3), logger: logger)
             }
         }
         var plan: CopyPlan

@@ -4,6 +4,12 @@ import Logging
 import SciencefsCore
 
 extension BackendFactory {
+    /// The one poll rule for every server-side job of a mount; `[fts3] poll_interval` caps the pause between polls.
+    static func pollPolicy(_ section: FTS3Section?) -> PollPolicy {
+        guard let cap = section?.pollInterval?.value else { return .standard }
+        return PollPolicy(maxInterval: cap)
+    }
+
     /// The transfer service of `[fts3]`, or nil when the config has none.
     static func makeTransferService(_ section: FTS3Section?, logger: Logger) throws -> TransferService? {
         guard let section else { return nil }

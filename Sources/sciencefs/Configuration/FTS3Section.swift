@@ -15,7 +15,8 @@ struct FTS3Section: Decodable {
     var caBundle: String?
     var caDir: String?
     var verifyTLS: Bool?
-    /// Seconds between polls of a running job.
+    /// The longest pause between two polls of a running job, for every job of the mount (`PollPolicy.maxInterval`,
+    /// docs/TRANSFERS.md).
     var pollInterval: Seconds?
     /// Seconds one REST request may take in all (replies are small) before it is abandoned and retried.
     var timeout: Seconds?

@@ -40,8 +40,10 @@ struct MountRunner {
         var options = VFSOptions(readOnly: settings.readOnly)
         if let uid = settings.uid { options.uid = uid }
         if let gid = settings.gid { options.gid = gid }
-        let tracker = try BackendFactory.makeTransferService(config.fts3, logger: logger).map {
-            TransferTracker(service: $0, store: store, pollInterval: config.fts3?.pollInterval?.value ?? 1, logger: logger)
+        // Every server-side job of the mount (FTS3 copies, Agave imports, JDMA requests) is journaled and followed here.
+        let tracker = TransferTracker(store: store, policy: BackendFactory.pollPolicy(config.fts3), logger: logger)
+        if let service = try BackendFactory.makeTransferService(config.fts3, logger: logger) {
+            try tracker.register(copies: service)
         }
         let vfs = try VFS(backends: backends, store: store, dataCache: dataCache,
                           stagingDirectory: cacheDirectory.appendingPathComponent("staging"),
@@ -64,11 +66,11 @@ struct MountRunner {
             statusWriter.start()
             // Uploads a previous run accepted but did not finish go out now, in the background.
             if !unfinished.isEmpty { DispatchQueue.global().async { vfs.resume(unfinished) } }
-            // Transfer jobs still running (this run's, a previous run's, `sciencefs cp`'s) are followed to their end.
-            tracker?.startMonitoring { [vfs] job in vfs.transferEnded(job) }
+            // Server-side jobs still running (this run's, a previous run's, `sciencefs cp`'s) are followed to their end.
+            tracker.startMonitoring { [vfs] job in vfs.transferEnded(job) }
             mounted()
         }
-        tracker?.stopMonitoring()
+        tracker.stopMonitoring()
         if !vfs.drain(timeout: 600) {
             logger.error("unmounted with uploads still running; they resume from the journal at the next mount")
         }
