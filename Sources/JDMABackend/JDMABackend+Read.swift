@@ -30,7 +30,8 @@ extension JDMABackend {
         }
     }
 
-    /// md5/adler32 digests are handed to the Core, which verifies a file once it is read completely.
+    /// The file's digest (sha256, md5 or adler32) is handed to the Core, which verifies the file whole before its
+    /// first byte is served (`JDMAConfiguration.verification`).
     public func checksums(of path: RemotePath, attributes: RemoteAttributes) -> [Checksum] {
         guard case .batch(let workspace, let batchName, let inside) = JDMALocation(path), !inside.isEmpty,
               pendingBatch(workspace: workspace, label: batchName) == nil,
@@ -81,7 +82,6 @@ extension JDMABackend {
             retrievals.forget(batchID: batch.id)
             throw error
         }
-        try verifyOwnDigest(file, at: url, key: "\(batch.id):\(relative)")
         return url
     }
 
@@ -152,31 +152,6 @@ extension JDMABackend {
             if FileManager.default.fileExists(atPath: url.path) { return url }
         }
         throw FSError.io("GET of batch \(batchID) completed but \(relative) is not in \(target.path)")
-    }
-
-    /// Digests the Core cannot check (SHA-256) are checked here, once per staged copy, before any of its bytes is
-    /// served: a batch is staged whole, so even a one-byte read of a bad file fails. The verdict is kept per staged
-    /// copy (its size and mtime), so a bad copy fails every read with EIO and is logged once, and a new retrieval
-    /// is checked afresh.
-    private func verifyOwnDigest(_ file: BatchTree.File, at url: URL, key: String) throws {
-        guard DigestCheck.needsOwnVerification(digest: file.digest, format: file.digestFormat),
-              let expected = file.digest?.lowercased() else { return }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
-        let copy = "\(key):\((attributes?[.size] as? NSNumber)?.uint64Value ?? 0)-"
-            + "\(((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0))"
-        switch verified.value(copy) {
-        case true?: return
-        case false?: throw FSError.corrupt("staged \(url.path) does not match JDMA's sha256 \(expected)")
-        case nil: break
-        }
-        let actual = try DigestCheck.sha256(of: url)
-        guard actual == expected else {
-            verified.set(copy, false)
-            logger.error("sha256 mismatch in a staged JDMA file: every read fails with EIO", metadata: [
-                "source": "\(name)", "staged": "\(url.path)", "expected": "\(expected)", "computed": "\(actual)"])
-            throw FSError.corrupt("staged \(url.path) has sha256 \(actual), JDMA says \(expected)")
-        }
-        verified.set(copy, true)
     }
 
     /// Streams `[offset, offset+length)` of a local file to `sink`, clamped to its end.

@@ -35,8 +35,6 @@ public final class JDMABackend: Backend {
     /// The Core's door to the job tracker; nil until the VFS attaches it (then no request can be followed).
     let jobsSlot = JobsSlot()
     let puts: PutStaging
-    /// Staged copies whose SHA-256 was checked (batch id, relative path, size and mtime): true if it matched.
-    let verified = TimedCache<String, Bool>(ttl: .infinity)
     /// Submits batches left alone for the quiet period (nil when no quiet period is configured).
     let quietTimer = QuietTimerSlot()
 

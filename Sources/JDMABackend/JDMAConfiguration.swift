@@ -35,8 +35,10 @@ public struct JDMAConfiguration: Sendable, CustomStringConvertible {
     public var stallTimeout: TimeInterval = 60
     public var retry: RetryPolicy
     public var cachePolicy: CachePolicy
-    /// Which files with md5/adler32 digests the Core verifies whole before serving them (`verify_whole_mb`).
-    public var verification = VerificationPolicy()
+    /// Which files the Core verifies whole against their batch's digest before serving them (`verify_whole_mb`).
+    /// Every file by default: a batch is staged whole to local disk before any read, so checking a file before its
+    /// first byte costs a local read, never a tape or network one, and a partial read of a bad copy is refused.
+    public var verification = VerificationPolicy(wholeFileLimit: .max)
     /// False with `read_only = true`: the Core then refuses every change with EROFS before asking the backend.
     public var isWritable = true
     /// The confirmation setting for `rm -r` of a stored batch: only when true does removing every file of a batch and

@@ -41,7 +41,7 @@ extension VFS {
         do { job = try transfers.wait(for: jobID) } catch { throw logged(error, "transfer job \(jobID)", to) }
         guard job.state == .finished else {
             throw FSError.io(FailureCause(chain: ["server-side copy from \(from)",
-                                                  "\(transfers.service.name) job \(jobID) \(job.state)", job.failureSummary]))
+                                                  "\(job.service) job \(jobID) \(job.state)", job.failureSummary]))
         }
         if let stat = try? targetBackend.stat(to.path) { return stat }
         return RemoteAttributes(kind: .file, size: source.size, mtime: clock.now(), permissions: 0o644)

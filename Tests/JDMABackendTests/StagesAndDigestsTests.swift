@@ -30,10 +30,8 @@ final class StagesAndDigestsTests: XCTestCase {
         XCTAssertEqual(DigestCheck.coreChecksum(digest: "ABCDEF", format: "MD5"), .md5("abcdef"))
         XCTAssertEqual(DigestCheck.coreChecksum(digest: "0a1b", format: "adler32"), .adler32("0a1b"))
         XCTAssertNil(DigestCheck.coreChecksum(digest: "0", format: "md5"), "\"0\" marks a directory, not a digest")
-        XCTAssertNil(DigestCheck.coreChecksum(digest: "ab", format: "SHA256"))
-        XCTAssertTrue(DigestCheck.needsOwnVerification(digest: "ab", format: "SHA-256"))
-        XCTAssertFalse(DigestCheck.needsOwnVerification(digest: "ab", format: "md5"))
-        XCTAssertFalse(DigestCheck.needsOwnVerification(digest: nil, format: "sha256"))
+        XCTAssertEqual(DigestCheck.coreChecksum(digest: "AB", format: "SHA-256"), .sha256("ab"))
+        XCTAssertNil(DigestCheck.coreChecksum(digest: nil, format: "sha256"))
     }
 
     func testSHA256KnownVectors() {
@@ -64,6 +62,9 @@ final class StagesAndDigestsTests: XCTestCase {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("jdma-sha-\(UUID().uuidString)")
         try bytes.write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
-        XCTAssertEqual(try DigestCheck.sha256(of: url), expected)
+        let fd = open(url.path, O_RDONLY)
+        defer { close(fd) }
+        XCTAssertEqual(try ChecksumCalculator.compute(fileDescriptor: fd, length: UInt64(bytes.count),
+                                                      for: [.sha256(expected)]).sha256, expected)
     }
 }

@@ -78,7 +78,8 @@ final class JDMAMountTests: XCTestCase {
         XCTAssertNotEqual(dd.status, 0)
         XCTAssertEqual(dd.stdout.count, 0, "dd bs=1 count=1 got no byte")
         XCTAssertTrue(dd.stderr.contains("Input/output error"), dd.stderr)
-        XCTAssertEqual(fixture.logLines(containing: "sha256 mismatch"), 1, "one log line for the corrupt file")
+        XCTAssertEqual(fixture.logLines(containing: "checksum mismatch"), 1, "one log line for the corrupt file")
+        XCTAssertTrue(fixture.log.contains("expected=sha256:"), "the line names JDMA's SHA-256")
     }
 
     func testNonBlockingOpenOfATapeFileIsEAGAIN() throws {
