@@ -125,6 +125,12 @@ let package = Package(
         .testTarget(name: "JDMAEmulatorTests", dependencies: ["JDMAEmulator"]),
         .testTarget(name: "FuzzTests", dependencies: ["sciencefs", "AgaveBackend", "RucioBackend", "JDMABackend", "AMIEBackend",
                                                       "FTS3Client", "SciencefsCore", "TestSupport"]),
+        /// One suite of checks against the Backend protocol, run against every backend over its emulator.
+        .testTarget(name: "BackendConformanceTests", dependencies: [
+            "AgaveBackend", "AgaveEmulator", "RucioBackend", "RucioEmulator", "JDMABackend", "JDMAEmulator",
+            "AMIEBackend", "AMIEEmulator", "EmulatorSupport", "SciencefsCore", "SciencefsHTTP", "SciencefsStore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "FidelityTests", dependencies: ["AgaveEmulator", "TestSupport"], exclude: ["agavepy_fidelity.py"]),
     ],
     swiftLanguageModes: [.v6]

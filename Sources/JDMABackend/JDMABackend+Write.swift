@@ -210,16 +210,22 @@ extension JDMABackend {
         logger.info("JDMA batch relabelled", metadata: ["source": "\(self.name)", "batch": "\(record.id)", "label": "\(newLabel)"])
     }
 
-    /// Changes one unsubmitted local batch in the manifest (and stamps its last change).
+    /// Changes one unsubmitted local batch in the manifest (and stamps its last change). No local batch of that
+    /// name: EACCES when it names a stored batch (immutable), else ENOENT. That is decided after the manifest's lock
+    /// is released, since naming stored batches reads the manifest again (its lock is not recursive).
     private func modifyPending(workspace: String, label: String, _ body: (inout PendingBatch) throws -> Void) throws {
+        var isLocal = true
         try puts.modify { manifest in
             guard let index = manifest.index(workspace: workspace, label: label), !manifest.batches[index].isSubmitted else {
-                throw pendingBatch(workspace: workspace, label: label) == nil && (try? batchNames(workspace: workspace)[label]) != nil
-                    ? FSError.permissionDenied : FSError.notFound
+                isLocal = false
+                return
             }
             try body(&manifest.batches[index])
             manifest.batches[index].lastChange = Date()
             manifest.batches[index].lastError = nil // new content: the quiet-period submit may try again
+        }
+        guard isLocal else {
+            throw (try? batchNames(workspace: workspace)[label]) != nil ? FSError.permissionDenied : FSError.notFound
         }
     }
 

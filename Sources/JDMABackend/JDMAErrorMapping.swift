@@ -12,7 +12,9 @@ enum JDMAErrorMapping {
         return ServiceErrors.fsError(error, context: context, message: JDMAErrorBody.message(in:)) { code, message in
             let text = message ?? ""
             let lower = text.lowercased()
-            if lower.contains("quota") { return .quotaExceeded }
+            // A quota refusal is a 403 (docs/protocols/jdma.md §3); a 404 that mentions a quota is a workspace
+            // without one for that storage (§4), a configuration problem: EINVAL below.
+            if code == 403, lower.contains("quota") { return .quotaExceeded }
             if lower.contains("diskspace") || lower.contains("disk space") { return .noSpace }
             switch code {
             case 404 where lower.contains("not found") || lower.contains("does not exist") || text.isEmpty:
