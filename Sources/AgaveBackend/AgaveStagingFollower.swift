@@ -7,8 +7,8 @@ import SciencefsHTTP
 /// service's reason on `STAGING_FAILED`.
 ///
 /// Which events are this request's: the service writes `STAGING_QUEUED` into the history before it answers 202
-/// (§4.4), and a history only grows, oldest event first (§4.8). So the first history read after the reply ends with
-/// our `STAGING_QUEUED` or a later one (another client's upload of the same file, whose outcome is then the file's
+/// (§4.4), and a history only grows, oldest event first (§4.8). So the last `STAGING_QUEUED` in the first history
+/// read after the reply is ours, or a later one (another upload of the same file, whose outcome is then the file's
 /// outcome too); the first terminal event after that place decides. An earlier upload's `STAGING_COMPLETED` —
 /// a file written twice in a row — never counts. A server that wrote no `STAGING_QUEUED` is read by time instead:
 /// the events from the request on (less two seconds, for the clocks' difference).
