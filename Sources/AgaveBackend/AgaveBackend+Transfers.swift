@@ -36,34 +36,28 @@ extension AgaveBackend {
     /// as the part's filename and as the `fileName` field. Agave overwrites an existing file of that name, so
     /// repeating the POST after a failure is safe and the request is marked retryable.
     ///
-    /// Agave stages uploads asynchronously (202): the returned attributes describe the local file, which is
-    /// what the server will hold once staging completes.
+    /// Agave answers 202 and stages the bytes onto the storage system afterwards (§4.4): the upload is followed
+    /// through the file's history until it has landed, so `close()` (and `cp`) returns only then, and a
+    /// `STAGING_FAILED` fails with EIO and the service's reason (the Core keeps the bytes for a retry). The
+    /// attributes returned are those of the landed object.
     public func upload(from localFile: URL, to path: RemotePath) throws -> RemoteAttributes {
         try mapErrors("upload", path) {
             let (id, components) = try AgaveLocation.forWriting(path)
             guard let leaf = components.last else { throw FSError.isDirectory }
-            let size = try localFileSize(localFile)
             let form = MultipartForm([
                 .field(name: "fileName", value: leaf),
                 .file(name: "fileToUpload", file: localFile, filename: leaf, contentType: "application/octet-stream"),
             ])
             let url = api.endpoints.media(system: id, path: Array(components.dropLast()))
+            let requested = Date()
             do {
                 _ = try api.result(AgaveLogicalFile.self, .post, url, body: .multipart(form), retryAfterBodySent: true)
             } catch HTTPError.status(code: 400, _) {
                 throw FSError.notDirectory // the parent is a file
             }
-            return RemoteAttributes(kind: .file, size: size, mtime: Date(),
-                                    permissions: AgavePermissions.mode("READ_WRITE", kind: .file))
-        }
-    }
-
-    private func localFileSize(_ url: URL) throws -> UInt64 {
-        do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
-            return (attributes[.size] as? NSNumber)?.uint64Value ?? 0
-        } catch {
-            throw FSError.io("cannot read the staged file \(url.path): \(error.localizedDescription)")
+            try AgaveStagingFollower(api: api, pageSize: configuration.pageSize)
+                .wait(for: "upload", system: id, path: components, requestedAt: requested)
+            return try stat(path)
         }
     }
 }

@@ -24,6 +24,11 @@ struct AgaveEndpoints: Sendable {
         files("history", system: system, path: path)
     }
 
+    /// One page of a file's events, oldest first (docs/protocols/agave.md §4.8).
+    func history(system: String, path: [String], limit: Int, offset: Int) -> String {
+        history(system: system, path: path) + "?limit=\(limit)&offset=\(offset)"
+    }
+
     private func files(_ kind: String, system: String, path: [String]) -> String {
         baseURL + "/files/v2/\(kind)/system/" + PercentEncoding.pathSegment(system) + "/" + PercentEncoding.path(path)
     }

@@ -87,6 +87,6 @@ struct AgaveHistoryEvent: Decodable, Sendable {
     var created: String?
     var description: String?
 
-    /// The events that end an import.
+    /// The events that end an import or an upload (docs/protocols/agave.md §4.4, §4.5).
     static let terminal: Set<String> = ["STAGING_COMPLETED", "STAGING_FAILED"]
 }

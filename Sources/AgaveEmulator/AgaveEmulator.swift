@@ -17,6 +17,8 @@ public final class AgaveEmulator: @unchecked Sendable {
     public var faults: FaultInjector { state.faults }
     /// Imports are staged after the reply; a test can make them fail (`STAGING_FAILED`).
     public var imports: ImportStaging { state.imports }
+    /// Uploads too: staged after the 202 reply; a test can make them fail (`STAGING_FAILED`).
+    public var uploads: UploadStaging { state.uploads }
 
     let state: EmulatorState
     private let server: LoopbackServer<AgaveResponder>

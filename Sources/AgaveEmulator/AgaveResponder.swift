@@ -124,7 +124,7 @@ struct AgaveResponder: HTTPResponder {
         case ("pems", .post):
             throw AgaveError(501, "Permission updates are not supported by the emulator")
         case ("history", .get):
-            return try PemsAndHistoryEndpoint(state: state).history(path, owner: owner, options: options)
+            return try PemsAndHistoryEndpoint(state: state).history(path, query: query, owner: owner, options: options)
         default:
             throw AgaveError(405, "\(request.method.rawValue) is not supported on /files/v2/\(kind)")
         }

@@ -19,6 +19,9 @@ extension AgaveEmulator {
         public var timeZone: TimeZone
         /// The `version` field of every envelope.
         public var apiVersion: String
+        /// How long an upload or import waits after the 202 reply before it is staged (docs/protocols/agave.md §4.4,
+        /// §4.5). Short by default so tests and the demo stay fast; `imports.delay`/`uploads.delay` change it later.
+        public var stagingDelay: TimeInterval
         /// Where the emulator logs (swift-log); tokens and passwords are never logged.
         public var logger: Logger
 
@@ -30,6 +33,7 @@ extension AgaveEmulator {
                     defaultPageLimit: Int = 100,
                     timeZone: TimeZone = TimeZone(identifier: "America/Chicago") ?? TimeZone(secondsFromGMT: 0)!,
                     apiVersion: String = "2.2.27-r6c4b0c9",
+                    stagingDelay: TimeInterval = 0.05,
                     logger: Logger = Logger(label: "sciencefs.agave-emulator")) {
             self.clientKey = clientKey
             self.clientSecret = clientSecret
@@ -39,6 +43,7 @@ extension AgaveEmulator {
             self.defaultPageLimit = defaultPageLimit
             self.timeZone = timeZone
             self.apiVersion = apiVersion
+            self.stagingDelay = stagingDelay
             self.logger = logger
         }
     }

@@ -9,13 +9,16 @@ final class EmulatorState: @unchecked Sendable {
     let stateDirectory: URL
     /// `<state>/systems`; each system's rootDir is a directory below it.
     let systemsDirectory: URL
-    /// `<state>/.incoming`: upload bodies are written here first, then renamed into place (same file system).
+    /// `<state>/.incoming`: upload bodies are written here first and stay until staged into place (same file system).
     let incomingDirectory: URL
     let registry: SystemRegistry
     let tokens = TokenStore()
     let requestLog = RequestLog()
     let faults = FaultInjector()
-    let imports = ImportStaging()
+    /// Staging events of every file (imports and uploads record them; the history endpoint serves them).
+    let history = FileHistoryLog()
+    let imports: ImportStaging
+    let uploads: UploadStaging
     let listingCache = DirectoryListingCache()
     /// Jobs and their outputs, under `<state>/jobs`.
     let jobs: JobStore
@@ -34,6 +37,8 @@ final class EmulatorState: @unchecked Sendable {
         try fm.createDirectory(at: incomingDirectory, withIntermediateDirectories: true)
         registry = try SystemRegistry(stateDirectory: stateDirectory)
         jobs = try JobStore(stateDirectory: stateDirectory)
+        imports = ImportStaging(history: history, delay: configuration.stagingDelay)
+        uploads = UploadStaging(history: history, delay: configuration.stagingDelay)
     }
 
     /// `http://127.0.0.1:<port>` once the server listens; used in `_links`.

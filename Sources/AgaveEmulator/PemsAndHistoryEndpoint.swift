@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 
 /// Minimal `GET /files/v2/pems/…` and `GET /files/v2/history/…` (docs/protocols/agave.md §4.8): one permission
-/// record for the owner derived from the POSIX owner bits, and one `CREATED` event at the modification time.
+/// record for the owner derived from the POSIX owner bits, and the events `FileHistoryLog` keeps.
 struct PemsAndHistoryEndpoint {
     let state: EmulatorState
 
@@ -20,23 +20,20 @@ struct PemsAndHistoryEndpoint {
         return Replies.success(.array([record]), options: options, version: state.configuration.apiVersion)
     }
 
-    /// A `CREATED` event when the file exists, then the import events recorded for the path (an import still
-    /// queued has a history before its file exists).
-    func history(_ path: SystemPath, owner: String, options: ReplyOptions) throws -> Response {
-        let stat = FileStat(path: path.fileSystemPath)
-        let staging = state.imports.history(of: path.fileSystemPath)
-        guard stat != nil || !staging.isEmpty else { throw AgaveError.notFound() }
-        func event(_ status: String, _ created: Date, _ description: String) -> JSONValue {
+    /// The file's events, oldest first, one `limit`/`offset` page at a time (paged like listings, but with no `.`
+    /// row): what imports and uploads recorded while they were staged, after the `CREATED` event of a file that
+    /// existed before (`FileHistoryLog`). A file still queued for staging has a history before it exists.
+    func history(_ path: SystemPath, query: [String: String], owner: String, options: ReplyOptions) throws -> Response {
+        guard let recorded = state.history.history(of: path.fileSystemPath) else { throw AgaveError.notFound() }
+        let (limit, offset) = state.paging(query)
+        let page = recorded.dropFirst(offset).prefix(limit).map { event -> JSONValue in
             .object([
-                ("status", .string(status)),
-                ("created", .string(WireTime.iso8601(created, zone: state.configuration.timeZone))),
+                ("status", .string(event.status)),
+                ("created", .string(WireTime.iso8601(event.created, zone: state.configuration.timeZone))),
                 ("createdBy", .string(owner)),
-                ("description", .string(description)),
+                ("description", .string(event.description)),
             ])
         }
-        var events: [JSONValue] = []
-        if let stat { events.append(event("CREATED", stat.modified, "New file/folder created.")) }
-        events += staging.map { event($0.status, $0.created, $0.description) }
-        return Replies.success(.array(events), options: options, version: state.configuration.apiVersion)
+        return Replies.success(.array(Array(page)), options: options, version: state.configuration.apiVersion)
     }
 }

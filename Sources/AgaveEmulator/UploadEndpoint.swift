@@ -8,8 +8,8 @@ import Glibc
 /// `POST /files/v2/media/system/{id}/{dir}` (docs/protocols/agave.md §4.4, §4.5): a multipart upload (`fileToUpload`,
 /// optional `fileName`) or an import from `urlToIngest`.
 ///
-/// Agave stages uploads asynchronously; the emulator finishes staging before it answers, so the file is
-/// listable at once, but still reports `STAGING_QUEUED` as the real server does in its 202 reply.
+/// Both are staged asynchronously, as Agave does: the reply (202, `STAGING_QUEUED`) comes first; `UploadStaging`
+/// and `ImportStaging` put the bytes in place afterwards and record the progress in the file's history.
 struct UploadEndpoint {
     let state: EmulatorState
 
@@ -34,11 +34,17 @@ struct UploadEndpoint {
         if let staged = upload {
             let name = try Self.leafName(requestedName ?? staged.clientFilename ?? "upload.dat")
             let target = directory.appending([name])
-            try placeFile(staged, at: target)
-            upload = nil
+            let existing = FileStat(path: target.fileSystemPath)
+            if existing?.isDirectory == true {
+                throw AgaveError.badRequest("A directory named \(target.name) already exists at \(target.parent.agavePath)")
+            }
+            // Staged later, as the real service does: the reply says only that the upload is queued (§4.4).
+            state.uploads.queue(cached: staged.path, to: target.fileSystemPath,
+                                agaveTarget: "agave://\(target.systemId)\(target.agavePath)")
+            upload = nil // the staging queue owns the bytes now
             let result = state.objects.logicalFile(target, owner: owner, source: "http://127.0.0.1/\(FormEncoding.encodePathSegment(staged.clientFilename ?? name))",
-                                                   status: "STAGING_QUEUED", stat: FileStat(path: target.fileSystemPath))
-            state.logger.info("upload stored", metadata: ["system": "\(target.systemId)", "path": "\(target.agavePath)"])
+                                                   status: "STAGING_QUEUED", stat: existing)
+            state.logger.info("upload queued for staging", metadata: ["system": "\(target.systemId)", "path": "\(target.agavePath)"])
             return Replies.success(result, status: 202, options: options, version: state.configuration.apiVersion)
         }
         if let url = fields["urlToIngest"], !url.isEmpty {
@@ -92,15 +98,6 @@ struct UploadEndpoint {
         }
     }
 
-    private func placeFile(_ staged: StagedUpload, at target: SystemPath) throws {
-        if let existing = FileStat(path: target.fileSystemPath), existing.isDirectory {
-            throw AgaveError.badRequest("A directory named \(target.name) already exists at \(target.parent.agavePath)")
-        }
-        guard rename(staged.path, target.fileSystemPath) == 0 else {
-            throw AgaveError(500, "Failed to store upload: errno \(errno)")
-        }
-    }
-
     /// `urlToIngest`: `agave://system/path` is copied on the server; other schemes are not emulated (501).
     private func importURL(_ url: String, into directory: SystemPath, name: String?, owner: String,
                            options: ReplyOptions) throws -> Response {
@@ -140,7 +137,7 @@ struct UploadEndpoint {
     }
 }
 
-/// The `fileToUpload` part being written to `<state>/.incoming/<uuid>` before it is renamed into place.
+/// The `fileToUpload` part being written to `<state>/.incoming/<uuid>`, where it waits to be staged into place.
 struct StagedUpload {
     let path: String
     let clientFilename: String?
@@ -164,7 +161,7 @@ struct StagedUpload {
         guard close(fd) == 0 else { throw AgaveError(500, "Cannot close upload file: errno \(errno)") }
     }
 
-    /// Removes the staging file (after a failure; after a successful rename there is nothing left to remove).
+    /// Removes the received bytes (after a failure; once queued for staging they are no longer ours to remove).
     mutating func discard() {
         if !closed { close(fd); closed = true }
         unlink(path)

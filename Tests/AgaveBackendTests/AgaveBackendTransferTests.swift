@@ -59,6 +59,61 @@ final class AgaveBackendTransferTests: XCTestCase {
         XCTAssertEqual(posts.map(\.path), ["/files/v2/media/system/\(EmulatorFixture.systemID)/in"])
     }
 
+    /// Agave answers an upload with 202 and stages it later (docs/protocols/agave.md §4.4): `upload` returns once
+    /// the bytes are on the storage system, with the attributes of what landed there.
+    func testUploadReturnsOnceTheStagedFileHasLanded() throws {
+        try fixture.makeDirectory("in")
+        let local = fixture.directory.appendingPathComponent("slow-source")
+        let content = EmulatorFixture.pattern(200_000)
+        try content.write(to: local)
+        fixture.emulator.uploads.delay = 1
+        let backend = fixture.backend()
+
+        let attributes = try backend.upload(from: local, to: EmulatorFixture.path("in/slow.bin"))
+
+        XCTAssertEqual(try fixture.localData("in/slow.bin"), content, "the upload had landed when upload returned")
+        let landed = try backend.stat(EmulatorFixture.path("in/slow.bin"))
+        XCTAssertEqual(attributes.size, landed.size)
+        XCTAssertEqual(attributes.mtime, landed.mtime, "the attributes are the landed object's, not the local file's")
+        XCTAssertFalse(fixture.emulator.requestLog.entries(method: "GET", pathPrefix: "/files/v2/history/").isEmpty,
+                       "the staging was followed through the file's history")
+    }
+
+    /// A file written twice in a row: the first upload's STAGING_COMPLETED is in the history already when the
+    /// second is posted, and must not end the wait for the second.
+    func testASecondUploadOfTheSameFileWaitsForItsOwnStaging() throws {
+        try fixture.makeDirectory("in")
+        let first = fixture.directory.appendingPathComponent("first")
+        let second = fixture.directory.appendingPathComponent("second")
+        try EmulatorFixture.pattern(50_000).write(to: first)
+        let secondContent = Data(EmulatorFixture.pattern(70_000).reversed())
+        try secondContent.write(to: second)
+        let backend = fixture.backend()
+        let target = EmulatorFixture.path("in/twice.bin")
+
+        _ = try backend.upload(from: first, to: target)
+        fixture.emulator.uploads.delay = 1
+        let attributes = try backend.upload(from: second, to: target)
+
+        XCTAssertEqual(try fixture.localData("in/twice.bin"), secondContent, "the second upload had landed")
+        XCTAssertEqual(attributes.size, UInt64(secondContent.count))
+    }
+
+    func testAnUploadWhoseStagingFailsIsEIOWithTheServicesReason() throws {
+        try fixture.makeDirectory("in")
+        try fixture.putFile("in/doomed.bin", Data("the previous version\n".utf8))
+        let local = fixture.directory.appendingPathComponent("doomed-source")
+        try EmulatorFixture.pattern(10_000).write(to: local)
+        fixture.emulator.uploads.failUploads(whosePathContains: "doomed")
+
+        XCTAssertThrowsError(try fixture.backend().upload(from: local, to: EmulatorFixture.path("in/doomed.bin"))) { error in
+            guard case .io(let reason)? = error as? FSError else { return XCTFail("expected FSError.io, got \(error)") }
+            XCTAssertTrue(reason.contains("STAGING_FAILED") && reason.contains("refused the transfer"), reason)
+        }
+        XCTAssertEqual(try fixture.localData("in/doomed.bin"), Data("the previous version\n".utf8),
+                       "a failed staging leaves the file as it was")
+    }
+
     func testUploadIntoAMissingDirectoryIsNotFound() throws {
         let local = fixture.directory.appendingPathComponent("small")
         try Data("x".utf8).write(to: local)

@@ -54,6 +54,19 @@ def check(condition, what):
     print("ok " + what)
 
 
+def staged_events(path):
+    """Agave stages uploads and imports after its 202 reply: a client follows the file's history until the request
+    ends (STAGING_COMPLETED or STAGING_FAILED). Returns the event statuses seen last."""
+    events = []
+    for _ in range(200):
+        r = raw("GET", "/files/v2/history/system/%s/%s" % (SYSTEM, path))
+        events = [e["status"] for e in r.json()["result"]] if r.status_code == 200 else []
+        if "STAGING_COMPLETED" in events or "STAGING_FAILED" in events:
+            break
+        time.sleep(0.05)
+    return events
+
+
 def local_bytes(path):
     with open(os.path.join(ROOT, path), "rb") as f:
         return f.read()
@@ -120,21 +133,16 @@ upload_source = os.path.join(STATE, "upload-source.bin")
 with open(upload_source, "rb") as f:
     result = ag.files.importData(systemId=SYSTEM, filePath="uploads", fileToUpload=f)
 check(result["name"] == "upload-source.bin" and result["status"] == "STAGING_QUEUED", "importData upload answers a queued logical file")
-check(local_bytes("uploads/upload-source.bin") == open(upload_source, "rb").read(), "uploaded bytes are on disk at once")
+events = staged_events("uploads/upload-source.bin")
+check(events[:1] == ["STAGING_QUEUED"] and events[-1] == "STAGING_COMPLETED", "the upload's history ends in STAGING_COMPLETED")
+check(local_bytes("uploads/upload-source.bin") == open(upload_source, "rb").read(), "uploaded bytes are on disk once staged")
 
 # Server-side import from another path of the same tenant.
 result = ag.files.importData(systemId=SYSTEM, filePath="uploads", urlToIngest="agave://%s/inputs/data.bin" % SYSTEM,
                              fileName="imported.bin")
 check(result["name"] == "imported.bin", "importData urlToIngest answers the new file")
 check(result["status"] == "STAGING_QUEUED", "an import answers before it is staged, as a queued logical file")
-# Agave stages imports asynchronously: a client follows the file's history until the import ends.
-events = []
-for _ in range(200):
-    r = raw("GET", "/files/v2/history/system/%s/uploads/imported.bin" % SYSTEM)
-    events = [e["status"] for e in r.json()["result"]] if r.status_code == 200 else []
-    if "STAGING_COMPLETED" in events or "STAGING_FAILED" in events:
-        break
-    time.sleep(0.05)
+events = staged_events("uploads/imported.bin")
 check("STAGING_QUEUED" in events and events[-1] == "STAGING_COMPLETED", "the import's history ends in STAGING_COMPLETED")
 
 # Manage: mkdir (201 then 200), rename, copy, move; then delete.

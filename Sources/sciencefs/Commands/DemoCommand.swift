@@ -21,6 +21,10 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Port for the emulated Agave server (default: any free port).")
     var port: Int = 0
 
+    @Option(name: .customLong("agave-staging-delay"),
+            help: "Seconds the emulated Agave server waits before staging an upload or import it has answered (202), as the real service stages them later.")
+    var agaveStagingDelay: Double = 0.2
+
     @Flag(name: .short, help: "Debug logging.")
     var d = false
 
@@ -46,6 +50,7 @@ struct DemoCommand: ParsableCommand {
 
         var emulatorConfig = AgaveEmulator.Configuration()
         emulatorConfig.users = ["demo": "demo-password"]
+        emulatorConfig.stagingDelay = max(0, agaveStagingDelay)
         let emulator = try AgaveEmulator(stateDirectory: agaveState, configuration: emulatorConfig)
         print("preparing sample data in \(agaveState.path) ...")
         try DemoData.seedDemo(into: emulator)
