@@ -106,7 +106,7 @@ extension AgaveBackend {
 
     /// Registers imports with the Core's tracker.
     public func attach(_ jobs: ServerJobs) {
-        do { try jobs.register(AgaveImports(name: name, api: api)) } catch {
+        do { try jobs.register(AgaveImports(name: name, api: api, pageSize: configuration.pageSize)) } catch {
             logger.error("Agave imports cannot be followed; cross-system copies stream", metadata: ["source": "\(name)", "why": "\(error)"])
             return
         }

@@ -9,11 +9,12 @@ import SciencefsHTTP
 /// ends it. The job's one file carries the destination as `agave://<system>/<path>`.
 final class AgaveImports: JobService {
     let name: String
-    private let api: AgaveAPI
+    /// Reads a destination's whole history, every page (the same reader uploads are followed with).
+    private let history: AgaveStagingFollower
 
-    init(name: String, api: AgaveAPI) {
+    init(name: String, api: AgaveAPI, pageSize: Int) {
         self.name = name
-        self.api = api
+        self.history = AgaveStagingFollower(api: api, pageSize: pageSize)
     }
 
     func kind(of jobID: String) -> String { "agave-import" }
@@ -22,9 +23,8 @@ final class AgaveImports: JobService {
         guard let file = job.files.first, let (system, path) = Self.parse(file.destinationURL) else { throw FSError.notFound }
         // The service's clock and ours differ a little.
         let since = job.created.addingTimeInterval(-2)
-        let events: [AgaveHistoryEvent]
-        do { events = try api.result([AgaveHistoryEvent].self, .get, api.endpoints.history(system: system, path: path)) }
-        catch HTTPError.status(code: 404, _) { events = [] } // no history yet: still queued (docs/protocols/agave.md §4.8)
+        // No history yet (404): still queued (docs/protocols/agave.md §4.8).
+        let events = try history.history(system: system, path: path) ?? []
         let event = Self.deciding(events, since: since)
         let word = event?.status ?? "STAGING_QUEUED"
         let state: TransferJobState

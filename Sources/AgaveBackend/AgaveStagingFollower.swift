@@ -13,36 +13,55 @@ import SciencefsHTTP
 /// a file written twice in a row — never counts. A server that wrote no `STAGING_QUEUED` is read by time instead:
 /// the events from the request on (less two seconds, for the clocks' difference).
 ///
-/// After merging the import work, `AgaveBackend+Manage.swift`'s `importOutcome` should read through this same type
-/// (imports record `STAGING_QUEUED` before their 202 too, §4.5), and both should poll with the shared poller.
+/// Imports read the history through `history` too (`AgaveImports`), and both are paced by the Core's one
+/// `PollPolicy`.
 struct AgaveStagingFollower {
     let api: AgaveAPI
     let pageSize: Int
-    /// How long `wait` follows before it gives up with ETIMEDOUT.
-    var giveUpAfter: TimeInterval = 3600
+    /// The pace of the polls and when to give up: the Core's one rule, with an upper bound on how long an upload's
+    /// staging is waited for (an hour: close() cannot wait for ever).
+    var policy = PollPolicy(firstInterval: 0.1, maxInterval: 5, maxDuration: 3600)
 
-    /// Polls the history of `path` on `system` (0.1 s, doubling to 5 s) until the request made at `requestedAt`
-    /// has been staged. `what` names the request in the error ("upload").
+    /// Polls the history of `path` on `system` until the request made at `requestedAt` has been staged. `what` names
+    /// the request in the error ("upload"). A poll that fails is retried on the same schedule; the policy decides
+    /// when to give up (ETIMEDOUT after `maxDuration`, else EIO with the reason).
     func wait(for what: String, system: String, path: [String], requestedAt: Date) throws {
         var anchor: Int?
-        var delay: TimeInterval = 0.1
-        let deadline = Date().addingTimeInterval(giveUpAfter)
+        var schedule = PollSchedule(policy: policy, now: Date())
+        let place = "\(system)/\(path.joined(separator: "/"))"
         while true {
-            if let events = try history(system: system, path: path) {
-                let start = anchor ?? Self.anchor(in: events, requestedAt: requestedAt)
-                anchor = start
-                if let outcome = Self.outcome(in: events, from: start) {
-                    guard outcome.status == "STAGING_COMPLETED" else {
-                        throw FSError.io("Agave \(what) to \(system)/\(path.joined(separator: "/")) failed: "
-                            + "\(outcome.status)\(outcome.description.map { ": \($0)" } ?? "")")
+            let verdict: PollVerdict
+            do {
+                if let events = try history(system: system, path: path) {
+                    let start = anchor ?? Self.anchor(in: events, requestedAt: requestedAt)
+                    anchor = start
+                    if let outcome = Self.outcome(in: events, from: start) {
+                        guard outcome.status == "STAGING_COMPLETED" else {
+                            throw StagingFailed(status: outcome.status, description: outcome.description)
+                        }
+                        return
                     }
-                    return
                 }
+                verdict = schedule.answered(now: Date())
+            } catch let failed as StagingFailed {
+                throw FSError.io("Agave \(what) to \(place) failed: "
+                    + "\(failed.status)\(failed.description.map { ": \($0)" } ?? "")")
+            } catch {
+                verdict = schedule.failed(notFound: false, now: Date())
             }
-            guard Date() < deadline else { throw FSError.timedOut }
-            Thread.sleep(forTimeInterval: delay)
-            delay = min(delay * 2, 5)
+            switch verdict {
+            case .pollAgain(let due): Thread.sleep(forTimeInterval: max(0, due.timeIntervalSinceNow))
+            case .giveUp(let reason):
+                if schedule.consecutiveFailures == 0 { throw FSError.timedOut }
+                throw FSError.io("Agave \(what) to \(place) could not be followed: \(reason)")
+            }
         }
+    }
+
+    /// The service's own verdict on the request: it will not be staged.
+    private struct StagingFailed: Error {
+        let status: String
+        let description: String?
     }
 
     /// Every event of the file, oldest first, paged (§4.2's rule: stop at an empty page); nil while the service

@@ -108,7 +108,8 @@ final class AgaveBackendTransferTests: XCTestCase {
 
         XCTAssertThrowsError(try fixture.backend().upload(from: local, to: EmulatorFixture.path("in/doomed.bin"))) { error in
             guard case .io(let reason)? = error as? FSError else { return XCTFail("expected FSError.io, got \(error)") }
-            XCTAssertTrue(reason.contains("STAGING_FAILED") && reason.contains("refused the transfer"), reason)
+            XCTAssertTrue(reason.description.contains("STAGING_FAILED") && reason.description.contains("refused the transfer"),
+                          reason.description)
         }
         XCTAssertEqual(try fixture.localData("in/doomed.bin"), Data("the previous version\n".utf8),
                        "a failed staging leaves the file as it was")
