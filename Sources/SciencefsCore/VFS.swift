@@ -109,12 +109,16 @@ public final class VFS: @unchecked Sendable {
     public func readdir(_ ino: UInt64) throws -> [DirectoryEntry] {
         let key = try key(for: ino)
         let entries = try listing(of: key)
+        // Inode numbers under the VFS lock, overlays (their own lock) after it: VFS.lock guards the tables only.
         lock.lock()
-        defer { lock.unlock() }
-        return entries.map { entry in
+        let numbered = entries.map { entry in
             let child = key.child(entry.name)
-            let childIno = inodes.inode(for: child)
-            return DirectoryEntry(name: entry.name, attributes: fileAttributes(entry.attributes, key: child, ino: childIno))
+            return (entry: entry, child: child, ino: inodes.inode(for: child))
+        }
+        lock.unlock()
+        return numbered.map { item in
+            DirectoryEntry(name: item.entry.name, attributes: fileAttributes(item.entry.attributes, key: item.child,
+                                                                           ino: item.ino))
         }
     }
 
