@@ -8,7 +8,7 @@ import PackageDescription
 ///   their test hooks (request log, fault injector, Range parsing, deterministic data) through EmulatorSupport.
 let package = Package(
     name: "sciencefs",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sciencefs", targets: ["sciencefs"]),
     ],

@@ -51,7 +51,8 @@ struct AMIEPacketFile: Sendable {
 
 /// Recently fetched packet files by `packet_rec_id`, so `ls -l` followed by `cat` costs one listing, not one
 /// GET per file and per read. Entries live for the source's attribute TTL and are dropped as soon as this
-/// mount changes the packet (client state, a failed transaction). Thread-safe.
+/// mount changes the packet (client state, a failed transaction). `@unchecked Sendable` because `lock` guards
+/// `entries`, its only mutable state (and `AMIEPacketFile` is not itself marked `Sendable`).
 final class AMIEPacketCache: @unchecked Sendable {
     private let ttl: TimeInterval
     private let lock = NSLock()

@@ -4,7 +4,8 @@ import Foundation
 /// costs no search), the last record seen of each, and the generated `job.json`/`history.json` bytes (so `stat`
 /// and `read` of those files agree on the size).
 ///
-/// Thread-safe. Memory is bounded: documents are evicted oldest-first beyond `maxDocuments`; directory names
+/// `@unchecked Sendable` because `lock` guards `byDirectory` and `documents` (held for dictionary work only, never
+/// across a request). Memory is bounded: documents are evicted oldest-first beyond `maxDocuments`; directory names
 /// are a few hundred bytes per job the user has.
 final class AgaveJobRegistry: @unchecked Sendable {
     struct Known {

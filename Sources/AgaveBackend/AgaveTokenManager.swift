@@ -4,8 +4,9 @@ import SciencefsCore
 import SciencefsHTTP
 
 /// Holds the OAuth2 access token of one Agave source and renews it: before it expires (with a margin) and
-/// when the server rejects it. Thread-safe; while one thread refreshes, the others wait for its result
-/// instead of each spending the (single-use, rotating) refresh token.
+/// when the server rejects it. `@unchecked Sendable` because `lock` guards `accessToken`, `refreshToken` and
+/// `expiry`, and is held across the renewal request on purpose: while one thread refreshes, the others wait for
+/// its result instead of each spending the (single-use, rotating) refresh token. Nothing else is locked under it.
 final class AgaveTokenManager: @unchecked Sendable {
     private let configuration: AgaveConfiguration
     private let http: HTTPClient

@@ -6,8 +6,9 @@ import SciencefsHTTP
 /// An FTS3 REST client (fts3.md): submits copy jobs, follows and cancels them, and keeps a delegated proxy on the
 /// server for X.509 users. Implements Core's `TransferService`; every error it throws is an `FSError`.
 ///
-/// Thread-safe: calls may come from any thread; delegations are serialised (see `FTS3Delegator`).
-public final class FTS3Client: TransferService, @unchecked Sendable {
+/// Thread-safe: calls may come from any thread. Every stored property is a `let` of a `Sendable` type; the one
+/// mutable state, the delegation, is serialised by `FTS3Delegator`'s lock.
+public final class FTS3Client: TransferService, Sendable {
     public let name = "fts3"
     public let configuration: FTS3Configuration
     let identity: FTS3Identity

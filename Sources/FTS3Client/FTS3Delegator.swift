@@ -8,7 +8,8 @@ import SciencefsHTTP
 ///
 /// The termination time of the last delegation seen or made is remembered, so a submission only talks to the
 /// delegation endpoints when the remembered proxy is missing or running low. One delegation at a time:
-/// concurrent callers wait for the one in progress and then reuse its result. Certificates and keys are
+/// concurrent callers wait for the one in progress and then reuse its result: `@unchecked Sendable` because `lock`
+/// guards `knownTermination` and `uploads` and is held across a delegation's requests on purpose. Certificates and keys are
 /// re-read from disk at each delegation, so a renewed proxy file is picked up; none of them is ever logged.
 final class FTS3Delegator: @unchecked Sendable {
     private let api: FTS3API

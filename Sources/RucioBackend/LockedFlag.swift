@@ -1,19 +1,10 @@
-import Foundation
+import Synchronization
 
 /// A thread-safe boolean that can only be switched on (a fact learned about the server).
-final class LockedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
+final class LockedFlag: Sendable {
+    private let value = Mutex(false)
 
-    var isSet: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
-    }
+    var isSet: Bool { value.withLock { $0 } }
 
-    func set() {
-        lock.lock()
-        value = true
-        lock.unlock()
-    }
+    func set() { value.withLock { $0 = true } }
 }

@@ -56,7 +56,8 @@ struct ReplicaSelector: Sendable {
 }
 
 /// Remembers which RSEs failed a read recently, so the next reads try other replicas first, and which stalled
-/// (sent nothing for `replica_stall_timeout`), so they are not waited for again straight away. Thread-safe.
+/// (sent nothing for `replica_stall_timeout`), so they are not waited for again straight away. `@unchecked
+/// Sendable` because `lock` guards `failures` and `stalls`; `penalty` is a `let`.
 final class RSEFailureMemory: @unchecked Sendable {
     private let lock = NSLock()
     private var failures: [String: Date] = [:]

@@ -4,8 +4,9 @@ import SciencefsCore
 import SciencefsHTTP
 
 /// Holds the `X-Rucio-Auth-Token` of one source: reused until `X-Rucio-Auth-Token-Expires` minus a margin,
-/// renewed before that and when the server answers 401. Thread-safe; while one thread logs in the others wait
-/// for its token rather than each opening a session. Tokens and passwords are never logged.
+/// renewed before that and when the server answers 401. `@unchecked Sendable` because `lock` guards `token`,
+/// `renewAt` and `learnedAccount`, and is held across the login request on purpose: while one thread logs in the
+/// others wait for its token rather than each opening a session. Tokens and passwords are never logged.
 final class RucioTokenManager: @unchecked Sendable {
     private let configuration: RucioConfiguration
     private let http: HTTPClient

@@ -22,8 +22,9 @@ extension Timestamp {
 /// it elsewhere), the row is dropped and the server's attributes show again. Changes made through the mount (an
 /// upload, a rename) unbind the row, so it is bound again to the object they made.
 ///
-/// Thread-safe: `lock` guards `rows`; the store is written after the lock is released. Lock order: VFS.lock may
-/// be held when this lock is taken, never the reverse.
+/// `@unchecked Sendable` because `lock` guards `rows` (the only mutable state); the store is written after the
+/// lock is released. A leaf in the lock order (see `VFS`): no other lock is taken under it, and it is not taken
+/// under `VFS.lock`.
 final class AttributeOverlays: @unchecked Sendable {
     struct Overlay: Equatable {
         var mode: UInt16?

@@ -3,7 +3,7 @@ import Foundation
 /// `MNT/.sciencefs/`: what sciencefs itself has to show. `transfers/` holds one read-only JSON file per server-side
 /// job in the tracker's journal (FTS3 jobs, Agave imports, JDMA requests), named `<service>-<id>.json`. A backend
 /// like any other, so the VFS needs no special cases; read-only.
-final class ControlBackend: Backend, @unchecked Sendable {
+final class ControlBackend: Backend, Sendable {
     static let sourceName = ".sciencefs"
     let name = ControlBackend.sourceName
     let cachePolicy = CachePolicy(attributeTTL: 1, listingTTL: 1, negativeTTL: 1)

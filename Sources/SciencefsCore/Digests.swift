@@ -4,7 +4,8 @@ import Foundation
 /// A streaming digest from libcrypto (EVP), which the package already links for X.509 delegation. Only for checking
 /// the checksums services publish, never for security.
 ///
-/// Not for sharing between threads while a digest is being computed; each computation makes its own.
+/// `@unchecked Sendable` with no lock: the libcrypto context (an `OpaquePointer`) is owned by one computation, which
+/// runs on one thread at a time; each computation makes its own, and none is shared while it is being updated.
 final class EVPDigest: @unchecked Sendable {
     private let context: OpaquePointer?
 

@@ -2,6 +2,10 @@ import Foundation
 import SciencefsStore
 
 /// State of one open file description (one `open()` in a process).
+///
+/// `@unchecked Sendable` because of its few `var`s, each guarded by a named lock: `readLock` guards
+/// `verificationFailure`, `checkedComplete`, `verifiedWhole` (and the `readahead` window); `VFS.lock` guards
+/// `orphanIno` and `localCopy`. Everything else is a `let` set at open.
 final class OpenFile: @unchecked Sendable {
     let key: NodeKey
     let attributes: RemoteAttributes

@@ -7,6 +7,10 @@ import SciencefsStore
 ///
 /// Errors are not reported from here: a range whose fetch failed is simply not cached, and the reader's own
 /// synchronous fetch of it reports (and logs) the error as before.
+///
+/// `@unchecked Sendable` because `condition` guards `inFlight`, `scheduledUntil` and `stopped`; the rest is `let`.
+/// Lock order (see `VFS`): taken under the handle's `readLock`; under it only `DataCache.lock` (`cachedRun`).
+/// The fetch threads call the backend and write the cache with `condition` released.
 final class Prefetcher: @unchecked Sendable {
     typealias Fetch = (_ start: UInt64, _ length: UInt64, _ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
 

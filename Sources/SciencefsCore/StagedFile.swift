@@ -3,8 +3,10 @@ import Foundation
 /// A file being written through the mount: its bytes live in a local staging file (recorded in the upload journal)
 /// until the upload on close succeeds. Shared by every handle open for writing on the same node.
 ///
-/// Thread-safety: `lock` guards the mutable state; the upload itself runs under `uploadLock` so two closes of the
-/// same file never upload twice at once.
+/// `@unchecked Sendable` because `lock` guards every `var` (`size`, `mtime`, `dirty`, `uploadFailed`, `uploading`,
+/// `openCount`, `serverCopy`, `unlinked`); the rest is `let`. Reads and writes of the staging file use positional
+/// I/O on the `let` descriptor, outside `lock`. The upload itself runs under `uploadLock` so two closes of the same
+/// file never upload twice at once; `uploadLock` is outside `VFS.lock`, which is outside `lock` (see `VFS`).
 final class StagedFile: @unchecked Sendable {
     let key: NodeKey
     let url: URL

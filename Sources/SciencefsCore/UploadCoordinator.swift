@@ -1,6 +1,9 @@
 import Foundation
 
 /// Counts uploads in flight so an unmount can wait for them to finish.
+///
+/// `@unchecked Sendable` because `condition` (an `NSCondition`, which `Mutex` cannot replace: unmount waits on it)
+/// guards `inFlight`. A leaf in the lock order (see `VFS`).
 final class UploadCoordinator: @unchecked Sendable {
     private let condition = NSCondition()
     private var inFlight = 0

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// `copy_file_range` inside the mount: a whole-file copy becomes a server-side copy when the destination's service
 /// can do one, so no byte passes through this machine. GNU cp calls it with offsets 0 and a huge length, and calls
@@ -88,32 +89,26 @@ extension VFS {
     }
 }
 
-/// Per destination handle: how much of a finished server-side copy has been reported to cp so far.
-final class ServerCopyProgress: @unchecked Sendable {
-    private let lock = NSLock()
-    private var copies: [UInt64: (total: UInt64, reported: UInt64)] = [:]
+/// Per destination handle: how much of a finished server-side copy has been reported to cp so far. A leaf in the
+/// lock order (see `VFS`).
+final class ServerCopyProgress: Sendable {
+    private let copies = Mutex<[UInt64: (total: UInt64, reported: UInt64)]>([:])
 
     func start(target: UInt64, total: UInt64, reported: UInt64) {
-        lock.lock()
-        copies[target] = (total, reported)
-        lock.unlock()
+        copies.withLock { $0[target] = (total, reported) }
     }
 
     func reported(target: UInt64) -> (total: UInt64, reported: UInt64)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return copies[target]
+        copies.withLock { $0[target] }
     }
 
     func advance(target: UInt64, by n: UInt64) {
-        lock.lock()
-        if let c = copies[target] { copies[target] = (c.total, c.reported + n) }
-        lock.unlock()
+        copies.withLock { copies in
+            if let c = copies[target] { copies[target] = (c.total, c.reported + n) }
+        }
     }
 
     func finish(target: UInt64) {
-        lock.lock()
-        copies[target] = nil
-        lock.unlock()
+        copies.withLock { $0[target] = nil }
     }
 }

@@ -6,6 +6,30 @@ import SciencefsStore
 /// every method blocks until its answer is known and throws `FSError`.
 ///
 /// Layout: the mount root lists the sources by name; below `<source>/` the backend decides what exists.
+///
+/// ## Locks and their order
+/// A thread that holds a lock takes only locks further down this list (outermost first):
+/// 1. `StagedFile.uploadLock` (one file's upload) or `OpenFile.readLock` (one handle's reads) — never both by one
+///    thread. These are the only locks held across a backend call, SQLite writes and file I/O, and they hold up
+///    only their own file or handle.
+/// 2. A `VerificationLedger` gate (one file version's whole-file fetch and check), taken under `readLock` only.
+/// 3. `VFS.lock`: guards `inodes`, `handles`, `staged`, `orphans` and each `OpenFile`'s `orphanIno`/`localCopy`.
+///    Taken under `uploadLock` by unlink.
+/// 4. `StagedFile.lock`: the staged file's size, times and flags; taken under `VFS.lock` or `uploadLock`.
+/// 5. `Prefetcher.condition`: taken under `readLock`; under it only `DataCache.lock` (via `CachedObject`).
+/// 6. Leaves, under which no other lock is taken: `MetadataCache.lock`, `AttributeOverlays.lock`,
+///    `VerificationLedger.lock`, `UploadCoordinator.condition`, `ServerCopyProgress`'s mutex, and `DataCache.lock`
+///    (which holds the SQLite writer while it records cache extents, and unlinks evicted files). `MetadataStore`
+///    is GRDB's own serial writer, innermost of all.
+///
+/// Rules that hold:
+/// - Under `VFS.lock` and `StagedFile.lock` only in-memory work happens: no backend call, no SQLite (`store`,
+///   `metadata`, `overlays`, `dataCache`, `transfers` are all called after the lock is released), no file I/O.
+/// - `MetadataCache` and `AttributeOverlays` release their own lock before they write SQLite.
+/// - A backend is never called with `VFS.lock` or any leaf lock held; a backend's own locks (token managers,
+///   `NodeFacts`) never call back into the VFS.
+///
+/// `@unchecked Sendable` because `lock` guards the mutable tables above; everything else is a `let` set in init.
 public final class VFS: @unchecked Sendable {
     let backends: [String: Backend]
     let sourceNames: [String]
@@ -20,6 +44,7 @@ public final class VFS: @unchecked Sendable {
     let stagingDirectory: URL
     let mountTime: Date
 
+    /// Guards `inodes`, `handles`, `staged` and `orphans` (order: see the type's doc comment).
     let lock = NSLock()
     var inodes = InodeTable()
     var handles = HandleTable()
@@ -117,12 +142,16 @@ public final class VFS: @unchecked Sendable {
     public func readdir(_ ino: UInt64) throws -> [DirectoryEntry] {
         let key = try key(for: ino)
         let entries = try listing(of: key)
+        // Inode numbers under the VFS lock, overlays (their own lock) after it: VFS.lock guards the tables only.
         lock.lock()
-        defer { lock.unlock() }
-        return entries.map { entry in
+        let numbered = entries.map { entry in
             let child = key.child(entry.name)
-            let childIno = inodes.inode(for: child)
-            return DirectoryEntry(name: entry.name, attributes: fileAttributes(entry.attributes, key: child, ino: childIno))
+            return (entry: entry, child: child, ino: inodes.inode(for: child))
+        }
+        lock.unlock()
+        return numbered.map { item in
+            DirectoryEntry(name: item.entry.name, attributes: fileAttributes(item.entry.attributes, key: item.child,
+                                                                           ino: item.ino))
         }
     }
 

@@ -5,7 +5,9 @@ import Foundation
 /// (`user.sciencefs.refresh`) or the server's object changes (another size or mtime is another version).
 ///
 /// Kept in memory: a remount checks again, which costs one more whole read of a bad file, never a bad byte.
-/// Thread-safe.
+/// `@unchecked Sendable` because `lock` guards `states` and `gates` (a leaf: held only for dictionary work). Each
+/// gate lock serialises one version's whole-file fetch and check; it is taken under a handle's `readLock` and is
+/// held across that fetch (see the lock order in `VFS`).
 final class VerificationLedger: @unchecked Sendable {
     enum State: Equatable {
         case verified

@@ -1,30 +1,30 @@
-import Foundation
 import SciencefsCore
+import Synchronization
 
-/// The entries of an open directory, taken at opendir so that readdir pages see one consistent list.
-final class DirectorySnapshots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var snapshots: [UInt64: [DirectoryEntry]] = [:]
-    private var next: UInt64 = 1
+/// The entries of an open directory, taken at opendir so that readdir pages see one consistent list. A leaf lock:
+/// never held while the VFS is called.
+final class DirectorySnapshots: Sendable {
+    private struct State {
+        var snapshots: [UInt64: [DirectoryEntry]] = [:]
+        var next: UInt64 = 1
+    }
+
+    private let state = Mutex(State())
 
     func add(_ entries: [DirectoryEntry]) -> UInt64 {
-        lock.lock()
-        defer { lock.unlock() }
-        let id = next
-        next += 1
-        snapshots[id] = entries
-        return id
+        state.withLock { state in
+            let id = state.next
+            state.next += 1
+            state.snapshots[id] = entries
+            return id
+        }
     }
 
     func get(_ id: UInt64) -> [DirectoryEntry]? {
-        lock.lock()
-        defer { lock.unlock() }
-        return snapshots[id]
+        state.withLock { $0.snapshots[id] }
     }
 
     func remove(_ id: UInt64) {
-        lock.lock()
-        snapshots[id] = nil
-        lock.unlock()
+        state.withLock { $0.snapshots[id] = nil }
     }
 }

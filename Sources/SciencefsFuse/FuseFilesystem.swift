@@ -4,6 +4,9 @@ import Logging
 import SciencefsCore
 
 /// What the libfuse callbacks reach through the session's userdata: the VFS plus per-mount adapter state.
+///
+/// `@unchecked Sendable` with no lock: its one `var`, `kernelReadahead`, is written by the mounting thread before
+/// the session serves requests and only read afterwards (in the FUSE `init` callback).
 final class FuseFilesystem: @unchecked Sendable {
     let vfs: VFS
     let logger: Logger

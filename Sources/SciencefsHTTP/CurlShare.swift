@@ -4,7 +4,9 @@ import Foundation
 /// A libcurl share handle: DNS cache and TLS sessions (optionally the connection cache) shared by every easy
 /// handle of one client, so a new handle can skip the DNS lookup and TLS handshake work of the others.
 ///
-/// libcurl calls the lock callbacks from whatever thread runs a transfer; one mutex per data kind.
+/// libcurl calls the lock callbacks from whatever thread runs a transfer; one mutex per data kind. `@unchecked
+/// Sendable` because the share handle is an `OpaquePointer`: libcurl guards the shared data through those callbacks
+/// (`locks`, one per `curl_lock_data` kind), and both stored properties are `let`.
 final class CurlShare: @unchecked Sendable {
     let handle: OpaquePointer?
     private let locks: [NSLock]

@@ -3,7 +3,8 @@ import Foundation
 
 /// Reusable libcurl easy handles. A handle keeps its open connections between transfers, so reusing one
 /// gives keep-alive. Each in-flight request owns one handle exclusively, so a slow transfer never blocks
-/// another thread; the pool only bounds how many idle handles are kept.
+/// another thread; the pool only bounds how many idle handles are kept. `@unchecked Sendable` because `lock`
+/// guards `idle` (raw pointers); a handle taken out of it belongs to one request until it is put back.
 final class EasyHandlePool: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [UnsafeMutableRawPointer] = []

@@ -4,8 +4,9 @@ struct CacheKey: Hashable, Sendable {
     var path: String
 }
 
-/// The in-memory state of one cached object. Every field is guarded by the owning `DataCache`'s lock; handles
-/// (`CachedObject`) share the entry, so eviction is seen by all of them at once.
+/// The in-memory state of one cached object. `@unchecked Sendable` because every `var` is guarded by the owning
+/// `DataCache`'s `lock` (only `DataCache` reads or writes them); handles (`CachedObject`) share the entry, so
+/// eviction is seen by all of them at once.
 final class CacheEntry: @unchecked Sendable {
     let id: Int64
     var key: CacheKey

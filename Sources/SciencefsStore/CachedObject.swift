@@ -2,8 +2,9 @@ import Foundation
 
 /// An open handle on one cached object (one version of one remote file). Thread-safe: several readers may share
 /// it. Holds its own descriptor on the sparse file, so bytes it has checked with `cachedLength` stay readable even
-/// if the object is evicted meanwhile; after eviction it reports nothing cached and records nothing new.
-public final class CachedObject: @unchecked Sendable {
+/// if the object is evicted meanwhile; after eviction it reports nothing cached and records nothing new. Checked
+/// `Sendable`: every stored property is a `let`, and the shared `entry` is guarded by `DataCache`'s lock.
+public final class CachedObject: Sendable {
     private let cache: DataCache
     let entry: CacheEntry
     private let descriptor: Int32

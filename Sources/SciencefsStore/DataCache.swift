@@ -9,9 +9,12 @@ import Foundation
 /// `flush()`). Bytes are always written before their extent is recorded, so a crash can forget cached bytes but
 /// never claim bytes that were not written.
 ///
-/// Thread-safety: all methods may be called from any thread; file I/O runs outside the cache's lock. Open one
-/// `DataCache` per directory at a time (the mount's): a second instance would not see the first one's unflushed
-/// extents and may evict under it.
+/// Thread-safety: all methods may be called from any thread. `@unchecked Sendable` because `lock` guards every
+/// `var` here and every `CacheEntry`'s fields. Reads and writes of cached bytes (`CachedObject`) run outside the
+/// lock; the index's SQLite writes and the unlinking of evicted files run under it, so it is a leaf in the lock
+/// order (see `VFS` in SciencefsCore): only the store's writer is taken under it. Open one `DataCache` per
+/// directory at a time (the mount's): a second instance would not see the first one's unflushed extents and may
+/// evict under it.
 public final class DataCache: @unchecked Sendable {
     /// The directory holding the sparse files (mode 0700).
     public let directory: URL

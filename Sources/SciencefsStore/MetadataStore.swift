@@ -6,8 +6,9 @@ import GRDB
 /// for the writer.
 ///
 /// Thread-safety: every method may be called from any thread. Reads run concurrently on the pool's reader
-/// connections; writes are serialized, and each public write method is one transaction.
-public final class MetadataStore: @unchecked Sendable {
+/// connections; writes are serialized by GRDB's writer queue, and each public write method is one transaction.
+/// Innermost in the lock order (see `VFS` in SciencefsCore): it takes none of our locks.
+public final class MetadataStore: Sendable {
     /// The store's directory (mode 0700). `metadata.sqlite` lives here; the data cache uses `data/` below it.
     public let directory: URL
     /// Shared with `DataCache`, whose tables are part of the same schema.

@@ -3,6 +3,7 @@ import Foundation
 
 /// An X.509 certificate held in libcrypto memory. Immutable after creation, so one instance may be shared between
 /// threads; it is freed with the object.
+/// `@unchecked Sendable` with no lock: `x509` is an `OpaquePointer` set once in init; libcrypto only reads it after.
 public final class Certificate: @unchecked Sendable {
     /// The `X509`, owned.
     let x509: OpaquePointer

@@ -2,6 +2,7 @@ import CCrypto
 
 /// A PKCS#10 certificate signing request: in FTS3 delegation the server makes one for a key it keeps, and the
 /// client turns it into a proxy certificate. Immutable after creation, so one instance may be shared between threads.
+/// `@unchecked Sendable` with no lock: `request` is an `OpaquePointer` set once in init; libcrypto only reads it after.
 public final class CertificateRequest: @unchecked Sendable {
     /// The `X509_REQ`, owned.
     let request: OpaquePointer

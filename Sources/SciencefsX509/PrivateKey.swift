@@ -2,6 +2,7 @@ import CCrypto
 
 /// A private key (RSA, or EC) held in libcrypto memory. Immutable after creation, so one instance may be shared
 /// between threads; it is freed with the object.
+/// `@unchecked Sendable` with no lock: `pkey` is an `OpaquePointer` set once in init; libcrypto only reads it after.
 public final class PrivateKey: @unchecked Sendable {
     /// The `EVP_PKEY`, owned.
     let pkey: OpaquePointer

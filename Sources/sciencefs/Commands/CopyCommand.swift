@@ -153,6 +153,7 @@ func systemSetxattr(_ path: UnsafePointer<CChar>, _ name: UnsafePointer<CChar>, 
                             _ size: Int, _ flags: Int32) -> Int32
 
 /// Set by SIGINT/SIGTERM; the copy loop checks it between polls (and wakes early when it is set).
+/// `@unchecked Sendable` because `lock` guards `set`; `sources` is filled in init and only kept alive after.
 final class InterruptFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var set = false

@@ -53,8 +53,8 @@ struct FileLogHandler: MetadataSubscriptLogHandler {
     }
 }
 
-/// One append-mode descriptor per log file, shared by all handlers.
-final class FileStream: @unchecked Sendable {
+/// One append-mode descriptor per log file, shared by all handlers; `lock` serialises the writes to it.
+final class FileStream: Sendable {
     private static let lock = NSLock()
     /// Guarded by the static `lock`.
     nonisolated(unsafe) private static var streams: [String: FileStream] = [:]

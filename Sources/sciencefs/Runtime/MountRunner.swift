@@ -84,6 +84,8 @@ struct MountRunner {
 ///
 /// The timer exists only between `start()` and `stop()`: libdispatch traps (SIGILL) when a timer source that was
 /// never resumed is released, which is what a mount that failed before `start()` used to do in `deinit`.
+///
+/// `@unchecked Sendable` because `lock` guards `timer`; `vfs` and `url` are `let`.
 final class StatusWriter: @unchecked Sendable {
     private let vfs: VFS
     private let url: URL

@@ -8,6 +8,9 @@ import Foundation
 /// normally): libfuse installs them only over the default disposition, so `releaseSignals()` restores it, just
 /// before libfuse installs them (`MountRunner.run(takeSignals:)`): a signal in between would kill the process
 /// with everything still running.
+///
+/// `@unchecked Sendable` because `lock` guards `stops` and `sources`; `stopAll()` runs the stops under it, so each
+/// runs once even when a signal and a normal return race.
 final class ServiceStopper: @unchecked Sendable {
     private static let signals = [SIGINT, SIGTERM, SIGHUP]
     private let lock = NSLock()
