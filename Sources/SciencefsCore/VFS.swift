@@ -33,6 +33,8 @@ public final class VFS: @unchecked Sendable {
     let verification = VerificationLedger()
     /// Third-party copies (FTS3) and their journal; nil when no transfer service is configured.
     public let transfers: TransferTracker?
+    /// How the FUSE adapter makes the kernel forget the attributes it keeps for some inodes; guarded by `lock`.
+    var kernelAttributeInvalidation: (@Sendable ([UInt64]) -> Void)?
 
     public init(backends: [Backend], store: MetadataStore?, dataCache: DataCache?, stagingDirectory: URL,
                 options: VFSOptions = VFSOptions(), clock: Clock = SystemClock(), transfers: TransferTracker? = nil,
