@@ -35,7 +35,7 @@ extension JDMABackend {
         guard case .batch(let workspace, let batchName, let inside) = JDMALocation(path), !inside.isEmpty,
               pendingBatch(workspace: workspace, label: batchName) == nil,
               let record = try? resolveRemoteBatch(workspace: workspace, name: batchName),
-              let file = try? tree(of: record).files[inside.joined(separator: "/")],
+              let file = try? tree(of: record, named: batchName).files[inside.joined(separator: "/")],
               let checksum = DigestCheck.coreChecksum(digest: file.digest, format: file.digestFormat) else { return [] }
         return [checksum]
     }
@@ -53,7 +53,7 @@ extension JDMABackend {
             return putFile(workspace: workspace, label: batchName, relative: relative)
         }
         var record = try resolveRemoteBatch(workspace: workspace, name: batchName)
-        let tree = try self.tree(of: record)
+        let tree = try self.tree(of: record, named: batchName)
         guard let file = tree.files[relative] else {
             throw tree.directories.contains(relative) ? FSError.isDirectory : FSError.notFound
         }
@@ -65,7 +65,7 @@ extension JDMABackend {
                 throw FSError.io("batch \(record.id) (\(record.label)) is \(JDMAStages.Batch.name(of: record.stage)), "
                     + "not ON_STORAGE: it cannot be retrieved")
             }
-            batchList.remove(0)
+            forgetBatchList()
         }
         let batch = record
         try retrievals.awaitStaged(batchID: batch.id, timeout: configuration.readTimeout, nonBlocking: nonBlocking,
@@ -79,7 +79,7 @@ extension JDMABackend {
             retrievals.forget(batchID: batch.id)
             throw error
         }
-        try verifyOwnDigest(file, at: url, key: "\(batch.id):\(relative)")
+        try verifyOwnDigest(file, at: url, path: path)
         return url
     }
 
@@ -149,26 +149,27 @@ extension JDMABackend {
     /// Digests the Core cannot check (SHA-256) are checked here, once per staged copy, before any of its bytes is
     /// served: a batch is staged whole, so even a one-byte read of a bad file fails. The verdict is kept per staged
     /// copy (its size and mtime), so a bad copy fails every read with EIO and is logged once, and a new retrieval
-    /// is checked afresh.
-    private func verifyOwnDigest(_ file: BatchTree.File, at url: URL, key: String) throws {
+    /// is checked afresh. The verdict is a fact of the file's path (without a TTL: the copy it is about cannot
+    /// change unseen), so `user.sciencefs.refresh` has the copy checked again.
+    private func verifyOwnDigest(_ file: BatchTree.File, at url: URL, path: RemotePath) throws {
         guard DigestCheck.needsOwnVerification(digest: file.digest, format: file.digestFormat),
               let expected = file.digest?.lowercased() else { return }
         let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
-        let copy = "\(key):\((attributes?[.size] as? NSNumber)?.uint64Value ?? 0)-"
+        let copy = "\(url.path):\((attributes?[.size] as? NSNumber)?.uint64Value ?? 0)-"
             + "\(((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0))"
-        switch verified.value(copy) {
+        switch facts.value(StagedCopyVerdict.self, at: path).flatMap({ $0.copy == copy ? $0.matches : nil }) {
         case true?: return
         case false?: throw FSError.corrupt("staged \(url.path) does not match JDMA's sha256 \(expected)")
         case nil: break
         }
         let actual = try DigestCheck.sha256(of: url)
         guard actual == expected else {
-            verified.set(copy, false)
+            facts.set(StagedCopyVerdict(copy: copy, matches: false), at: path, unchanging: true)
             logger.error("sha256 mismatch in a staged JDMA file: every read fails with EIO", metadata: [
                 "source": "\(name)", "staged": "\(url.path)", "expected": "\(expected)", "computed": "\(actual)"])
             throw FSError.corrupt("staged \(url.path) has sha256 \(actual), JDMA says \(expected)")
         }
-        verified.set(copy, true)
+        facts.set(StagedCopyVerdict(copy: copy, matches: true), at: path, unchanging: true)
     }
 
     /// Streams `[offset, offset+length)` of a local file to `sink`, clamped to its end.
@@ -194,4 +195,10 @@ extension JDMABackend {
         }
         return delivered
     }
+}
+
+/// Whether one staged copy (its path, size and mtime) matched JDMA's SHA-256.
+struct StagedCopyVerdict: Sendable {
+    var copy: String
+    var matches: Bool
 }

@@ -206,7 +206,7 @@ extension JDMABackend {
             throw FSError.exists
         }
         try client.modifyBatch(batchID: record.id, label: newLabel)
-        batchList.remove(0)
+        forgetBatchList()
         logger.info("JDMA batch relabelled", metadata: ["source": "\(self.name)", "batch": "\(record.id)", "label": "\(newLabel)"])
     }
 
@@ -273,7 +273,7 @@ extension JDMABackend {
                                  detail: "\(key): \(filelist.count) files → batch \(record.batchID.map(String.init) ?? "?")"))
         logger.info("JDMA PUT submitted", metadata: ["source": "\(name)", "batch": "\(key)", "request": "\(record.id)",
                                                      "files": "\(filelist.count)"])
-        batchList.remove(0)
+        forgetBatchList()
         pollPut(workspace: workspace, label: label, requestID: record.id)
     }
 
@@ -292,15 +292,15 @@ extension JDMABackend {
     /// Follows a PUT until it is final; on PUT_COMPLETED the staged copies are removed (the batch is on storage).
     func pollPut(workspace: String, label: String, requestID: Int) {
         let client = self.client, log = self.transferLog, puts = self.puts, logger = self.logger
-        let batchList = self.batchList, trees = self.trees, source = name
+        let facts = self.facts, source = name
         poller.start(requestID: requestID, fetch: { try client.request(id: requestID) }, onStage: { record in
             log.update(id: String(requestID), kind: "PUT", state: JDMAStages.Request.name(of: record.stage))
-            batchList.remove(0)
+            facts.remove([JDMABatchRecord].self, at: .root)
         }, onFinal: { result in
-            batchList.remove(0)
+            facts.remove([JDMABatchRecord].self, at: .root)
             switch result {
             case .success(let record) where record.stage == JDMAStages.Request.putCompleted.rawValue:
-                if let batchID = record.batchID { trees.remove(batchID) }
+                facts.remove(BatchFiles.self, at: RemotePath([workspace, label]))
                 try? puts.modify { manifest in
                     manifest.batches.removeAll { $0.workspace == workspace && $0.label == label && $0.requestID == requestID }
                 }
@@ -359,7 +359,7 @@ extension JDMABackend {
             throw FSError.permissionDenied
         }
         let record = try resolveRemoteBatch(workspace: workspace, name: label)
-        let tree = try self.tree(of: record)
+        let tree = try self.tree(of: record, named: label)
         let relative = inside.joined(separator: "/")
         let remaining = tree.files.keys.filter { !removals.isMarked(batch: record.id, $0) }
         if !relative.isEmpty {
@@ -374,6 +374,6 @@ extension JDMABackend {
                                  detail: "batch \(record.id) \(workspace)/\(label)"))
         logger.notice("JDMA delete_batch submitted", metadata: ["source": "\(name)", "batch": "\(record.id)", "request": "\(request.id)"])
         removals.clear(batch: record.id)
-        batchList.removeAll()
+        forgetBatchList()
     }
 }
