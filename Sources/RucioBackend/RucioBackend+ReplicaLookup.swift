@@ -3,8 +3,8 @@ import SciencefsCore
 
 /// Replica lookups (`POST /replicas/list`), batched per dataset: a file's replicas are asked for together with
 /// those of its siblings, because whoever reads one file of a dataset usually reads the others next. A dataset of
-/// 2,000 files then costs 10 lookups, not 2,000. The answers are kept by the Core (`NodeFacts`) for the attribute
-/// TTL, one per file path, so a refresh, a change or a removal seen by the Core drops them.
+/// 2,000 files then costs 10 lookups, not 2,000. The answers are kept by the Core (`NodeFacts`) for its TTL, one
+/// per file path, so a refresh, a change or a removal seen by the Core drops them.
 extension RucioBackend {
     /// DIDs per `POST /replicas/list`: the reply streams one record (about 0.5 KiB) per file, so a request stays
     /// around 100 KiB, well within what the server and its proxies take, and 2,000 files need 10 requests.
@@ -40,8 +40,8 @@ extension RucioBackend {
     }
 
     /// Up to `limit` other files of the dataset `path` is in, whose replicas are not known yet: those after it by
-    /// file name, then from the start. From the dataset's listing (kept for the listing TTL, and usually already
-    /// there: the file's own `stat` used it), fetched if missing only when `fetchingListing`. Nothing when `path`
+    /// file name, then from the start. From the dataset's children (a Core fact, usually already there: the
+    /// dataset's listing or the file's own `stat` fetched them), fetched if missing only when `fetchingListing`. Nothing when `path`
     /// is not inside a collection or the listing fails; the lookup then asks for the one file.
     private func siblings(of path: RemotePath, wanting limit: Int, fetchingListing: Bool) -> [(DID, RemotePath)] {
         guard limit > 0, case .did(_, .collection(let parent))? = try? RucioLocation(path) else { return [] }
