@@ -36,7 +36,7 @@ extension JDMABackend {
         guard case .batch(let workspace, let batchName, let inside) = JDMALocation(path), !inside.isEmpty,
               pendingBatch(workspace: workspace, label: batchName) == nil,
               let record = try? resolveRemoteBatch(workspace: workspace, name: batchName),
-              let file = try? tree(of: record).files[inside.joined(separator: "/")],
+              let file = try? tree(of: record, named: batchName).files[inside.joined(separator: "/")],
               let checksum = DigestCheck.coreChecksum(digest: file.digest, format: file.digestFormat) else { return [] }
         return [checksum]
     }
@@ -54,7 +54,7 @@ extension JDMABackend {
             return putFile(workspace: workspace, label: batchName, relative: relative)
         }
         var record = try resolveRemoteBatch(workspace: workspace, name: batchName)
-        let tree = try self.tree(of: record)
+        let tree = try self.tree(of: record, named: batchName)
         guard let file = tree.files[relative] else {
             throw tree.directories.contains(relative) ? FSError.isDirectory : FSError.notFound
         }
@@ -66,7 +66,7 @@ extension JDMABackend {
                 throw FSError.io("batch \(record.id) (\(record.label)) is \(JDMAStages.Batch.name(of: record.stage)), "
                     + "not ON_STORAGE: it cannot be retrieved")
             }
-            batchList.remove(0)
+            forgetBatchList()
         }
         let batch = record
         let directory = TransferPlanner.mountPath(source: name, RemotePath([workspace, batchName]))

@@ -206,7 +206,7 @@ extension JDMABackend {
             throw FSError.exists
         }
         try client.modifyBatch(batchID: record.id, label: newLabel)
-        batchList.remove(0)
+        forgetBatchList()
         logger.info("JDMA batch relabelled", metadata: ["source": "\(self.name)", "batch": "\(record.id)", "label": "\(newLabel)"])
     }
 
@@ -277,7 +277,7 @@ extension JDMABackend {
         }
         logger.info("JDMA PUT submitted", metadata: ["source": "\(name)", "batch": "\(key)", "request": "\(record.id)",
                                                      "files": "\(filelist.count)"])
-        batchList.remove(0)
+        forgetBatchList()
         if let jobs = jobsSlot.jobs, let sent = puts.batches.first(where: { $0.requestID == record.id }) {
             jobs.track(JDMARequests.jobID(.put, record.id), files: [putJobFile(sent)])
         } else {
@@ -309,14 +309,14 @@ extension JDMABackend {
 
     /// A PUT ended: on PUT_COMPLETED the staged copies are removed (the batch is on storage); otherwise they stay.
     func putEnded(_ job: TrackedJob, requestID: Int) {
-        batchList.remove(0)
+        forgetBatchList()
         guard job.state == .finished else {
             logger.error("JDMA PUT failed; staged files kept", metadata: ["source": "\(name)", "request": "\(requestID)",
                                                                          "why": "\(job.reason ?? job.state.rawValue)"])
             return
         }
         let sent = puts.batches.first { $0.requestID == requestID }
-        if let batchID = sent?.batchID { trees.remove(batchID) }
+        if let sent { facts.remove(BatchFiles.self, at: RemotePath([sent.workspace, sent.label])) }
         try? puts.modify { manifest in manifest.batches.removeAll { $0.requestID == requestID } }
         if let sent { try? FileManager.default.removeItem(at: puts.batchDirectory(workspace: sent.workspace, label: sent.label)) }
         logger.info("JDMA PUT completed", metadata: ["source": "\(name)", "request": "\(requestID)"])
@@ -328,13 +328,13 @@ extension JDMABackend {
         switch kind {
         case JDMAStages.RequestKind.get.name: retrievalEnded(job, requestID: requestID)
         case JDMAStages.RequestKind.put.name: putEnded(job, requestID: requestID)
-        default: batchList.removeAll()
+        default: forgetBatchList()
         }
     }
 
     /// A request moved on: the batch list (stages) is read again.
     func requestChanged(_ job: TrackedJob) {
-        if JDMARequests.parse(job.jobID)?.kind != JDMAStages.RequestKind.get.name { batchList.remove(0) }
+        if JDMARequests.parse(job.jobID)?.kind != JDMAStages.RequestKind.get.name { forgetBatchList() }
     }
 
     /// Submits every unsubmitted batch that holds files and was left alone for the quiet period.
@@ -373,7 +373,7 @@ extension JDMABackend {
             throw FSError.permissionDenied
         }
         let record = try resolveRemoteBatch(workspace: workspace, name: label)
-        let tree = try self.tree(of: record)
+        let tree = try self.tree(of: record, named: label)
         let relative = inside.joined(separator: "/")
         let remaining = tree.files.keys.filter { !removals.isMarked(batch: record.id, $0) }
         if !relative.isEmpty {
@@ -390,6 +390,6 @@ extension JDMABackend {
             destinationURL: JDMARequests.batchURL(record.id), size: nil, adler32: nil)])
         logger.notice("JDMA delete_batch submitted", metadata: ["source": "\(name)", "batch": "\(record.id)", "request": "\(request.id)"])
         removals.clear(batch: record.id)
-        batchList.removeAll()
+        forgetBatchList()
     }
 }

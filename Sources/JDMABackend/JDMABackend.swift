@@ -14,10 +14,12 @@ import SciencefsHTTP
 /// (`JDMABackend+Write`).
 ///
 /// Requests (GET, PUT, DELETE) are jobs of the Core's tracker (`JDMARequests`, reached through `attach(_ jobs:)`):
-/// journaled, polled by the one poll rule, shown in `.sciencefs/transfers/`, followed again after a restart.
+/// journaled, polled by the one poll rule, shown in `.sciencefs/transfers/`, followed again after a restart. What it
+/// learns and needs again (the batch list, each batch's file tree) it keeps in the Core's `NodeFacts`, under the
+/// Core's TTL and invalidation.
 ///
-/// Thread-safety: caches, the retrieval coordinator, the job slot and the manifest are locked; the HTTP client
-/// is thread-safe.
+/// Thread-safety: the retrieval coordinator, the job slot and the manifest are locked; the HTTP client is
+/// thread-safe.
 public final class JDMABackend: Backend {
     public let name: String
     public let cachePolicy: CachePolicy
@@ -28,8 +30,8 @@ public final class JDMABackend: Backend {
     let logger: Logger
     let startTime = Date()
 
-    let batchList: TimedCache<Int, [JDMABatchRecord]>
-    let trees: TimedCache<Int, BatchTree>
+    /// The Core's metadata cache, handed over by the VFS (`attach`).
+    let facts: AttachedFacts
     let retrievals: RetrievalCoordinator
     let removals = RemovalMarks()
     /// The Core's door to the job tracker; nil until the VFS attaches it (then no request can be followed).
@@ -44,8 +46,7 @@ public final class JDMABackend: Backend {
         self.configuration = configuration
         self.client = JDMAClient(configuration: configuration, http: http)
         self.logger = logger
-        batchList = TimedCache(ttl: configuration.cachePolicy.listingTTL)
-        trees = TimedCache(ttl: configuration.cachePolicy.listingTTL)
+        facts = AttachedFacts(source: configuration.name, policy: configuration.cachePolicy)
         let getRoot = configuration.stagingDirectory.appendingPathComponent("get", isDirectory: true)
         try FileManager.default.createDirectory(at: getRoot, withIntermediateDirectories: true)
         puts = try PutStaging(root: configuration.stagingDirectory.appendingPathComponent("put", isDirectory: true))
@@ -83,8 +84,8 @@ public final class JDMABackend: Backend {
         if pendingBatch(workspace: workspace, label: batchName) != nil {
             return CachePolicy(attributeTTL: 0, listingTTL: 0, negativeTTL: 0)
         }
-        // Only what is cached decides (no request from here): a batch known to be on its way moves fast.
-        if let batches = batchList.value(0),
+        // Only what is known decides (no request from here): a batch known to be on its way moves fast.
+        if let batches = facts.value([JDMABatchRecord].self, at: .root),
            let record = batches.first(where: { $0.workspace == workspace && BatchNaming.legalName(label: $0.label, batchID: $0.id) == batchName
                || "\(BatchNaming.legalName(label: $0.label, batchID: $0.id))~\($0.id)" == batchName }),
            record.stage != JDMAStages.Batch.onStorage.rawValue {
@@ -92,6 +93,8 @@ public final class JDMABackend: Backend {
         }
         return cachePolicy
     }
+
+    public func attach(_ facts: NodeFacts) { self.facts.attach(facts) }
 
     // MARK: Metadata
 
@@ -108,7 +111,7 @@ public final class JDMABackend: Backend {
                     return try pendingStat(pending, inside: inside)
                 }
                 let record = try resolveRemoteBatch(workspace: workspace, name: batchName)
-                let tree = try self.tree(of: record)
+                let tree = try self.tree(of: record, named: batchName)
                 let relative = inside.joined(separator: "/")
                 if !relative.isEmpty, removals.isMarked(batch: record.id, relative) { throw FSError.notFound }
                 if let file = tree.files[relative] { return fileAttributes(file, batch: record) }
@@ -137,7 +140,7 @@ public final class JDMABackend: Backend {
                     return try pendingList(pending, inside: inside)
                 }
                 let record = try resolveRemoteBatch(workspace: workspace, name: batchName)
-                let tree = try self.tree(of: record)
+                let tree = try self.tree(of: record, named: batchName)
                 let relative = inside.joined(separator: "/")
                 guard tree.directories.contains(relative) else {
                     throw tree.files[relative] != nil ? FSError.notDirectory : FSError.notFound
@@ -152,18 +155,18 @@ public final class JDMABackend: Backend {
         }
     }
 
-    // MARK: Server state, cached
+    // MARK: Server state, kept by the Core
 
-    /// Every batch of the user (`GET migration/?name=U`), cached for the listing TTL.
+    /// Every batch of the user (`GET migration/?name=U`), kept as a fact of the source's root.
     func allBatches() throws -> [JDMABatchRecord] {
-        if let cached = batchList.value(0) { return cached }
+        if let known = facts.value([JDMABatchRecord].self, at: .root) { return known }
         let batches: [JDMABatchRecord]
         do {
             batches = try client.batches()
         } catch HTTPError.status(code: 404, _) {
             batches = [] // the server answers 404 when the user has no batches at all
         }
-        batchList.set(0, batches)
+        facts.set(batches, at: .root)
         return batches
     }
 
@@ -190,14 +193,20 @@ public final class JDMABackend: Backend {
         return record
     }
 
-    /// The batch's file tree from `GET file/`; kept for the process lifetime once the batch is ON_STORAGE
-    /// (its files cannot change then).
-    func tree(of batch: JDMABatchRecord) throws -> BatchTree {
-        if let cached = trees.value(batch.id) { return cached }
+    /// The file tree (`GET file/`) of `batch`, shown as directory `name` of its workspace; kept as a fact of that
+    /// directory, without a TTL once the batch is ON_STORAGE: its files cannot change then (docs/protocols/jdma.md
+    /// §6.10), and which batch the name shows comes from the batch list, which has the TTL.
+    func tree(of batch: JDMABatchRecord, named name: String) throws -> BatchTree {
+        let directory = RemotePath([batch.workspace, name])
+        if let known = facts.value(BatchFiles.self, at: directory), known.batchID == batch.id { return known.tree }
         let tree = BatchTree(try client.files(batchID: batch.id))
-        trees.set(batch.id, tree, ttl: batch.stage == JDMAStages.Batch.onStorage.rawValue ? .infinity : nil)
+        facts.set(BatchFiles(batchID: batch.id, tree: tree), at: directory,
+                  unchanging: batch.stage == JDMAStages.Batch.onStorage.rawValue)
         return tree
     }
+
+    /// Forgets the batch list (a batch was submitted or moved on), so the next look asks the server.
+    func forgetBatchList() { facts.remove([JDMABatchRecord].self, at: .root) }
 
     // MARK: Attributes
 
@@ -230,4 +239,11 @@ public final class JDMABackend: Backend {
     func mapErrors<R>(_ operation: String, _ path: RemotePath, _ body: () throws -> R) throws -> R {
         try ServiceOperation.run(map: { JDMAErrorMapping.fsError($0, operation: operation, target: path.string) }, body)
     }
+}
+
+/// A batch's file tree as a fact of its directory, with the batch it was read for (a name may come to show another
+/// batch).
+struct BatchFiles: Sendable {
+    var batchID: Int
+    var tree: BatchTree
 }

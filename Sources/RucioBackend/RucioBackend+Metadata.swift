@@ -10,7 +10,7 @@ extension RucioBackend {
         var adler32 = attributes.xattrs["user.rucio.adler32"]
         var md5 = attributes.xattrs["user.rucio.md5"]
         if adler32 == nil && md5 == nil, case .did(let did, _)? = try? RucioLocation(path),
-           let record = try? record(did) {
+           let record = try? record(did, at: path) {
             adler32 = record.adler32
             md5 = record.md5
         }
@@ -28,7 +28,7 @@ extension RucioBackend {
             guard case .did(let did, _) = try RucioLocation(path) else { return attributes.xattrs }
             var xattrs = attributes.xattrs
             if xattrs["user.rucio.did_type"] == nil {
-                let record = try record(did)
+                let record = try record(did, at: path)
                 xattrs.merge(RucioAttributes.make(record, parentDatasetOpen: nil, fallbackDate: startTime).xattrs) { old, _ in old }
             }
             if xattrs["user.rucio.did_type"] == DIDType.file.rawValue {

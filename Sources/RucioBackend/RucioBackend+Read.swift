@@ -22,7 +22,7 @@ extension RucioBackend {
         try mapErrors("read", path) {
             guard case .did(let did, _) = try RucioLocation(path) else { throw FSError.isDirectory }
             let replicas = try replicaRecord(did, at: path, listingSiblings: true)
-            let size = try replicas.bytes ?? record(did).bytes ?? 0
+            let size = try replicas.bytes ?? record(did, at: path).bytes ?? 0
             guard offset < size, length > 0 else { return 0 }
             let end = min(size, offset.addingReportingOverflow(length).overflow ? size : offset + length)
             do { return try readFromReplicas(replicas, did: did, from: offset, to: end, sink: sink) } catch FSError.io(let why) {

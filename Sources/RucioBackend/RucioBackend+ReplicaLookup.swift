@@ -3,8 +3,8 @@ import SciencefsCore
 
 /// Replica lookups (`POST /replicas/list`), batched per dataset: a file's replicas are asked for together with
 /// those of its siblings, because whoever reads one file of a dataset usually reads the others next. A dataset of
-/// 2,000 files then costs 10 lookups, not 2,000. The answers are kept by the Core (`NodeFacts`) for the attribute
-/// TTL, one per file path, so a refresh, a change or a removal seen by the Core drops them.
+/// 2,000 files then costs 10 lookups, not 2,000. The answers are kept by the Core (`NodeFacts`) for its TTL, one
+/// per file path, so a refresh, a change or a removal seen by the Core drops them.
 extension RucioBackend {
     /// DIDs per `POST /replicas/list`: the reply streams one record (about 0.5 KiB) per file, so a request stays
     /// around 100 KiB, well within what the server and its proxies take, and 2,000 files need 10 requests.
@@ -15,10 +15,9 @@ extension RucioBackend {
     /// `listingSiblings`: fetch the dataset's listing when it is not at hand (worth it for reads, which come in
     /// runs; an xattr lookup then asks for the one file, or for the siblings its dataset's listing already shows).
     func replicaRecord(_ did: DID, at path: RemotePath, listingSiblings: Bool = false) throws -> ReplicaRecord {
-        let facts = factsSlot.facts
-        if let cached = facts?.value(ReplicaRecord.self, at: path) { return cached }
+        if let known = facts.value(ReplicaRecord.self, at: path) { return known }
         var wanted: [DID: RemotePath] = [did: path]
-        let siblings = siblings(of: path, wanting: Self.replicaBatchSize - 1, facts: facts, fetchingListing: listingSiblings)
+        let siblings = siblings(of: path, wanting: Self.replicaBatchSize - 1, fetchingListing: listingSiblings)
         for (sibling, siblingPath) in siblings where wanted[sibling] == nil {
             wanted[sibling] = siblingPath
         }
@@ -29,7 +28,7 @@ extension RucioBackend {
         try api.stream(ReplicaRecord.self, api.endpoints.replicasList, method: .post, body: .json(body)) { record in
             let recordDID = DID(scope: record.scope, name: record.name)
             if recordDID == did { found = record }
-            if let recordPath = wanted[recordDID] { facts?.set(record, at: recordPath) }
+            if let recordPath = wanted[recordDID] { facts.set(record, at: recordPath) }
         }
         guard let found else { throw FSError.notFound }
         return found
@@ -37,17 +36,17 @@ extension RucioBackend {
 
     /// Forgets the replica list of the file at `path` (after every replica failed: it may be out of date).
     func forgetReplicas(at path: RemotePath) {
-        factsSlot.facts?.remove(ReplicaRecord.self, at: path)
+        facts.remove(ReplicaRecord.self, at: path)
     }
 
     /// Up to `limit` other files of the dataset `path` is in, whose replicas are not known yet: those after it by
-    /// file name, then from the start. From the dataset's listing (kept for the listing TTL, and usually already
-    /// there: the file's own `stat` used it), fetched if missing only when `fetchingListing`. Nothing when `path`
+    /// file name, then from the start. From the dataset's children (a Core fact, usually already there: the
+    /// dataset's listing or the file's own `stat` fetched them), fetched if missing only when `fetchingListing`. Nothing when `path`
     /// is not inside a collection or the listing fails; the lookup then asks for the one file.
-    private func siblings(of path: RemotePath, wanting limit: Int, facts: NodeFacts?,
-                          fetchingListing: Bool) -> [(DID, RemotePath)] {
-        guard let facts, limit > 0, case .did(_, .collection(let parent))? = try? RucioLocation(path) else { return [] }
-        guard let listing = fetchingListing ? try? listing(of: parent) : children.value(parent) else { return [] }
+    private func siblings(of path: RemotePath, wanting limit: Int, fetchingListing: Bool) -> [(DID, RemotePath)] {
+        guard limit > 0, case .did(_, .collection(let parent))? = try? RucioLocation(path) else { return [] }
+        guard let listing = fetchingListing ? try? listing(of: parent, at: path.parent)
+                : facts.value(ChildListing.self, at: path.parent) else { return [] }
         let names = listing.entries.filter { $0.value.type == .file }.keys.sorted()
         let own = names.firstIndex { $0 >= path.name } ?? names.endIndex
         let directory = path.parent
@@ -59,24 +58,5 @@ extension RucioBackend {
             out.append((child.did, siblingPath))
         }
         return out
-    }
-}
-
-/// The Core's `NodeFacts`, once the VFS attaches them; nil for a backend used on its own (nothing is then kept).
-final class FactsSlot: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: NodeFacts?
-
-    var facts: NodeFacts? {
-        get {
-            lock.lock()
-            defer { lock.unlock() }
-            return value
-        }
-        set {
-            lock.lock()
-            value = newValue
-            lock.unlock()
-        }
     }
 }

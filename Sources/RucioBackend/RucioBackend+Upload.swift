@@ -53,7 +53,7 @@ extension RucioBackend {
             logger.error("Rucio upload refused: no upload RSE configured (upload_rse)", metadata: ["source": "\(name)", "path": "\(path)"])
             throw FSError.readOnly
         }
-        let dataset = try record(datasetDID, fresh: fresh)
+        let dataset = try record(datasetDID, at: path.parent, fresh: fresh)
         guard dataset.type == .dataset else {
             logger.error("Rucio upload refused: only datasets hold files", metadata: [
                 "source": "\(name)", "path": "\(path)", "parent": "\(datasetDID)", "type": "\(dataset.type.rawValue)"])
@@ -74,9 +74,9 @@ extension RucioBackend {
             let attributes = RucioAttributes.make(
                 DIDRecord(scope: fileDID.scope, name: fileDID.name, type: .file, bytes: sums.size, adler32: sums.adler32, md5: sums.md5),
                 parentDatasetOpen: true, fallbackDate: Date())
-            defer { invalidate(fileDID, parent: datasetDID) }
+            defer { forgetCollection(at: path.parent) }
 
-            if let existing = try existingRecord(fileDID) {
+            if let existing = try existingRecord(fileDID, at: path) {
                 // Rucio files are immutable: the same bytes again only need attaching; other bytes cannot replace them.
                 guard existing.type == .file, Self.sameAdler32(existing.adler32, sums.adler32),
                       existing.bytes == nil || existing.bytes == sums.size else {
@@ -88,7 +88,7 @@ extension RucioBackend {
                 return attributes
             }
 
-            let rse = try rseDescription(rseName)
+            let rse = try api.decode(RSEInfo.self, api.endpoints.rse(rseName)) // once per upload, as `rucio upload`
             let target = try uploadTarget(fileDID, rse: rse)
             let file = FileRegistration(scope: fileDID.scope, name: fileDID.name, bytes: sums.size,
                                         adler32: sums.adler32, md5: sums.md5, state: "C")
@@ -127,9 +127,9 @@ extension RucioBackend {
         return Checksum.sameAdler32(a, b)
     }
 
-    private func existingRecord(_ did: DID) throws -> DIDRecord? {
+    private func existingRecord(_ did: DID, at path: RemotePath) throws -> DIDRecord? {
         do {
-            return try record(did, fresh: true)
+            return try record(did, at: path, fresh: true)
         } catch HTTPError.status(code: 404, _) {
             return nil
         }
@@ -142,14 +142,6 @@ extension RucioBackend {
         } catch HTTPError.status(code: 409, _) {
             // Already attached (FileAlreadyExists / Duplicate): the state we want.
         }
-    }
-
-    /// `GET /rses/{rse}`, kept for ten minutes.
-    func rseDescription(_ rse: String) throws -> RSEInfo {
-        if let cached = rseInfo.value(rse) { return cached }
-        let info = try api.decode(RSEInfo.self, api.endpoints.rse(rse))
-        rseInfo.set(rse, info)
-        return info
     }
 
     struct UploadTarget {
@@ -256,7 +248,7 @@ extension RucioBackend {
                 did = new
                 container = nil
             case .did(let new, .collection(let parent)):
-                let record = try record(parent, fresh: true)
+                let record = try record(parent, at: path.parent, fresh: true)
                 guard record.type == .container else {
                     logger.error("Rucio datasets hold only files; mkdir needs a scope or container", metadata: [
                         "source": "\(name)", "path": "\(path)", "parent": "\(parent)"])
@@ -274,7 +266,7 @@ extension RucioBackend {
             }
             _ = try api.send(.post, api.endpoints.did(did), json: NewCollection(type: type.rawValue, rules: rules))
             if let container { try attach(did, to: container) }
-            invalidate(did, parent: container)
+            forgetCollection(at: path.parent)
             logger.info("created a Rucio \(type.rawValue.lowercased())", metadata: ["source": "\(name)", "did": "\(did)"])
             return RucioAttributes.make(DIDRecord(scope: did.scope, name: did.name, type: type, open: true),
                                         parentDatasetOpen: nil, fallbackDate: Date())

@@ -11,8 +11,12 @@ import SciencefsHTTP
 /// scope, files never fetched); a container lists its children and a dataset its files
 /// (`GET /dids/{scope}/{name}/dids`). See `DIDNameCoding` for names and `RucioAttributes` for modes.
 ///
-/// Thread-safety: the caches, failure memory and token manager are locked, the HTTP clients are thread-safe,
-/// so any number of VFS threads may call at once; each call blocks until its requests are done.
+/// What it learns and needs again (DID records, a collection's children, the scope names, replica lists) it keeps
+/// in the Core's `NodeFacts`, by path, under the Core's TTL and invalidation; it keeps protocol state only (tokens,
+/// RSE failure memory, whether the server has the metadata plugin).
+///
+/// Thread-safety: the failure memory and token manager are locked, the HTTP clients are thread-safe, so any number
+/// of VFS threads may call at once; each call blocks until its requests are done.
 public final class RucioBackend: Backend {
     public let name: String
     public let cachePolicy: CachePolicy
@@ -33,14 +37,8 @@ public final class RucioBackend: Backend {
     /// Set once the server refused `/meta?plugin=ALL` (a deployment without the JSON metadata plugin answers 500);
     /// metadata is then read with the default `DID_COLUMN` plugin only.
     let metaPluginAllUnavailable = LockedFlag()
-    /// Where replica lists are kept: the Core's metadata cache, handed over by the VFS (`attach`).
-    let factsSlot = FactsSlot()
-
-    // In-memory caches, each with the TTL that matches what it backs (see `CachePolicy`).
-    let didRecords: ExpiringCache<DID, DIDRecord>
-    let children: ExpiringCache<DID, ChildListing>
-    let scopeNames: ExpiringCache<Int, Set<String>>
-    let rseInfo: ExpiringCache<String, RSEInfo>
+    /// The Core's metadata cache, handed over by the VFS (`attach`).
+    let facts: AttachedFacts
 
     public init(configuration: RucioConfiguration, http: HTTPClient, storage: HTTPClient, logger: Logger) {
         self.name = configuration.name
@@ -53,11 +51,7 @@ public final class RucioBackend: Backend {
         self.api = RucioAPI(configuration: configuration, http: http, logger: logger)
         self.selector = ReplicaSelector(preferredRSEs: configuration.preferredRSEs)
         self.failures = RSEFailureMemory(penalty: configuration.failedRSEPenalty)
-        let policy = configuration.cachePolicy
-        didRecords = ExpiringCache(ttl: policy.attributeTTL)
-        children = ExpiringCache(ttl: policy.listingTTL, capacity: 256)
-        scopeNames = ExpiringCache(ttl: policy.listingTTL, capacity: 1)
-        rseInfo = ExpiringCache(ttl: 600, capacity: 64)
+        self.facts = AttachedFacts(source: configuration.name, policy: configuration.cachePolicy)
     }
 
     /// A backend with its own HTTP clients built from `configuration` (TLS identity, timeouts, retries).
@@ -69,11 +63,11 @@ public final class RucioBackend: Backend {
     }
 
     /// One collection's children by file name, as its listing showed them.
-    struct ChildListing {
+    struct ChildListing: Sendable {
         var entries: [String: Child]
     }
 
-    struct Child {
+    struct Child: Sendable {
         var did: DID
         var type: DIDType
         var attributes: RemoteAttributes
@@ -90,16 +84,15 @@ public final class RucioBackend: Backend {
                 guard try scopes().contains(scope) else { throw FSError.notFound }
                 return .directory(mtime: startTime)
             case .did(let did, .scope):
-                return RucioAttributes.make(try record(did), parentDatasetOpen: nil, fallbackDate: startTime)
+                return RucioAttributes.make(try record(did, at: path), parentDatasetOpen: nil, fallbackDate: startTime)
             case .did(let did, .collection(let parent)):
-                // Membership comes from the parent's listing (cached, or one streamed request), so a name that
+                // Membership comes from the parent's listing (kept, or one streamed request), so a name that
                 // is not in this collection is ENOENT even if the DID exists elsewhere.
-                guard let fileName = path.components.last,
-                      let child = try listing(of: parent).entries[fileName], child.did == did else {
+                guard let child = try listing(of: parent, at: path.parent).entries[path.name], child.did == did else {
                     throw FSError.notFound
                 }
                 guard child.type.isCollection else { return child.attributes }
-                return RucioAttributes.make(try record(did), parentDatasetOpen: nil, fallbackDate: startTime)
+                return RucioAttributes.make(try record(did, at: path), parentDatasetOpen: nil, fallbackDate: startTime)
             }
         }
     }
@@ -111,7 +104,7 @@ public final class RucioBackend: Backend {
         return true
     }
 
-    public func attach(_ facts: NodeFacts) { factsSlot.facts = facts }
+    public func attach(_ facts: NodeFacts) { self.facts.attach(facts) }
 
     public func list(_ path: RemotePath) throws -> [RemoteEntry] {
         try mapErrors("list", path) {
@@ -123,16 +116,16 @@ public final class RucioBackend: Backend {
             case .scope(let scope):
                 return try listScope(scope)
             case .did(let did, _):
-                return try listing(of: did, fresh: true).entries
+                return try listing(of: did, at: path, fresh: true).entries
                     .map { RemoteEntry(name: $0.key, attributes: $0.value.attributes) }
                     .sorted { $0.name < $1.name }
             }
         }
     }
 
-    /// Scope names for the root directory, per `scopeListing` (cached for the listing TTL).
+    /// Scope names for the root directory, per `scopeListing` (kept as a fact of the root).
     func scopes() throws -> Set<String> {
-        if let cached = scopeNames.value(0) { return cached }
+        if let known = facts.value(Set<String>.self, at: .root) { return known }
         let names: [String]
         switch configuration.scopeListing {
         case .all:
@@ -149,7 +142,7 @@ public final class RucioBackend: Backend {
             }
         }
         let set = Set(names)
-        scopeNames.set(0, set)
+        facts.set(set, at: .root)
         return set
     }
 
@@ -165,18 +158,19 @@ public final class RucioBackend: Backend {
         return entries
     }
 
-    /// The DID's own record (`GET /dids/{scope}/{name}`), cached for the attribute TTL unless `fresh`.
-    func record(_ did: DID, fresh: Bool = false) throws -> DIDRecord {
-        if !fresh, let cached = didRecords.value(did) { return cached }
+    /// The record (`GET /dids/{scope}/{name}`) of the DID at `path`, kept as a fact of the path unless `fresh`.
+    func record(_ did: DID, at path: RemotePath, fresh: Bool = false) throws -> DIDRecord {
+        if !fresh, let known = facts.value(DIDRecord.self, at: path) { return known }
         let record = try api.decode(DIDRecord.self, api.endpoints.did(did))
-        didRecords.set(did, record)
+        facts.set(record, at: path)
         return record
     }
 
-    /// A collection's children (`GET /dids/{scope}/{name}/dids`, streamed), cached for the listing TTL.
-    func listing(of did: DID, fresh: Bool = false) throws -> ChildListing {
-        if !fresh, let cached = children.value(did) { return cached }
-        let parent = try record(did)
+    /// The children (`GET /dids/{scope}/{name}/dids`, streamed) of the collection at `path`, kept as a fact of
+    /// the path unless `fresh`.
+    func listing(of did: DID, at path: RemotePath, fresh: Bool = false) throws -> ChildListing {
+        if !fresh, let known = facts.value(ChildListing.self, at: path) { return known }
+        let parent = try record(did, at: path)
         guard parent.type.isCollection else { throw FSError.notDirectory }
         let datasetOpen: Bool? = parent.type == .dataset ? (parent.open ?? true) : nil
         var entries: [String: Child] = [:]
@@ -186,7 +180,7 @@ public final class RucioBackend: Backend {
                                       attributes: RucioAttributes.make(row, parentDatasetOpen: datasetOpen, fallbackDate: startTime))
         }
         let listing = ChildListing(entries: entries)
-        children.set(did, listing)
+        facts.set(listing, at: path)
         return listing
     }
 
@@ -201,14 +195,10 @@ public final class RucioBackend: Backend {
         return fileName
     }
 
-    /// Forgets what is cached about `did` and its parent collection, after a change made through the mount.
-    func invalidate(_ did: DID, parent: DID?) {
-        didRecords.remove(did)
-        children.remove(did)
-        if let parent {
-            children.remove(parent)
-            didRecords.remove(parent)
-        }
+    /// Forgets what is kept about the collection at `path` after a change made in it through the mount.
+    func forgetCollection(at path: RemotePath) {
+        facts.remove(ChildListing.self, at: path)
+        facts.remove(DIDRecord.self, at: path)
     }
 
     // MARK: Error mapping

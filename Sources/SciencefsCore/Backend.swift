@@ -55,8 +55,8 @@ public protocol Backend: AnyObject, Sendable {
     /// Defaults to true.
     func listingIsComplete(_ path: RemotePath) -> Bool
     /// Called by the VFS before any other call: where the backend keeps what it learns about objects beyond their
-    /// attributes and wants again later (replica lists). The Core owns and invalidates these; a backend keeps no
-    /// cache of its own. The default ignores them.
+    /// attributes and wants again later (DID records, replica lists, a batch's file tree). The Core owns them, under
+    /// its TTL and invalidation (see `NodeFacts`); a backend keeps no cache of its own. The default ignores them.
     func attach(_ facts: NodeFacts)
     /// Called by the VFS before any other call, when the mount keeps a job journal: this source's door to the Core's
     /// job tracker. A backend that starts server-side jobs (imports, tape requests) registers its `JobService` and

@@ -70,6 +70,17 @@ struct InodeTable {
 
     func lookupCount(_ ino: UInt64) -> UInt64 { node(ino)?.lookups ?? 0 }
 
+    /// `top` and every inode beneath it: what the kernel may hold of a subtree.
+    func subtree(of top: UInt64) -> [UInt64] {
+        var found: [UInt64] = [top]
+        for (index, node) in slots.enumerated() where node.live {
+            var above = node.parent
+            while above != top, above != Self.rootIno, let parent = self.node(above) { above = parent.parent }
+            if above == top, UInt64(index) + 2 != top { found.append(UInt64(index) + 2) }
+        }
+        return found
+    }
+
     /// The inode for `key`, created if needed (with its ancestors), without touching its lookup count.
     mutating func inode(for key: NodeKey) -> UInt64 {
         guard let source = key.source else { return Self.rootIno }

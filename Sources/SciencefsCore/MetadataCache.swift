@@ -4,8 +4,9 @@ import SciencefsStore
 /// Attribute, listing and negative caches with per-source TTLs, written through to the SQLite store so that a
 /// remount answers from disk what it listed before (while still fresh). Alongside them, in memory only, the
 /// *facts* a backend learned about a node beyond its attributes (its extended attributes, a Rucio file's replica
-/// list): they live here rather than in the backend so that every invalidation (refresh, change, removal, rename)
-/// drops them together with the node's attributes.
+/// list, a dataset's children; see `NodeFacts`): they live here rather than in the backend so that every
+/// invalidation (refresh, change, removal, rename) drops them together with the node's attributes; a refresh also
+/// drops those of the directories above it, which may describe it.
 ///
 /// Memory is bounded: past `memoryLimit` nodes the in-memory part starts over from empty. The store keeps
 /// everything, so nothing is lost; the nodes asked for next are answered from SQLite and come back into memory.
@@ -24,6 +25,8 @@ final class MetadataCache: @unchecked Sendable {
     private struct Fact {
         var value: any Sendable
         var fetchedAt: Date
+        /// No TTL: true while the object exists (see `NodeFacts`).
+        var unchanging: Bool
     }
 
     private let lock = NSLock()
@@ -143,12 +146,18 @@ final class MetadataCache: @unchecked Sendable {
 
     /// A fresh fact of type `T` about `key` (see `NodeFacts`); nil when unknown or older than `ttl`.
     func fact<T: Sendable>(_ type: T.Type, of key: NodeKey, ttl: TimeInterval, now: Date) -> T? {
+        datedFact(type, of: key, ttl: ttl, now: now)?.value
+    }
+
+    /// A fresh fact and when it was learned (nil for an unchanging one, which has no age).
+    func datedFact<T: Sendable>(_ type: T.Type, of key: NodeKey, ttl: TimeInterval, now: Date) -> (value: T, fetchedAt: Date?)? {
         lock.lock()
         defer { lock.unlock() }
-        guard let fact = facts[key]?[ObjectIdentifier(type)], now.timeIntervalSince(fact.fetchedAt) < ttl else {
+        guard let fact = facts[key]?[ObjectIdentifier(type)], fact.unchanging || now.timeIntervalSince(fact.fetchedAt) < ttl,
+              let value = fact.value as? T else {
             return nil
         }
-        return fact.value as? T
+        return (value, fact.unchanging ? nil : fact.fetchedAt)
     }
 
     private func miss<T>() -> T? {
@@ -160,9 +169,9 @@ final class MetadataCache: @unchecked Sendable {
 
     // MARK: writes
 
-    func save(fact value: some Sendable, of key: NodeKey, now: Date) {
+    func save(fact value: some Sendable, of key: NodeKey, now: Date, unchanging: Bool = false) {
         lock.lock()
-        facts[key, default: [:]][ObjectIdentifier(type(of: value))] = Fact(value: value, fetchedAt: now)
+        facts[key, default: [:]][ObjectIdentifier(type(of: value))] = Fact(value: value, fetchedAt: now, unchanging: unchanging)
         trimLocked()
         lock.unlock()
     }
@@ -291,16 +300,19 @@ final class MetadataCache: @unchecked Sendable {
     func forget(_ key: NodeKey) {
         lock.lock()
         dropSubtree(key)
+        dropFactsAbove(key)
         listings[key.parent] = nil
         lock.unlock()
         guard let source = key.source, let store else { return }
         do { try store.removeNode(source: source, path: key.path.string) } catch { onStoreError(error) }
     }
 
-    /// Forgets everything cached for a subtree (memory and disk), so the next access asks the server.
+    /// Forgets everything cached for a subtree (memory and disk), and the facts of the directories above it, so the
+    /// next access asks the server (`user.sciencefs.refresh`).
     func invalidate(_ key: NodeKey) {
         lock.lock()
         dropSubtree(key)
+        dropFactsAbove(key)
         lock.unlock()
         guard let source = key.source, let store else { return }
         do { try store.invalidate(source: source, path: key.path.string) } catch { onStoreError(error) }
@@ -311,6 +323,18 @@ final class MetadataCache: @unchecked Sendable {
         listings = listings.filter { !$0.key.isWithin(key) }
         negatives = negatives.filter { !$0.key.isWithin(key) }
         facts = facts.filter { !$0.key.isWithin(key) }
+    }
+
+    /// Facts of every directory above `key`, up to its source's root. A directory's facts may describe what is
+    /// inside it (a dataset's children, a batch's file tree, a source's batch list), so a refresh reaches them. (A
+    /// change made through the mount leaves them to the backend that made it, which knows what it changed: a JDMA
+    /// unlink inside a batch changes nothing the batch's tree says.)
+    private func dropFactsAbove(_ key: NodeKey) {
+        var above = key
+        while !above.isMountRoot, !above.path.isRoot {
+            above = above.parent
+            facts[above] = nil
+        }
     }
 
 

@@ -68,7 +68,8 @@ extension VFS {
         uploads.waitUntilIdle(deadline: Date().addingTimeInterval(timeout))
     }
 
-    /// Drops cached metadata and data for a subtree (`user.sciencefs.refresh`).
+    /// Drops cached metadata and data for a subtree (`user.sciencefs.refresh`), and has the kernel forget the
+    /// attributes it keeps for the subtree's inodes (for up to `attr_timeout`), so the next `stat` asks again.
     public func refresh(_ ino: UInt64) throws {
         let key = try key(for: ino)
         metadata.invalidate(key)
@@ -76,6 +77,18 @@ extension VFS {
         if key.isMountRoot {
             for name in sourceNames { metadata.invalidate(NodeKey(source: name, path: .root)) }
         }
+        lock.lock()
+        let held = inodes.subtree(of: ino)
+        let invalidate = kernelAttributeInvalidation
+        lock.unlock()
+        invalidate?(held)
+    }
+
+    /// Called by the FUSE adapter once its session exists: how to make the kernel forget inodes' attributes.
+    public func setKernelAttributeInvalidation(_ invalidate: @escaping @Sendable ([UInt64]) -> Void) {
+        lock.lock()
+        kernelAttributeInvalidation = invalidate
+        lock.unlock()
     }
 
 }

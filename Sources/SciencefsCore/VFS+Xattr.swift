@@ -77,10 +77,11 @@ extension VFS {
         let ttl = backend.cachePolicy(for: key.path).attributeTTL
         if let cached = metadata.fact(BackendXattrs.self, of: key, ttl: ttl, now: now) { return cached.values }
         let values: [String: String]
-        do { values = try backend.extendedAttributes(of: key.path, attributes: attrs) } catch {
+        let (answer, asOf) = AnswerTime.measure(asked: now) { try backend.extendedAttributes(of: key.path, attributes: attrs) }
+        do { values = try answer.get() } catch {
             throw logged(error, "xattrs", key)
         }
-        metadata.save(fact: BackendXattrs(values: values), of: key, now: now)
+        metadata.save(fact: BackendXattrs(values: values), of: key, now: asOf)
         return values
     }
 }

@@ -59,6 +59,8 @@ public final class VFS: @unchecked Sendable {
     /// Every server-side job (FTS3 copies, backends' imports and tape requests) and their journal; nil without a
     /// store (then backends get no `ServerJobs`).
     public let transfers: TransferTracker?
+    /// How the FUSE adapter makes the kernel forget the attributes it keeps for some inodes; guarded by `lock`.
+    var kernelAttributeInvalidation: (@Sendable ([UInt64]) -> Void)?
 
     public init(backends: [Backend], store: MetadataStore?, dataCache: DataCache?, stagingDirectory: URL,
                 options: VFSOptions = VFSOptions(), clock: Clock = SystemClock(), transfers: TransferTracker? = nil,
@@ -227,13 +229,15 @@ public final class VFS: @unchecked Sendable {
                                    now: now) {
             throw FSError.notFound
         }
+        // Kept from when the answer was true: earlier than `now` if the backend built it from facts (AnswerTime).
+        let (answer, asOf) = AnswerTime.measure(asked: now) { try backend.stat(key.path) }
         do {
-            let attrs = try backend.stat(key.path)
-            metadata.save(attributes: attrs, for: key, now: now)
+            let attrs = try answer.get()
+            metadata.save(attributes: attrs, for: key, now: asOf)
             overlays.observe(key, server: attrs)
             return attrs
         } catch FSError.notFound {
-            metadata.saveMissing(key, now: now)
+            metadata.saveMissing(key, now: asOf)
             throw FSError.notFound
         } catch {
             throw logged(error, "stat", key)
@@ -256,13 +260,14 @@ public final class VFS: @unchecked Sendable {
         if !fresh, let cached = metadata.listing(key, ttl: backend.cachePolicy(for: key.path).listingTTL, now: now) {
             entries = cached
         } else {
+            let (answer, asOf) = AnswerTime.measure(asked: now) { try backend.list(key.path) }
             do {
-                entries = try backend.list(key.path)
+                entries = try answer.get()
             } catch {
                 throw logged(error, "list", key)
             }
             entries = withoutUnusableNames(entries, in: key)
-            metadata.save(listing: entries, of: key, now: now)
+            metadata.save(listing: entries, of: key, now: asOf)
             for entry in entries { overlays.observe(key.child(entry.name), server: entry.attributes) }
         }
         lock.lock()

@@ -15,11 +15,31 @@ final class FuseFilesystem: @unchecked Sendable {
     /// Bytes of kernel readahead to ask for in the FUSE handshake; set (before requests are served) only when
     /// `KernelReadahead` could raise the mount's setting, else the kernel's offer stands.
     var kernelReadahead: UInt32 = 0
+    private let sessionLock = NSLock()
+    /// The libfuse session while it serves requests; guarded by `sessionLock`.
+    private var session: OpaquePointer?
 
     init(vfs: VFS, timeouts: FuseTimeouts, logger: Logger) {
         self.vfs = vfs
         self.timeouts = timeouts
         self.logger = logger
+    }
+
+    /// Set when the session is created and cleared before it is destroyed.
+    func serve(_ session: OpaquePointer?) {
+        sessionLock.lock()
+        self.session = session
+        sessionLock.unlock()
+    }
+
+    /// Makes the kernel forget the attributes it keeps for `inodes` (only attributes: an offset of -1 leaves the
+    /// page cache alone), after `user.sciencefs.refresh`. Safe inside a request's handler: the kernel takes no
+    /// inode lock for it. An inode the kernel no longer holds is skipped (ENOENT).
+    func invalidateAttributes(_ inodes: [UInt64]) {
+        sessionLock.lock()
+        defer { sessionLock.unlock() }
+        guard let session else { return }
+        for ino in inodes { _ = fuse_lowlevel_notify_inval_inode(session, fuse_ino_t(ino), -1, 0) }
     }
 
     static func from(_ req: fuse_req_t?) -> FuseFilesystem {

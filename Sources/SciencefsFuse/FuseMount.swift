@@ -66,6 +66,9 @@ public final class FuseMount {
         }
         guard let session else { throw FuseMountError.sessionCreationFailed }
         defer { fuse_session_destroy(session) }
+        filesystem.serve(session)
+        defer { filesystem.serve(nil) }
+        filesystem.vfs.setKernelAttributeInvalidation { [filesystem] in filesystem.invalidateAttributes($0) }
         takeSignals()
         guard fuse_set_signal_handlers(session) == 0 else { throw FuseMountError.signalHandlersFailed }
         defer { fuse_remove_signal_handlers(session) }

@@ -22,8 +22,7 @@ final class JDMAConformanceFixture: ConformanceFixture {
     let capabilities = BackendCapabilities(
         listingPageSize: nil, upload: .supported, replace: .supported, mkdir: .supported, rmdir: .supported,
         unlink: .supported, rename: .supported, expiringTokens: false,
-        refreshGap: "JDMA's batch list is kept in the backend's own TimedCache for the listing TTL, which "
-            + "user.sciencefs.refresh does not reach (issue 14, item 2)")
+        refreshGap: nil)
     let maxRetries = 2
     let directory: URL
     let staging: URL

@@ -92,9 +92,11 @@ final class HostileNameTests: XCTestCase {
             XCTAssertNotEqual(ls.status, 0, "\(name.label): \(ls.text)")
             XCTAssertTrue(ls.stderr.contains("Input/output error"), "\(name.label): \(ls.stderr)")
             let added = String(fixture.log.dropFirst(before))
+            // The refresh made the kernel forget the directory's attributes, so `ls` may stat it first; Agave
+            // answers that stat from the same listing request.
             let errors = added.split(separator: "\n").filter { $0.contains(" error ") }
             XCTAssertFalse(errors.isEmpty, "\(name.label): the EIO is explained in the log: \(added)")
-            XCTAssertTrue(errors.allSatisfy { $0.contains("errno=EIO") && $0.contains("Agave list") }, "\(name.label): \(added)")
+            XCTAssertTrue(errors.allSatisfy { $0.contains("errno=EIO") && ($0.contains("Agave list") || $0.contains("Agave stat")) }, "\(name.label): \(added)")
             fixture.emulator.faults.removeAll()
             XCTAssertTrue(fixture.isMounted)
         }

@@ -21,9 +21,11 @@ final class MountFixture {
     static let otherSystem = "scratch.test"
 
     /// `extraConfig` is appended to the config file (more `[sources.NAME]` tables); `agaveSettings` and
-    /// `rucioSettings` are extra lines inside those sources' tables (e.g. `timeout = 2`).
+    /// `rucioSettings` are extra lines inside those sources' tables (e.g. `timeout = 2`); `mountSettings` are
+    /// top-level lines (e.g. `attr_timeout = 0`).
     init(maxPageLimit: Int = 100, tokenLifetime: TimeInterval = 14_400, listingTTL: Double = 60,
-         withRucio: Bool = false, extraConfig: String = "", agaveSettings: String = "", rucioSettings: String = "") throws {
+         withRucio: Bool = false, extraConfig: String = "", agaveSettings: String = "", rucioSettings: String = "",
+         mountSettings: String = "") throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-mount-\(UUID().uuidString)")
         mountpoint = root.appendingPathComponent("mnt")
         cacheRoot = root.appendingPathComponent("cache")
@@ -64,6 +66,7 @@ final class MountFixture {
         let config = """
             cache_dir = "\(cacheRoot.path)"
             data_cache_size_mb = 512
+            \(mountSettings)
 
             [sources.agave]
             type = "agave"
