@@ -16,9 +16,9 @@ public final class AgaveEmulator: @unchecked Sendable {
     public var requestLog: RequestLog { state.requestLog }
     public var faults: FaultInjector { state.faults }
     /// Imports are staged after the reply; a test can make them fail (`STAGING_FAILED`).
-    public var imports: ImportStaging { state.imports }
+    public var imports: StagingQueue { state.imports }
     /// Uploads too: staged after the 202 reply; a test can make them fail (`STAGING_FAILED`).
-    public var uploads: UploadStaging { state.uploads }
+    public var uploads: StagingQueue { state.uploads }
 
     let state: EmulatorState
     private let server: LoopbackServer<AgaveResponder>

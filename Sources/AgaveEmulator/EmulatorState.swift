@@ -17,8 +17,8 @@ final class EmulatorState: @unchecked Sendable {
     let faults = FaultInjector()
     /// Staging events of every file (imports and uploads record them; the history endpoint serves them).
     let history = FileHistoryLog()
-    let imports: ImportStaging
-    let uploads: UploadStaging
+    let imports: StagingQueue
+    let uploads: StagingQueue
     let listingCache = DirectoryListingCache()
     /// Jobs and their outputs, under `<state>/jobs`.
     let jobs: JobStore
@@ -37,8 +37,8 @@ final class EmulatorState: @unchecked Sendable {
         try fm.createDirectory(at: incomingDirectory, withIntermediateDirectories: true)
         registry = try SystemRegistry(stateDirectory: stateDirectory)
         jobs = try JobStore(stateDirectory: stateDirectory)
-        imports = ImportStaging(history: history, delay: configuration.stagingDelay)
-        uploads = UploadStaging(history: history, delay: configuration.stagingDelay)
+        imports = StagingQueue(label: "agave-emulator.import-staging", history: history, delay: configuration.stagingDelay)
+        uploads = StagingQueue(label: "agave-emulator.upload-staging", history: history, delay: configuration.stagingDelay)
     }
 
     /// `http://127.0.0.1:<port>` once the server listens; used in `_links`.

@@ -8,8 +8,8 @@ import Glibc
 /// `POST /files/v2/media/system/{id}/{dir}` (docs/protocols/agave.md §4.4, §4.5): a multipart upload (`fileToUpload`,
 /// optional `fileName`) or an import from `urlToIngest`.
 ///
-/// Both are staged asynchronously, as Agave does: the reply (202, `STAGING_QUEUED`) comes first; `UploadStaging`
-/// and `ImportStaging` put the bytes in place afterwards and record the progress in the file's history.
+/// Both are staged asynchronously, as Agave does: the reply (202, `STAGING_QUEUED`) comes first; `StagingQueue`
+/// (`queueUpload`, `queueImport`) puts the bytes in place afterwards and records the progress in the file's history.
 struct UploadEndpoint {
     let state: EmulatorState
 
@@ -39,7 +39,7 @@ struct UploadEndpoint {
                 throw AgaveError.badRequest("A directory named \(target.name) already exists at \(target.parent.agavePath)")
             }
             // Staged later, as the real service does: the reply says only that the upload is queued (§4.4).
-            state.uploads.queue(cached: staged.path, to: target.fileSystemPath,
+            state.uploads.queueUpload(cached: staged.path, to: target.fileSystemPath,
                                 agaveTarget: "agave://\(target.systemId)\(target.agavePath)")
             upload = nil // the staging queue owns the bytes now
             let result = state.objects.logicalFile(target, owner: owner, source: "http://127.0.0.1/\(FormEncoding.encodePathSegment(staged.clientFilename ?? name))",
@@ -122,7 +122,7 @@ struct UploadEndpoint {
         let existing = FileStat(path: target.fileSystemPath)
         // Staged later, as the real service does: the reply says only that the import is queued.
         let temporary = state.incomingDirectory.appendingPathComponent("import-" + UUID().uuidString).path
-        state.imports.queue(from: source.fileSystemPath, to: target.fileSystemPath, temporary: temporary)
+        state.imports.queueImport(from: source.fileSystemPath, to: target.fileSystemPath, temporary: temporary)
         let result = state.objects.logicalFile(target, owner: owner, source: url, status: "STAGING_QUEUED",
                                                stat: existing)
         return Replies.success(result, status: 202, options: options, version: state.configuration.apiVersion)

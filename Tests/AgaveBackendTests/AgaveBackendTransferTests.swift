@@ -104,7 +104,7 @@ final class AgaveBackendTransferTests: XCTestCase {
         try fixture.putFile("in/doomed.bin", Data("the previous version\n".utf8))
         let local = fixture.directory.appendingPathComponent("doomed-source")
         try EmulatorFixture.pattern(10_000).write(to: local)
-        fixture.emulator.uploads.failUploads(whosePathContains: "doomed")
+        fixture.emulator.uploads.failStaging(whosePathContains: "doomed")
 
         XCTAssertThrowsError(try fixture.backend().upload(from: local, to: EmulatorFixture.path("in/doomed.bin"))) { error in
             guard case .io(let reason)? = error as? FSError else { return XCTFail("expected FSError.io, got \(error)") }

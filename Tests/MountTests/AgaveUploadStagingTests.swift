@@ -42,7 +42,7 @@ final class AgaveUploadStagingTests: XCTestCase {
         try FileManager.default.createDirectory(at: fixture.serverFile("inbox"), withIntermediateDirectories: true)
         let local = fixture.root.appendingPathComponent("results.csv")
         try Data("precious,results\n5,6\n".utf8).write(to: local)
-        fixture.emulator.uploads.failUploads(whosePathContains: "inbox/results")
+        fixture.emulator.uploads.failStaging(whosePathContains: "inbox/results")
         try fixture.mount()
 
         let cp = fixture.run("cp", [local.path, fixture.path("inbox/")], timeout: 60)

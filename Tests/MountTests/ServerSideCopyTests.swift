@@ -78,7 +78,7 @@ final class ServerSideCopyTests: XCTestCase {
     func testAFailedImportFailsCpPromptlyWithTheReason() throws {
         try DeterministicData.writeFile(at: fixture.serverFile("doomed.bin"), size: 1 << 20, seed: 6)
         try FileManager.default.createDirectory(at: fixture.serverFile("in", system: MountFixture.otherSystem), withIntermediateDirectories: true)
-        fixture.emulator.imports.failImports(whosePathContains: "doomed")
+        fixture.emulator.imports.failStaging(whosePathContains: "doomed")
         try fixture.mount()
         let cp = fixture.run("cp", [fixture.path("doomed.bin"), fixture.path("in/doomed.bin", system: MountFixture.otherSystem)],
                              timeout: 60)
