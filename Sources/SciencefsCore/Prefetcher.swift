@@ -1,9 +1,12 @@
 import Foundation
 import SciencefsStore
 
-/// Background readahead for one open file with a data-cache object. While reads are sequential it keeps several
-/// ranged fetches in flight ahead of the reader, each writing into the cache as its bytes arrive, so the network
-/// never idles while the kernel is being answered and a read waits only for the bytes it needs.
+/// Background readahead for one version of a file with a data-cache object, shared by every handle reading it
+/// (`SharedPrefetchers`): while reads are sequential it keeps several ranged fetches in flight ahead of the
+/// readers, each writing into the cache as its bytes arrive, so the network never idles while the kernel is being
+/// answered and a read waits only for the bytes it needs. A reader's own fetch of bytes nobody is bringing is
+/// claimed here too (`claim`), so concurrent readers of one file (a notebook's data-loader workers) fetch each byte
+/// once: whoever comes second waits for the bytes instead of asking for them again.
 ///
 /// Errors are not reported from here: a range whose fetch failed is simply not cached, and the reader's own
 /// synchronous fetch of it reports (and logs) the error as before.
@@ -73,6 +76,24 @@ final class Prefetcher: @unchecked Sendable {
         scheduledUntil = max(scheduledUntil, start)
     }
 
+    /// A reader is about to fetch `range` itself: true (and the range counts as in flight until `unclaim`) unless
+    /// a fetch already covers its first byte, in which case the reader waits for that one (`waitForBytes`).
+    func claim(_ range: Range<UInt64>) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if inFlight.contains(where: { $0.contains(range.lowerBound) }) { return false }
+        inFlight.append(range)
+        return true
+    }
+
+    /// The reader's own fetch of `range` ended (its bytes are cached, or it failed): wakes whoever waits for them.
+    func unclaim(_ range: Range<UInt64>) {
+        condition.lock()
+        if let index = inFlight.firstIndex(of: range) { inFlight.remove(at: index) }
+        condition.broadcast()
+        condition.unlock()
+    }
+
     /// A seek: readahead restarts from wherever the reader goes next.
     func reset() {
         condition.lock()
@@ -80,7 +101,7 @@ final class Prefetcher: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The handle closed: fetches in flight stop at their next chunk.
+    /// The last handle on the file closed: fetches in flight stop at their next chunk.
     func stop() {
         condition.lock()
         stopped = true

@@ -122,7 +122,17 @@ extension VFS {
             let wanted = file.prefetcher != nil && file.readahead.isSequential
                 ? end - position : file.readahead.nextFetchSize(atLeast: end - position)
             let length = min(wanted, size - position)
-            let fetched = try fetch(file, from: position, length: length, copyingInto: target)
+            // Another reader of the file may be fetching these bytes right now: wait for them instead.
+            let claimed = position..<(position + length)
+            if let prefetcher = file.prefetcher, file.cacheObject != nil, !prefetcher.claim(claimed) {
+                _ = prefetcher.waitForBytes(at: position)
+                continue
+            }
+            let fetched: UInt64
+            do {
+                defer { file.prefetcher?.unclaim(claimed) }
+                fetched = try fetch(file, from: position, length: length, copyingInto: target)
+            }
             guard fetched > 0 else { break }
             position += UInt64(min(fetched, UInt64(target.count)))
         }
@@ -234,7 +244,7 @@ extension VFS {
         let file = handles.remove(fh)
         lock.unlock()
         serverCopies.finish(target: fh)
-        file?.prefetcher?.stop()
+        if let prefetcher = file?.prefetcher { prefetchers.release(prefetcher) }
         if let file, file.staged == nil {
             lock.lock()
             let copy = file.localCopy
@@ -417,12 +427,16 @@ extension VFS {
         return handles.add(file)
     }
 
-    /// Background readahead needs somewhere to put the bytes: only handles with a cache object get one.
+    /// Background readahead needs somewhere to put the bytes: only handles with a cache object get one. Every handle
+    /// on one version of the file shares it (`SharedPrefetchers`); `release` gives it back.
     private func prefetcher(for key: NodeKey, attributes: RemoteAttributes, object: CachedObject?) -> Prefetcher? {
         guard let object, options.prefetchDepth > 0, let backend = try? backend(for: key) else { return nil }
         let path = key.path
-        return Prefetcher(object: object, size: attributes.size, depth: options.prefetchDepth) { start, length, sink in
-            _ = try backend.read(path, offset: start, length: length, sink: sink)
+        let shared = "\(key.source ?? "")\u{0}\(path.string)\u{0}\(Self.version(of: attributes))"
+        return prefetchers.acquire(shared) {
+            Prefetcher(object: object, size: attributes.size, depth: options.prefetchDepth) { start, length, sink in
+                _ = try backend.read(path, offset: start, length: length, sink: sink)
+            }
         }
     }
 

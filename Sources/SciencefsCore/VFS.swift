@@ -18,9 +18,9 @@ import SciencefsStore
 /// 4. `StagedFile.lock`: the staged file's size, times and flags; taken under `VFS.lock` or `uploadLock`.
 /// 5. `Prefetcher.condition`: taken under `readLock`; under it only `DataCache.lock` (via `CachedObject`).
 /// 6. Leaves, under which no other lock is taken: `MetadataCache.lock`, `AttributeOverlays.lock`,
-///    `VerificationLedger.lock`, `UploadCoordinator.condition`, `ServerCopyProgress`'s mutex, and `DataCache.lock`
-///    (which holds the SQLite writer while it records cache extents, and unlinks evicted files). `MetadataStore`
-///    is GRDB's own serial writer, innermost of all.
+///    `VerificationLedger.lock`, `UploadCoordinator.condition`, `ServerCopyProgress`'s and `SharedPrefetchers`'
+///    mutexes, and `DataCache.lock` (which holds the SQLite writer while it records cache extents, and unlinks
+///    evicted files). `MetadataStore` is GRDB's own serial writer, innermost of all.
 ///
 /// Rules that hold:
 /// - Under `VFS.lock` and `StagedFile.lock` only in-memory work happens: no backend call, no SQLite (`store`,
@@ -54,6 +54,8 @@ public final class VFS: @unchecked Sendable {
     var orphans: [UInt64: StagedFile] = [:]
     let uploads = UploadCoordinator()
     let serverCopies = ServerCopyProgress()
+    /// Readahead, one per file version, shared by the handles reading it.
+    let prefetchers = SharedPrefetchers()
     /// Which file versions passed or failed checksum verification, for every handle.
     let verification = VerificationLedger()
     /// Every server-side job (FTS3 copies, backends' imports and tape requests) and their journal; nil without a
