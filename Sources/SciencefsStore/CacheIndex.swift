@@ -34,30 +34,39 @@ struct CacheIndex: Sendable {
         }
     }
 
-    /// Inserts a new object row and returns its id (which also names its sparse file).
-    func insertObject(source: String, path: String, version: String, lastUsed: Double) throws -> Int64 {
-        try database.write { db in
-            try db.execute(sql: "INSERT INTO cache_objects (source, path, version, lastUsed) VALUES (?, ?, ?, ?)",
-                           arguments: [source, path, version, lastUsed])
-            return db.lastInsertedRowID
+    /// The largest object id ever given out (AUTOINCREMENT's counter), so ids named in memory before their row is
+    /// written never repeat one a deleted object had (its sparse file may still be on its way out).
+    func largestID() throws -> Int64 {
+        try database.read { db in
+            let counter = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'cache_objects'") ?? 0
+            let largest = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM cache_objects") ?? 0
+            return max(counter, largest)
         }
     }
 
-    func touch(id: Int64, lastUsed: Double) throws {
-        try database.write { db in
-            try db.execute(sql: "UPDATE cache_objects SET lastUsed = ? WHERE id = ?", arguments: [lastUsed, id])
-        }
+    /// One object's row as a flush writes it.
+    struct ObjectState {
+        var id: Int64
+        var source: String
+        var path: String
+        var version: String
+        var lastUsed: Double
+        var extents: [ExtentSet.Extent]
     }
 
-    /// Replaces the stored extents (and last-use time) of each given object.
-    func saveExtents(_ objects: [(id: Int64, lastUsed: Double, extents: [ExtentSet.Extent])]) throws {
+    /// Writes each object's row (inserting it the first time: a new object gets its row only here, off the open
+    /// path) and replaces its stored extents.
+    func save(_ objects: [ObjectState]) throws {
         if objects.isEmpty { return }
         try database.write { db in
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO cache_objects (id, source, path, version, lastUsed) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET path = excluded.path, lastUsed = excluded.lastUsed
+                """)
             let insert = try db.cachedStatement(
                 sql: #"INSERT INTO cache_extents (objectId, start, "end") VALUES (?, ?, ?)"#)
             for object in objects {
-                try db.execute(sql: "UPDATE cache_objects SET lastUsed = ? WHERE id = ?",
-                               arguments: [object.lastUsed, object.id])
+                try upsert.execute(arguments: [object.id, object.source, object.path, object.version, object.lastUsed])
                 try db.execute(sql: "DELETE FROM cache_extents WHERE objectId = ?", arguments: [object.id])
                 for extent in object.extents {
                     try insert.execute(arguments: [object.id, Int64(extent.start), Int64(extent.end)])

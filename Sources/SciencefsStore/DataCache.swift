@@ -4,9 +4,10 @@ import Foundation
 /// and surviving restarts.
 ///
 /// Each object — one (source, path) at one `version` the caller derives (e.g. "size-mtime") — is one sparse file in
-/// `directory`, named by its id. Which ranges are present is kept as merged extents in memory and written through
-/// to the store's SQLite database in batches (every few MiB, every couple of seconds, when a handle closes, and on
-/// `flush()`). Bytes are always written before their extent is recorded, so a crash can forget cached bytes but
+/// `directory`, named by its id (given out in memory: the object's row is written with its first extents, so
+/// opening a file writes nothing to SQLite). Which ranges are present is kept as merged extents in memory and
+/// written through to the store's SQLite database in batches (every few MiB, every couple of seconds, when a
+/// handle closes, and on `flush()`). Bytes are always written before their extent is recorded, so a crash can forget cached bytes but
 /// never claim bytes that were not written.
 ///
 /// Thread-safety: all methods may be called from any thread. `@unchecked Sendable` because `lock` guards every
@@ -32,6 +33,8 @@ public final class DataCache: @unchecked Sendable {
     private var lastStamp: Double = 0
     private var bytesSinceFlush: UInt64 = 0
     private var lastFlush: Double = 0
+    /// The largest object id given out; the next new object takes the one after (its row is written later).
+    private var lastID: Int64 = 0
 
     /// Extents are written to SQLite once this many new bytes are cached...
     static let flushBytes: UInt64 = 8 << 20
@@ -68,14 +71,16 @@ public final class DataCache: @unchecked Sendable {
         defer { lock.unlock() }
         let stamp = nextStamp()
         let entry: CacheEntry
+        // No SQLite write here: opening a file must not wait for the index. A new object's row and a known one's
+        // use time are written by the next flush (a few MiB cached, a couple of seconds, or the handle's close).
         if let existing = entries[key], existing.version == version {
             existing.lastUsed = stamp
-            try index.touch(id: existing.id, lastUsed: stamp)
+            markDirty(existing)
             entry = existing
         } else {
             if let stale = entries[key] { try discard([stale]) }
-            let id = try index.insertObject(source: source, path: path, version: version, lastUsed: stamp)
-            entry = CacheEntry(id: id, key: key, version: version, extents: ExtentSet(), lastUsed: stamp)
+            lastID += 1
+            entry = CacheEntry(id: lastID, key: key, version: version, extents: ExtentSet(), lastUsed: stamp)
             entries[key] = entry
         }
         let fd = try Self.openFile(fileURL(entry))
@@ -201,7 +206,7 @@ public final class DataCache: @unchecked Sendable {
         defer { lock.unlock() }
         guard entry.dirty, !entry.discarded else { return }
         // On failure the entry stays dirty and is retried by the next flush.
-        if (try? index.saveExtents([(entry.id, entry.lastUsed, entry.extents.extents)])) != nil {
+        if (try? index.save([state(of: entry)])) != nil {
             entry.dirty = false
             dirtyEntries.removeValue(forKey: entry.id)
         }
@@ -215,6 +220,7 @@ public final class DataCache: @unchecked Sendable {
 
     private func load() throws {
         let stored = try index.loadAll()
+        lastID = try index.largestID()
         var known = Set<String>()
         var missing: [Int64] = []
         for object in stored {
@@ -284,9 +290,13 @@ public final class DataCache: @unchecked Sendable {
         dirtyEntries[entry.id] = entry
     }
 
+    private func state(of entry: CacheEntry) -> CacheIndex.ObjectState {
+        CacheIndex.ObjectState(id: entry.id, source: entry.key.source, path: entry.key.path, version: entry.version,
+                               lastUsed: entry.lastUsed, extents: entry.extents.extents)
+    }
+
     private func flushLocked() throws {
-        let batch = dirtyEntries.values.map { (id: $0.id, lastUsed: $0.lastUsed, extents: $0.extents.extents) }
-        try index.saveExtents(batch)
+        try index.save(dirtyEntries.values.map(state(of:)))
         for entry in dirtyEntries.values { entry.dirty = false }
         dirtyEntries.removeAll()
         bytesSinceFlush = 0

@@ -75,6 +75,30 @@ final class DataCacheTests: XCTestCase {
         XCTAssertEqual(try Self.read(object, at: 8192, count: 4096), data)
     }
 
+    /// Opening a cold file must not wait for SQLite: the object's row is written with its first extents. An object
+    /// opened and never written leaves nothing behind, and ids stay unique across a restart.
+    func testOpeningWritesNothingToSQLiteUntilBytesAreCached() throws {
+        let store = try MetadataStore(directory: root)
+        let rows = { try store.database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM cache_objects") ?? -1 } }
+        var firstID: Int64 = 0
+        do {
+            let cache = try DataCache(store: store, capacityBytes: 1 << 30)
+            let unread = try cache.object(source: "s", path: "/opened-only", version: "1-1")
+            let object = try cache.object(source: "s", path: "/read", version: "1-1")
+            XCTAssertEqual(try rows(), 0, "open wrote no row")
+            try Self.write(object, at: 0, Self.bytes(4096))
+            try cache.flush()
+            XCTAssertEqual(try rows(), 1, "the written object has its row; the one only opened has none")
+            firstID = object.entry.id
+            _ = unread
+        }
+        let cache = try DataCache(store: store, capacityBytes: 1 << 30)
+        XCTAssertEqual(cache.usage.bytes, 4096)
+        let later = try cache.object(source: "s", path: "/another", version: "1-1")
+        XCTAssertGreaterThan(later.entry.id, firstID, "a written object's id is not given out again after a restart")
+        XCTAssertEqual(try cache.object(source: "s", path: "/read", version: "1-1").cachedLength(at: 0, max: .max), 4096)
+    }
+
     func testExtentsWrittenBeforeAnExplicitFlushSurviveWhileHandlesStayOpen() throws {
         let cache = try openCache()
         let object = try cache.object(source: "s", path: "/f", version: "v")
