@@ -251,17 +251,14 @@ final class DataCacheTests: XCTestCase {
         XCTAssertEqual(cache.usage.bytes, 0)
     }
 
-    func testSequentialFillStaysOneExtentAndIsFast() throws {
+    func testSequentialFillStaysOneExtent() throws {
         let cache = try openCache()
         let object = try cache.object(source: "s", path: "/large", version: "v")
         let chunk = Self.bytes(1 << 20)
-        let start = Date()
         for i in 0..<64 { try Self.write(object, at: UInt64(i) << 20, chunk) }
-        let elapsed = Date().timeIntervalSince(start)
         XCTAssertEqual(object.entry.extents.extents.count, 1)
         XCTAssertTrue(object.isComplete(size: 64 << 20))
         XCTAssertEqual(cache.usage.bytes, 64 << 20)
-        XCTAssertLessThan(elapsed, 5, "64 MiB fill took \(elapsed) s")
         XCTAssertEqual(try Self.read(object, at: 63 << 20, count: 1 << 20), chunk)
     }
 

@@ -103,7 +103,9 @@ final class MetadataStoreTests: XCTestCase {
         XCTAssertEqual(listing.fetchedAt, 5)
     }
 
-    func testTenThousandEntryListingRoundTripsQuickly() throws {
+    /// A 10,000-entry listing round-trips whole, and saving it again (a refresh) replaces it rather than adding to it.
+    /// How fast this is belongs to the benchmark (`ls -l` rows), not here.
+    func testTenThousandEntryListingRoundTripsAndIsReplacedWhole() throws {
         let store = try MetadataStore(directory: try makeTemporaryDirectory(self))
         let entries = (0..<10_000).map { i in
             NodeRecord(source: "s", path: "/big/file-\(String(format: "%05d", i)).dat", isDirectory: false,
@@ -111,23 +113,13 @@ final class MetadataStoreTests: XCTestCase {
                        xattrs: i % 2 == 0 ? ["user.rucio.adler32": "\(i)", "user.rucio.scope": "user.alice"] : [:],
                        fetchedAt: 99)
         }
-        let saveStart = Date()
         try store.saveListing(source: "s", directory: "/big", entries: entries, fetchedAt: 99)
-        let saveTime = Date().timeIntervalSince(saveStart)
+        XCTAssertEqual(try XCTUnwrap(try store.listing(source: "s", directory: "/big")).entries, entries)
 
-        let readStart = Date()
-        let listing = try XCTUnwrap(try store.listing(source: "s", directory: "/big"))
-        let readTime = Date().timeIntervalSince(readStart)
-
-        XCTAssertEqual(listing.entries, entries)
-        XCTAssertLessThan(saveTime, 1.0, "saving 10,000 entries took \(saveTime) s")
-        XCTAssertLessThan(readTime, 0.5, "reading 10,000 entries took \(readTime) s")
-
-        // Replacing it again (the refresh case) is just as cheap.
-        let resaveStart = Date()
-        try store.saveListing(source: "s", directory: "/big", entries: entries, fetchedAt: 100)
-        XCTAssertLessThan(Date().timeIntervalSince(resaveStart), 1.0)
-        print("10k listing: save \(saveTime) s, read \(readTime) s")
+        let fewer = Array(entries.prefix(5_000))
+        try store.saveListing(source: "s", directory: "/big", entries: fewer, fetchedAt: 100)
+        XCTAssertEqual(try XCTUnwrap(try store.listing(source: "s", directory: "/big")).entries, fewer,
+                       "the refreshed listing replaced the old one")
     }
 
     func testRemoveNodeDropsSubtreeAndMarksParentListingStale() throws {
