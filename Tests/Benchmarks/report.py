@@ -55,7 +55,7 @@ def build(results, namespace_nodes):
     par = results.get("parallel")
     if par:
         row = _ratio_row("8 parallel readers of 8 different 256 MiB files", par, "ours", "curl_cat", "MB/s", n0, "≥",
-                         0.9, base_note=" (8 parallel `curl | cat`)")
+                         0.9, base_note=" (8 parallel curl piped to cat)")
         row.ceilings = _ceilings(par, "ours", [("curl", "8 curl -o /dev/null")])
         rows.append(row)
     if results.get("shared") and seq:
@@ -92,7 +92,7 @@ READAHEAD_BUDGET_MIB = 256
 
 def _sequential_rows(rows, seq, n0):
     row = _ratio_row("sequential read of a 1 GiB file, cold cache", seq, "cold", "curl_cat", "MB/s", n0, "≥", 0.9,
-                     base_note=" (`curl | cat`)")
+                     base_note=" (curl piped to cat)")
     row.ceilings = _ceilings(seq, "cold", [("curl", "curl -o /dev/null"), ("ceiling", "FUSE ceiling")])
     rows.append(row)
     warm_requests = max(r["warm_requests"] for r in seq)
