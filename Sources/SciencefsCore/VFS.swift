@@ -19,8 +19,9 @@ import SciencefsStore
 /// 5. `Prefetcher.condition`: taken under `readLock`; under it only `DataCache.lock` (via `CachedObject`).
 /// 6. Leaves, under which no other lock is taken: `MetadataCache.lock`, `AttributeOverlays.lock`,
 ///    `VerificationLedger.lock`, `UploadCoordinator.condition`, `ServerCopyProgress`'s and `SharedPrefetchers`'
-///    mutexes, and `DataCache.lock` (which holds the SQLite writer while it records cache extents, and unlinks
-///    evicted files). `MetadataStore` is GRDB's own serial writer, innermost of all.
+///    mutexes, and `DataCache`'s `indexWriter` then `lock` (extent flushes hold only the first while SQLite writes;
+///    removals, renames and evictions write the index and unlink files under the second). `MetadataStore` is
+///    GRDB's own serial writer, innermost of all.
 ///
 /// Rules that hold:
 /// - Under `VFS.lock` and `StagedFile.lock` only in-memory work happens: no backend call, no SQLite (`store`,

@@ -12,10 +12,12 @@ import Foundation
 ///
 /// Thread-safety: all methods may be called from any thread. `@unchecked Sendable` because `lock` guards every
 /// `var` here and every `CacheEntry`'s fields. Reads and writes of cached bytes (`CachedObject`) run outside the
-/// lock; the index's SQLite writes and the unlinking of evicted files run under it, so it is a leaf in the lock
-/// order (see `VFS` in SciencefsCore): only the store's writer is taken under it. Open one `DataCache` per
-/// directory at a time (the mount's): a second instance would not see the first one's unflushed extents and may
-/// evict under it.
+/// lock. The periodic extent flushes write SQLite under `indexWriter` alone, with `lock` held only for their
+/// snapshot, so a flush never holds up the reads and writes of other files; removals, renames and evictions write
+/// the index (and unlink evicted files) under `lock`, taken after `indexWriter` where both are held. Both are
+/// leaves in the lock order (see `VFS` in SciencefsCore): only the store's writer is taken under them. Open one
+/// `DataCache` per directory at a time (the mount's): a second instance would not see the first one's unflushed
+/// extents and may evict under it.
 public final class DataCache: @unchecked Sendable {
     /// The directory holding the sparse files (mode 0700).
     public let directory: URL
@@ -23,6 +25,10 @@ public final class DataCache: @unchecked Sendable {
 
     private let index: CacheIndex
     private let lock = NSLock()
+    /// Serialises every write to the index that changes a row's path or existence (flushes, removals, renames),
+    /// so a flush's snapshot never lands after a later change. Taken before `lock`, never under it; a flush holds
+    /// it, not `lock`, while SQLite writes, so readers and writers of every file go on meanwhile.
+    private let indexWriter = NSLock()
     private var entries: [CacheKey: CacheEntry] = [:]
     private var dirtyEntries: [Int64: CacheEntry] = [:]
     private var usedBytes: UInt64 = 0
@@ -67,6 +73,11 @@ public final class DataCache: @unchecked Sendable {
     /// cached for a different version of the same file are discarded first.
     public func object(source: String, path: String, version: String) throws -> CachedObject {
         let key = CacheKey(source: source, path: path)
+        // Only a new version of a cached file writes the index here (its old object goes); take the writer lock
+        // first for that, as every index change does.
+        let replacing = lock.withLock { entries[key].map { $0.version != version } ?? false }
+        if replacing { indexWriter.lock() }
+        defer { if replacing { indexWriter.unlock() } }
         lock.lock()
         defer { lock.unlock() }
         let stamp = nextStamp()
@@ -89,6 +100,8 @@ public final class DataCache: @unchecked Sendable {
 
     /// Discards the cached bytes of `path` and of any object below it (a deleted file or directory).
     public func remove(source: String, path: String) throws {
+        indexWriter.lock()
+        defer { indexWriter.unlock() }
         lock.lock()
         defer { lock.unlock() }
         try discard(entries.values.filter {
@@ -100,6 +113,8 @@ public final class DataCache: @unchecked Sendable {
     /// The bytes stay where they are: files are named by object id, not by path.
     public func renameObject(source: String, from: String, to: String) throws {
         if from == to { return }
+        indexWriter.lock()
+        defer { indexWriter.unlock() }
         lock.lock()
         defer { lock.unlock() }
         let replaced = entries.values.filter {
@@ -129,9 +144,7 @@ public final class DataCache: @unchecked Sendable {
 
     /// Writes every pending extent change to SQLite now.
     public func flush() throws {
-        lock.lock()
-        defer { lock.unlock() }
-        try flushLocked()
+        try writeOut()
     }
 
     // MARK: - Used by CachedObject
@@ -184,32 +197,27 @@ public final class DataCache: @unchecked Sendable {
     /// Records `[start, end)` as present after its bytes were written, evicts other objects if the cache is now
     /// over its cap, and writes extents out when a batch is due. Returns false if the entry was discarded meanwhile.
     func finishWrite(_ entry: CacheEntry, start: UInt64, end: UInt64) throws -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        entry.pendingWrites -= 1
-        guard !entry.discarded else { return false }
-        let added = entry.extents.insert(start: start, end: end)
-        usedBytes += added
-        bytesSinceFlush += added
-        entry.lastUsed = nextStamp()
-        markDirty(entry)
-        if usedBytes > capacityBytes { try evict(sparing: entry) }
-        if bytesSinceFlush >= Self.flushBytes || entry.lastUsed - lastFlush >= Self.flushInterval {
-            try flushLocked()
+        let due: Bool = try lock.withLock {
+            entry.pendingWrites -= 1
+            guard !entry.discarded else { return false }
+            let added = entry.extents.insert(start: start, end: end)
+            usedBytes += added
+            bytesSinceFlush += added
+            entry.lastUsed = nextStamp()
+            markDirty(entry)
+            if usedBytes > capacityBytes { try evict(sparing: entry) }
+            return bytesSinceFlush >= Self.flushBytes || entry.lastUsed - lastFlush >= Self.flushInterval
         }
+        if lock.withLock({ entry.discarded }) { return false }
+        if due { try writeOut() } // SQLite outside `lock`: other files' reads and writes go on
         return true
     }
 
     /// A handle closed: make its extents durable now rather than at the next batch.
     func handleClosed(_ entry: CacheEntry) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard entry.dirty, !entry.discarded else { return }
-        // On failure the entry stays dirty and is retried by the next flush.
-        if (try? index.save([state(of: entry)])) != nil {
-            entry.dirty = false
-            dirtyEntries.removeValue(forKey: entry.id)
-        }
+        guard lock.withLock({ entry.dirty && !entry.discarded }) else { return }
+        // On failure the entries stay dirty and are retried by the next flush.
+        try? writeOut()
     }
 
     func fileURL(_ entry: CacheEntry) -> URL {
@@ -301,6 +309,25 @@ public final class DataCache: @unchecked Sendable {
         dirtyEntries.removeAll()
         bytesSinceFlush = 0
         lastFlush = Self.now()
+    }
+
+    /// Writes the pending extents out with `lock` held only to take their snapshot: SQLite runs under `indexWriter`
+    /// alone. On failure the snapshot's entries are marked dirty again (unless discarded meanwhile).
+    private func writeOut() throws {
+        indexWriter.lock()
+        defer { indexWriter.unlock() }
+        let (snapshot, entriesWritten) = lock.withLock { () -> ([CacheIndex.ObjectState], [CacheEntry]) in
+            let written = Array(dirtyEntries.values)
+            for entry in written { entry.dirty = false }
+            dirtyEntries.removeAll()
+            bytesSinceFlush = 0
+            lastFlush = Self.now()
+            return (written.map(state(of:)), written)
+        }
+        do { try index.save(snapshot) } catch {
+            lock.withLock { for entry in entriesWritten where !entry.discarded { markDirty(entry) } }
+            throw error
+        }
     }
 
     /// A use stamp later than every earlier one, so LRU order is total even within one clock tick.
