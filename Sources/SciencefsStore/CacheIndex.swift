@@ -44,19 +44,9 @@ struct CacheIndex: Sendable {
         }
     }
 
-    /// One object's row as a flush writes it.
-    struct ObjectState {
-        var id: Int64
-        var source: String
-        var path: String
-        var version: String
-        var lastUsed: Double
-        var extents: [ExtentSet.Extent]
-    }
-
     /// Writes each object's row (inserting it the first time: a new object gets its row only here, off the open
     /// path) and replaces its stored extents.
-    func save(_ objects: [ObjectState]) throws {
+    func save(_ objects: [StoredObject]) throws {
         if objects.isEmpty { return }
         try database.write { db in
             let upsert = try db.cachedStatement(sql: """

@@ -197,20 +197,19 @@ public final class DataCache: @unchecked Sendable {
     /// Records `[start, end)` as present after its bytes were written, evicts other objects if the cache is now
     /// over its cap, and writes extents out when a batch is due. Returns false if the entry was discarded meanwhile.
     func finishWrite(_ entry: CacheEntry, start: UInt64, end: UInt64) throws -> Bool {
-        let due: Bool = try lock.withLock {
+        let (kept, due): (Bool, Bool) = try lock.withLock {
             entry.pendingWrites -= 1
-            guard !entry.discarded else { return false }
+            guard !entry.discarded else { return (false, false) }
             let added = entry.extents.insert(start: start, end: end)
             usedBytes += added
             bytesSinceFlush += added
             entry.lastUsed = nextStamp()
             markDirty(entry)
             if usedBytes > capacityBytes { try evict(sparing: entry) }
-            return bytesSinceFlush >= Self.flushBytes || entry.lastUsed - lastFlush >= Self.flushInterval
+            return (true, bytesSinceFlush >= Self.flushBytes || entry.lastUsed - lastFlush >= Self.flushInterval)
         }
-        if lock.withLock({ entry.discarded }) { return false }
         if due { try writeOut() } // SQLite outside `lock`: other files' reads and writes go on
-        return true
+        return kept
     }
 
     /// A handle closed: make its extents durable now rather than at the next batch.
@@ -298,8 +297,8 @@ public final class DataCache: @unchecked Sendable {
         dirtyEntries[entry.id] = entry
     }
 
-    private func state(of entry: CacheEntry) -> CacheIndex.ObjectState {
-        CacheIndex.ObjectState(id: entry.id, source: entry.key.source, path: entry.key.path, version: entry.version,
+    private func state(of entry: CacheEntry) -> CacheIndex.StoredObject {
+        CacheIndex.StoredObject(id: entry.id, source: entry.key.source, path: entry.key.path, version: entry.version,
                                lastUsed: entry.lastUsed, extents: entry.extents.extents)
     }
 
@@ -316,7 +315,7 @@ public final class DataCache: @unchecked Sendable {
     private func writeOut() throws {
         indexWriter.lock()
         defer { indexWriter.unlock() }
-        let (snapshot, entriesWritten) = lock.withLock { () -> ([CacheIndex.ObjectState], [CacheEntry]) in
+        let (snapshot, entriesWritten) = lock.withLock { () -> ([CacheIndex.StoredObject], [CacheEntry]) in
             let written = Array(dirtyEntries.values)
             for entry in written { entry.dirty = false }
             dirtyEntries.removeAll()

@@ -355,19 +355,7 @@ class BackendConformanceTestCase: XCTestCase {
     private static func cell(_ outcome: Outcome) -> String {
         switch outcome {
         case .supported: return "yes"
-        case .refused(let error): return errnoName(error.errno)
-        }
-    }
-
-    private static func errnoName(_ code: Int32) -> String {
-        switch code {
-        case EACCES: return "EACCES"
-        case EPERM: return "EPERM"
-        case EROFS: return "EROFS"
-        case EOPNOTSUPP: return "EOPNOTSUPP"
-        case EXDEV: return "EXDEV"
-        case EINVAL: return "EINVAL"
-        default: return "errno \(code)"
+        case .refused(let error): return error.errnoName
         }
     }
 

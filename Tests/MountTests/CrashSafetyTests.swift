@@ -227,15 +227,6 @@ final class CrashSafetyTests: XCTestCase {
         return result
     }
 
-    private func waitUntil(seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(200_000)
-        }
-        return condition()
-    }
-
     private static func files(named name: String, under root: URL) -> [URL] {
         guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { return [] }
         return walker.compactMap { $0 as? URL }.filter { $0.lastPathComponent == name }

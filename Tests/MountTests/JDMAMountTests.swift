@@ -82,11 +82,9 @@ final class JDMAMountTests: XCTestCase {
         XCTAssertTrue(fixture.log.contains("expected=sha256:"), "the line names JDMA's SHA-256")
     }
 
-    func testNonBlockingOpenOfATapeFileIsEAGAIN() throws {
-        jdma.setTapeDelay(nil)  // requests move only when the test says so
-        _ = try jdma.addBatch(user: "alice", workspace: "gws", label: "cold", files: ["a.dat": Data("cold bytes\n".utf8)], onTape: true)
-        try fixture.mount()
-        let probe = fixture.run("python3", ["-c", """
+    /// `open(O_RDONLY | O_NONBLOCK)` from Python: prints the errno's name, or "opened".
+    private func nonBlockingOpen(_ file: String) -> MountFixture.Result {
+        fixture.run("python3", ["-c", """
             import errno, os, sys
             try:
                 os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
@@ -94,7 +92,14 @@ final class JDMAMountTests: XCTestCase {
                 print(errno.errorcode[e.errno])
             else:
                 print("opened")
-            """, path("gws/cold/a.dat")])
+            """, file])
+    }
+
+    func testNonBlockingOpenOfATapeFileIsEAGAIN() throws {
+        jdma.setTapeDelay(nil)  // requests move only when the test says so
+        _ = try jdma.addBatch(user: "alice", workspace: "gws", label: "cold", files: ["a.dat": Data("cold bytes\n".utf8)], onTape: true)
+        try fixture.mount()
+        let probe = nonBlockingOpen(path("gws/cold/a.dat"))
         XCTAssertEqual(probe.text, "EAGAIN\n", probe.stderr)
         jdma.completeAllRequests()
         XCTAssertEqual(fixture.run("cat", [path("gws/cold/a.dat")]).text, "cold bytes\n")
@@ -108,15 +113,7 @@ final class JDMAMountTests: XCTestCase {
         let batch = try jdma.addBatch(user: "alice", workspace: "gws", label: "cold",
                                       files: ["a.dat": Data("cold bytes\n".utf8)], onTape: true)
         try fixture.mount()
-        let probe = fixture.run("python3", ["-c", """
-            import errno, os, sys
-            try:
-                os.open(sys.argv[1], os.O_RDONLY | os.O_NONBLOCK)
-            except OSError as e:
-                print(errno.errorcode[e.errno])
-            else:
-                print("opened")
-            """, path("gws/cold/a.dat")])
+        let probe = nonBlockingOpen(path("gws/cold/a.dat"))
         XCTAssertEqual(probe.text, "EAGAIN\n", probe.stderr)
         XCTAssertEqual(jdma.requests(batch: batch, type: .get).count, 1)
         let transfers = fixture.mountpoint.appendingPathComponent(".sciencefs/transfers")
@@ -140,15 +137,6 @@ final class JDMAMountTests: XCTestCase {
         XCTAssertTrue(followed, "the new daemon followed the request to its end")
         XCTAssertEqual(fixture.run("cat", [path("gws/cold/a.dat")]).text, "cold bytes\n")
         XCTAssertEqual(jdma.requests(batch: batch, type: .get).count, 1, "no second GET: the first one was followed")
-    }
-
-    private func waitUntil(seconds: TimeInterval, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(200_000)
-        }
-        return condition()
     }
 
     func testACopiedTreeIsSubmittedAsOnePutBatch() throws {
