@@ -1,11 +1,23 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Module graph (imports point down only):
-///   sciencefs (CLI) → SciencefsFuse → SciencefsCore → SciencefsStore
-///                                   ↘ AgaveBackend → SciencefsCore (Backend protocol), SciencefsHTTP → CCurl
-///   AgaveEmulator and RucioEmulator are stand-alone HTTP servers used by the demo and the tests; they share
-///   their test hooks (request log, fault injector, Range parsing, deterministic data) through EmulatorSupport.
+/// Module graph. Imports point down only, and the folders under Sources/ are the layers:
+///
+///   CLI        sciencefs (the installed binary: mount, unmount, status, cp, uploads)
+///                ↓
+///   FUSE       SciencefsFuse (libfuse adapter; knows the VFS core and nothing below it)
+///                ↓
+///   Core       SciencefsCore (VFS, caches, the Backend protocol, the transfer tracker) → SciencefsStore (SQLite)
+///                ↓ Backend protocol
+///   Backends   AgaveBackend, RucioBackend, JDMABackend, AMIEBackend, FTS3Client, all on BackendKit
+///                ↓
+///   Transport  SciencefsHTTP (libcurl), SciencefsX509 (certificates and proxies for FTS3)
+///                ↓
+///   System     CFuse, CCurl, CCrypto (the C libraries)
+///
+///   Emulators  AgaveEmulator, RucioEmulator, JDMAEmulator, AMIEEmulator, FTS3Emulator on EmulatorSupport and
+///              Hummingbird: stand-alone HTTP servers for the demo and the tests. No Backend, Core or CLI module
+///              imports them.
 let package = Package(
     name: "sciencefs",
     platforms: [.macOS(.v15)],
@@ -20,77 +32,77 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
     targets: [
-        .systemLibrary(name: "CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CFuse", path: "Sources/System/CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/System/CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CCrypto", path: "Sources/System/CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         /// X.509 for FTS3: certificates, keys, the proxy delegation both sides of it do, a throw-away test PKI.
-        .target(name: "SciencefsX509", dependencies: ["CCrypto"]),
+        .target(name: "SciencefsX509", dependencies: ["CCrypto"], path: "Sources/Transport/SciencefsX509"),
         /// The FTS3 REST client (submit, poll, cancel, whoami, delegation). Implements Core's TransferService.
         .target(name: "FTS3Client", dependencies: [
             "SciencefsCore", "SciencefsHTTP", "SciencefsX509", "BackendKit",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], path: "Sources/Backends/FTS3Client"),
         /// An FTS3 server for tests and the demo: HTTP behind an nginx TLS front that checks client certificates.
         .target(name: "FTS3Emulator", dependencies: [
             "EmulatorSupport", "SciencefsX509", "SciencefsHTTP",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], path: "Sources/Emulators/FTS3Emulator"),
 
         .target(name: "SciencefsStore", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
+        ], path: "Sources/Core/SciencefsStore"),
         .target(name: "SciencefsCore", dependencies: [
             "SciencefsStore", "CCrypto",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], path: "Sources/Core/SciencefsCore"),
         .target(name: "SciencefsHTTP", dependencies: [
             "CCurl",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], path: "Sources/Transport/SciencefsHTTP"),
         /// What every backend shares: the one status → FSError table and the one error wrapper.
         .target(name: "BackendKit", dependencies: [
             "SciencefsCore", "SciencefsHTTP",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], path: "Sources/Backends/BackendKit"),
         .target(name: "AgaveBackend", dependencies: [
             "SciencefsCore", "SciencefsHTTP", "BackendKit",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], path: "Sources/Backends/AgaveBackend"),
         .target(name: "RucioBackend", dependencies: [
             "SciencefsCore", "SciencefsHTTP", "BackendKit",
             .product(name: "Logging", package: "swift-log"),
-        ]),
-        .target(name: "JDMABackend", dependencies: ["SciencefsCore", "SciencefsHTTP", "BackendKit", .product(name: "Logging", package: "swift-log")]),
+        ], path: "Sources/Backends/RucioBackend"),
+        .target(name: "JDMABackend", dependencies: ["SciencefsCore", "SciencefsHTTP", "BackendKit", .product(name: "Logging", package: "swift-log")], path: "Sources/Backends/JDMABackend"),
         .target(name: "AMIEBackend", dependencies: [
             "SciencefsCore", "SciencefsHTTP", "BackendKit",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], path: "Sources/Backends/AMIEBackend"),
         .target(name: "AMIEEmulator", dependencies: [
             "EmulatorSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], path: "Sources/Emulators/AMIEEmulator"),
         .target(name: "SciencefsFuse", dependencies: [
             "CFuse", "SciencefsCore",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], path: "Sources/FUSE/SciencefsFuse"),
         .target(name: "EmulatorSupport", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], path: "Sources/Emulators/EmulatorSupport"),
         .target(name: "AgaveEmulator", dependencies: [
             "EmulatorSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], path: "Sources/Emulators/AgaveEmulator"),
         .target(name: "RucioEmulator", dependencies: [
             "EmulatorSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
-        .target(name: "JDMAEmulator", dependencies: ["EmulatorSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
+        ], path: "Sources/Emulators/RucioEmulator"),
+        .target(name: "JDMAEmulator", dependencies: ["EmulatorSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")], path: "Sources/Emulators/JDMAEmulator"),
         .executableTarget(name: "sciencefs", dependencies: [
             "SciencefsCore", "SciencefsStore", "SciencefsFuse", "SciencefsHTTP", "AgaveBackend", "AgaveEmulator",
             "RucioBackend", "RucioEmulator", "AMIEBackend", "AMIEEmulator", "JDMABackend", "JDMAEmulator",
@@ -98,7 +110,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
-        ]),
+        ], path: "Sources/CLI/sciencefs"),
 
         /// Test plumbing shared by test targets: finding and running programs, the Python venvs of the
         /// real-client fidelity tests. Not a test target itself.
