@@ -20,10 +20,10 @@ final class FaultMatrixTests: XCTestCase {
         cleanup = []
     }
 
-    /// The documented outcomes (README "Faults"). A GET is repeated after a cut connection or a 5xx, and a read
-    /// also after a reply shorter than its Content-Range; a JSON reply that does not parse is EIO. A POST is
-    /// repeated after 503 (the server says it did nothing) but not after its reply was lost, because the server
-    /// may have acted: then the caller gets EIO and nothing is sent twice behind its back.
+    /// The documented outcomes (docs/RELIABILITY.md, "What each fault does"). A GET is repeated after a cut
+    /// connection or a 5xx, and a read also after a reply shorter than its Content-Range; a JSON reply that does
+    /// not parse is EIO. A POST is repeated after 503 (the server says it did nothing) but not after its reply was
+    /// lost, because the server may have acted: then the caller gets EIO and nothing is sent twice behind its back.
     private static let reads: [Kind: String] = [
         .latency: "ok", .serverErrors: "ok", .resetMidBody: "ok", .truncatedBody: "ok",
         .wrongContentLength: "ok", .neverAnswers: "ETIMEDOUT", .expiredToken: "ok",

@@ -5,9 +5,10 @@ import JDMAEmulator
 import XCTest
 
 /// Names no server should send (`..`, `/`, NUL, 4 KiB, over NAME_MAX, invalid UTF-8), sent by each emulator in its
-/// own reply shape, through a real mount: each is shown escaped (where the README documents an escaping) or left
-/// out with a log line; every listed entry works with `ls`, `find` and `stat`; nothing outside the directory is
-/// reachable through such a name; a reply that cannot be decoded at all is EIO with a log line; the mount stays up.
+/// own reply shape, through a real mount: each is shown escaped (where docs/SEMANTICS.md "Names" and the source
+/// pages document an escaping) or left out with a log line; every listed entry works with `ls`, `find` and `stat`;
+/// nothing outside the directory is reachable through such a name; a reply that cannot be decoded at all is EIO
+/// with a log line; the mount stays up.
 final class HostileNameTests: XCTestCase {
     private var fixture: MountFixture?
     private var amie: AMIEMountSession?
@@ -173,7 +174,7 @@ final class HostileNameTests: XCTestCase {
         XCTAssertEqual(ls.status, 0, ls.stderr)
         let shown = ["good.root", "..%2F..%2Fetc", "a%2Fb", "x%00y", "%2541", "%2E", "%2E%2E", Cases.atLimit,
                      String(repeating: "s", count: 252) + "%2F"]
-        XCTAssertEqual(Set(ls.lines), Set(shown), "escaped as the README's Rucio \"Names\" says")
+        XCTAssertEqual(Set(ls.lines), Set(shown), "escaped as docs/sources/rucio.md \"Names\" says")
         assertEveryEntryWorks(in: dir)
         for name in [Cases.kib4, Cases.over, slashOver, ""] {
             XCTAssertTrue(fixture.log.contains("skipping a DID whose name cannot be shown as a file name")
@@ -271,7 +272,7 @@ final class HostileNameTests: XCTestCase {
             "batch-\(id(Cases.parent))", "batch-\(id(Cases.dot))", "batch-\(id(""))", ".._.._etc", "a_b", "x_y",
             String(repeating: "n", count: 200), String(repeating: "k", count: 200), "good", "a_b~\(id("a_b"))",
         ]
-        XCTAssertEqual(Set(ls.lines), Set(expected), "README \"JDMA batches\": / and NUL → _, ., .. and empty → batch-<id>")
+        XCTAssertEqual(Set(ls.lines), Set(expected), "docs/sources/jdma.md \"Namespace\": / and NUL → _, ., .. and empty → batch-<id>")
         assertEveryEntryWorks(in: workspace)
         for directory in expected {
             XCTAssertEqual(fixture.run("ls", ["\(workspace)/\(directory)"]).lines, ["f.txt"], directory)

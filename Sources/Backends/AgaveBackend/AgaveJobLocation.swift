@@ -1,6 +1,6 @@
 import SciencefsCore
 
-/// Where a path below `<source>/jobs/` points. The layout (documented for users in the README):
+/// Where a path below `<source>/jobs/` points. The layout (documented for users in docs/sources/agave.md, "Jobs"):
 ///
 /// ```
 /// jobs/                                  every job of the user, one directory each (paged GET /jobs/v2/)

@@ -1,6 +1,6 @@
 /// Directory names for batches: JDMA labels are free text and not unique, directory names must be both.
 ///
-/// The rule (also in the README):
+/// The rule (also in docs/sources/jdma.md, "Namespace"):
 /// 1. **Legal**: `/` and NUL become `_`; a label that is empty, `.` or `..` becomes `batch-<id>`; a name longer
 ///    than 200 UTF-8 bytes is cut back (at a character boundary) to 200 bytes.
 /// 2. **Unique within a workspace**: batches are named in ascending batch-id order; a batch whose legal name is

@@ -9,7 +9,7 @@ struct ReplicaCandidate: Equatable, Sendable {
     var priority: Int
 }
 
-/// Orders a file's replicas for reading. The rule (documented in the README):
+/// Orders a file's replicas for reading. The rule (documented for users in docs/sources/rucio.md, "Reading"):
 ///
 /// 1. Keep only PFNs we can read: scheme https, davs or http (dav too); not inside an archive (`domain` zip or
 ///    `client_extract`); not on TAPE (a tape replica needs staging first); and only RSEs whose state is

@@ -1,5 +1,6 @@
-/// Valid user files: the sciencefs `config.toml` (as the README documents it), Rucio's `rucio.cfg` (as the Rucio
-/// client writes it) and the Agave CLI's credential cache `~/.agave/current` (object and one-element-list forms).
+/// Valid user files: the sciencefs `config.toml` (as docs/CONFIGURATION.md documents it), Rucio's `rucio.cfg` (as
+/// the Rucio client writes it) and the Agave CLI's credential cache `~/.agave/current` (object and one-element-list
+/// forms).
 enum ConfigCorpus {
     static let toml: [FuzzSeed] = [
         .text("config-toml", """

@@ -1,7 +1,8 @@
 import Foundation
 import TOMLKit
 
-/// The config file (`~/.config/sciencefs/config.toml` by default), as typed values. See README "Configuration".
+/// The config file (`~/.config/sciencefs/config.toml` by default), as typed values. docs/CONFIGURATION.md documents
+/// every key.
 struct MountConfiguration: Decodable {
     var cacheDir: String?
     var dataCacheSizeMB: Int?
