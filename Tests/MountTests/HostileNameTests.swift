@@ -106,7 +106,7 @@ final class HostileNameTests: XCTestCase {
 
     // MARK: Agave jobs
 
-    func testAgaveJobNamesAreCleanedAsTheReadmeSays() throws {
+    func testAgaveJobNamesAreCleanedAsTheAgavePageSays() throws {
         let fixture = try MountFixture()
         self.fixture = fixture
         let system = "exec.test"
