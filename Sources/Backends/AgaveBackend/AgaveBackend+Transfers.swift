@@ -49,9 +49,10 @@ extension AgaveBackend {
     public var streamsUploads: Bool { true }
 
     /// The same POST as `upload(from:to:)`, its file part sent while the file is still being written, with chunked
-    /// transfer encoding (docs/protocols/agave.md §4.4). An incomplete body (the writer sought back, the mount died) never becomes a file on
-    /// the server: the multipart body never reaches its closing boundary. Sent once: the stream cannot be rewound,
-    /// so neither a dropped connection nor a rejected token is retried here; the Core then uploads the staged file.
+    /// transfer encoding (docs/protocols/agave.md §4.4). An incomplete body (the writer sought back, the mount
+    /// died) never becomes a file on the server: the multipart body never reaches its closing boundary (§4.4).
+    /// Sent once: the stream cannot be rewound, so neither a dropped connection nor a rejected token is retried
+    /// here; the Core then uploads the staged file whole.
     public func upload(streaming source: UploadStream, to path: RemotePath) throws -> RemoteAttributes {
         let body = StreamedBody(read: { try source.read(into: $0) }, isAbandoned: { source.isAbandoned })
         return try upload(to: path, retryable: false) { leaf in
