@@ -77,7 +77,8 @@ final class StreamingUploadTests: XCTestCase {
         XCTAssertEqual(python.status, 0, python.stderr)
 
         var expected = Data(Self.block(3 << 20, seed: 1))
-        expected.replaceSubrange((512 << 10)..<((512 << 10) + 1000), with: Data(repeating: UInt8(ascii: "P"), count: 1000))
+        let patch = (512 << 10)..<((512 << 10) + 1000)
+        expected.replaceSubrange(patch, with: Data(repeating: UInt8(ascii: "P"), count: patch.count))
         expected.append(contentsOf: Self.block(1 << 20, seed: 2))
         XCTAssertEqual(try Data(contentsOf: fixture.serverFile("inbox/patched.bin")), expected,
                        "the server has the file as written, patch included")

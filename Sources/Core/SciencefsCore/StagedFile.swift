@@ -4,9 +4,10 @@ import Foundation
 /// until the upload on close succeeds. Shared by every handle open for writing on the same node.
 ///
 /// `@unchecked Sendable` because `lock` guards every `var` (`size`, `mtime`, `dirty`, `uploadFailed`, `uploading`,
-/// `openCount`, `serverCopy`, `unlinked`, `streaming`, `streamAttempted`); the rest is `let`. Reads and writes of the staging file use positional
-/// I/O on the `let` descriptor, outside `lock`. The upload itself runs under `uploadLock` so two closes of the same
-/// file never upload twice at once; `uploadLock` is outside `VFS.lock`, which is outside `lock` (see `VFS`).
+/// `openCount`, `serverCopy`, `unlinked`, `streaming`, `streamAttempted`); the rest is `let`. Reads and writes of the
+/// staging file use positional I/O on the `let` descriptor, outside `lock`. The upload itself runs under
+/// `uploadLock` so two closes of the same file never upload twice at once; `uploadLock` is outside `VFS.lock`, which
+/// is outside `lock` (see `VFS`).
 final class StagedFile: @unchecked Sendable {
     let key: NodeKey
     let url: URL

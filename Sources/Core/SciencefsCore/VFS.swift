@@ -13,7 +13,8 @@ import SciencefsStore
 ///    thread. These are the only locks held across a backend call, SQLite writes and file I/O, and they hold up
 ///    only their own file or handle.
 /// 2. A `VerificationLedger` gate (one file version's whole-file fetch and check), taken under `readLock` only.
-/// 3. `VFS.lock`: guards `inodes`, `handles`, `staged`, `orphans` and each handle's `orphanIno` and `ReadHandle.localCopy`.
+/// 3. `VFS.lock`: guards `inodes`, `handles`, `staged`, `orphans`, each handle's `orphanIno` and each
+///    `ReadHandle.localCopy`.
 ///    Taken under `uploadLock` by unlink.
 /// 4. `StagedFile.lock`: the staged file's size, times and flags; taken under `VFS.lock` or `uploadLock`.
 /// 5. `Prefetcher.condition`: taken under `readLock`; under it only `DataCache.lock` (via `CachedObject`).

@@ -22,7 +22,8 @@ package struct InterruptedRequestBody: AsyncSequence, Sendable {
     }
 
     /// The request with its body cut per `action`, or nil when the action is not a request-body fault.
-    package static func applying(_ action: FaultInjector.Action?, to request: Request, faults: FaultInjector) -> Request? {
+    package static func applying(_ action: FaultInjector.Action?, to request: Request,
+                                 faults: FaultInjector) -> Request? {
         var request = request
         switch action {
         case .refuseRequestBody(let bytes)?:

@@ -160,7 +160,8 @@ struct CurlAttempt {
                     curl_mime_name(mimePart, name)
                     // Size -1: unknown, so libcurl sends the body with chunked transfer encoding, pulling the bytes
                     // through the callback as it goes.
-                    guard curl_mime_data_cb(mimePart, -1, StreamedBodyReader.read, nil, nil, reader.userdata) == CURLE_OK else {
+                    let set = curl_mime_data_cb(mimePart, -1, StreamedBodyReader.read, nil, nil, reader.userdata)
+                    guard set == CURLE_OK else {
                         throw HTTPError.invalidRequest("curl_mime_data_cb failed")
                     }
                     if let filename { curl_mime_filename(mimePart, filename) }
