@@ -155,7 +155,9 @@ struct CurlAttempt {
                     guard resources.streamReader == nil else {
                         throw HTTPError.invalidRequest("a request may carry one streamed part")
                     }
-                    let reader = StreamedBodyReader(body)
+                    let stallLimit = configuration.lowSpeedLimit > 0 && configuration.lowSpeedTime > 0
+                        ? configuration.lowSpeedTime : nil
+                    let reader = StreamedBodyReader(body, stallLimit: stallLimit)
                     resources.streamReader = reader
                     curl_mime_name(mimePart, name)
                     // Size -1: unknown, so libcurl sends the body with chunked transfer encoding, pulling the bytes
