@@ -104,7 +104,7 @@ extension VFS {
         return file
     }
 
-    /// The handle `fh` when it was opened for writing; EBADF-like EACCES otherwise, as `write` answered before.
+    /// The handle `fh` when it was opened for writing; EACCES for a read handle (what `write` always answered).
     func writeHandle(_ fh: UInt64) throws -> WriteHandle {
         guard let writer = try openHandle(fh) as? WriteHandle else { throw FSError.permissionDenied }
         return writer
