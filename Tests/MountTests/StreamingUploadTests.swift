@@ -88,6 +88,35 @@ final class StreamingUploadTests: XCTestCase {
         XCTAssertTrue(fixture.log.contains("streamed upload abandoned"), "the fallback is logged")
     }
 
+    func testASecondWriterStopsTheStreamAndTheLastCloseUploadsEveryByte() throws {
+        try fixture.mount()
+        let target = fixture.path("inbox/shared.log")
+        // One descriptor writes 2 MiB in order; a second one opens the file for writing (no truncation), appends a
+        // line and closes; the first writes 1 MiB more and closes.
+        let script = """
+            import os, sys
+            first = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.write(first, b"a" * (2 << 20))
+            second = os.open(sys.argv[1], os.O_WRONLY)
+            os.lseek(second, 0, os.SEEK_END)
+            os.write(second, b"second writer\\n")
+            os.close(second)
+            os.lseek(first, 0, os.SEEK_END)
+            os.write(first, b"b" * (1 << 20))
+            os.close(first)
+            """
+        let python = fixture.run("python3", ["-c", script, target])
+        XCTAssertEqual(python.status, 0, python.stderr)
+
+        var expected = Data(repeating: UInt8(ascii: "a"), count: 2 << 20)
+        expected.append(Data("second writer\n".utf8))
+        expected.append(Data(repeating: UInt8(ascii: "b"), count: 1 << 20))
+        XCTAssertEqual(try Data(contentsOf: fixture.serverFile("inbox/shared.log")), expected,
+                       "the server has every byte of both writers")
+        XCTAssertEqual(uploads.last?.requestBodyChunked, false, "the last close uploaded the file whole: \(uploads)")
+        XCTAssertTrue(fixture.log.contains("a second writer opened the file"), "the fallback says why")
+    }
+
     func testKill9DuringAStreamingUploadLosesNoWrittenByte() throws {
         let size = 8 << 20
         let local = fixture.root.appendingPathComponent("simulation.h5")
