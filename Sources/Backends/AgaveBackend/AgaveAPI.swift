@@ -20,12 +20,13 @@ final class AgaveAPI: Sendable {
         self.logger = logger
     }
 
-    /// Runs `call` with a token; on a gateway 401 renews the token and runs it once more.
-    func authorized<R>(_ call: (String) throws -> R) throws -> R {
+    /// Runs `call` with a token; on a gateway 401 renews the token and runs it once more, unless the call cannot be
+    /// repeated (`repeatable` false: a streamed body, already consumed), when the rejection is the call's error.
+    func authorized<R>(repeatable: Bool = true, _ call: (String) throws -> R) throws -> R {
         let token = try tokens.currentToken()
         do {
             return try call(token)
-        } catch where AgaveErrorMapping.isTokenRejection(error) {
+        } catch where repeatable && AgaveErrorMapping.isTokenRejection(error) {
             let fresh = try tokens.tokenAfterRejection(of: token)
             return try call(fresh)
         }
@@ -33,7 +34,7 @@ final class AgaveAPI: Sendable {
 
     func send(_ method: HTTPMethod, _ url: String, body: RequestBody = .none,
               retryAfterBodySent: Bool = false) throws -> HTTPResponse {
-        try authorized { token in
+        try authorized(repeatable: body.isReplayable) { token in
             try http.send(HTTPRequest(method: method, url: url, body: body, bearerToken: token,
                                       retryAfterBodySent: retryAfterBodySent))
         }

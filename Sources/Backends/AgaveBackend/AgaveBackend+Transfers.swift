@@ -41,17 +41,36 @@ extension AgaveBackend {
     /// `STAGING_FAILED` fails with EIO and the service's reason (the Core keeps the bytes for a retry). The
     /// attributes returned are those of the landed object.
     public func upload(from localFile: URL, to path: RemotePath) throws -> RemoteAttributes {
+        try upload(to: path, retryable: true) { leaf in
+            .file(name: "fileToUpload", file: localFile, filename: leaf, contentType: "application/octet-stream")
+        }
+    }
+
+    public var streamsUploads: Bool { true }
+
+    /// The same POST as `upload(from:to:)`, its file part sent while the file is still being written, with chunked
+    /// transfer encoding (docs/protocols/agave.md §4.4). An incomplete body (the writer sought back, the mount
+    /// died) never becomes a file on the server: the multipart body never reaches its closing boundary (§4.4).
+    /// Sent once: the stream cannot be rewound, so neither a dropped connection nor a rejected token is retried
+    /// here; the Core then uploads the staged file whole.
+    public func upload(streaming source: UploadStream, to path: RemotePath) throws -> RemoteAttributes {
+        let body = StreamedBody(read: { try source.read(into: $0) }, isAbandoned: { source.isAbandoned })
+        return try upload(to: path, retryable: false) { leaf in
+            .stream(name: "fileToUpload", body: body, filename: leaf, contentType: "application/octet-stream")
+        }
+    }
+
+    private func upload(to path: RemotePath, retryable: Bool,
+                        content: (String) -> MultipartForm.Part) throws -> RemoteAttributes {
         try mapErrors("upload", path) {
             let (id, components) = try AgaveLocation.forWriting(path)
             guard let leaf = components.last else { throw FSError.isDirectory }
-            let form = MultipartForm([
-                .field(name: "fileName", value: leaf),
-                .file(name: "fileToUpload", file: localFile, filename: leaf, contentType: "application/octet-stream"),
-            ])
+            let form = MultipartForm([.field(name: "fileName", value: leaf), content(leaf)])
             let url = api.endpoints.media(system: id, path: Array(components.dropLast()))
             let requested = Date()
             do {
-                _ = try api.result(AgaveLogicalFile.self, .post, url, body: .multipart(form), retryAfterBodySent: true)
+                _ = try api.result(AgaveLogicalFile.self, .post, url, body: .multipart(form),
+                                   retryAfterBodySent: retryable)
             } catch HTTPError.status(code: 400, _) {
                 throw FSError.notDirectory // the parent is a file
             }

@@ -70,6 +70,16 @@ public protocol Backend: AnyObject, Sendable {
               sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64
     /// Uploads the local file's bytes as `path`, replacing any object there. Never loads the file whole.
     func upload(from localFile: URL, to path: RemotePath) throws -> RemoteAttributes
+    /// Whether `upload(streaming:to:)` can send a file while it is being written. Defaults to false: the Core then
+    /// uploads each file whole at close.
+    var streamsUploads: Bool { get }
+    /// Uploads the bytes `source` yields as `path`, as a writer produces them: `source.read(into:)` blocks until the
+    /// writer has written more, and returns 0 once `close()` marked the end. Called on a thread of its own while the
+    /// file is written; returns once the server confirmed the whole file (as `upload(from:to:)` does). Must fail,
+    /// leaving nothing of the file on the server, when `source` throws (the writer sought back, truncated...): the
+    /// Core then uploads the staged file whole. The source cannot be rewound, so it is read once, never retried.
+    /// The default throws `.unsupported`.
+    func upload(streaming source: UploadStream, to path: RemotePath) throws -> RemoteAttributes
     func makeDirectory(_ path: RemotePath) throws -> RemoteAttributes
     func delete(_ path: RemotePath, kind: NodeKind) throws
     func rename(_ from: RemotePath, to: RemotePath) throws
@@ -107,6 +117,10 @@ extension Backend {
     public func listingIsComplete(_ path: RemotePath) -> Bool { true }
     public func attach(_ facts: NodeFacts) {}
     public func attach(_ jobs: ServerJobs) {}
+    public var streamsUploads: Bool { false }
+    public func upload(streaming source: UploadStream, to path: RemotePath) throws -> RemoteAttributes {
+        throw FSError.unsupported
+    }
     public func copy(from: RemoteRef, to: RemotePath) throws -> CopyOutcome { .notPossible }
     public func checksums(of path: RemotePath, attributes: RemoteAttributes) -> [Checksum] { [] }
     public var verificationPolicy: VerificationPolicy { VerificationPolicy() }

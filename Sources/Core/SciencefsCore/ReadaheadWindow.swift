@@ -1,7 +1,7 @@
 import Foundation
 
 /// Sequential-read detection for one handle. `@unchecked Sendable` because its `var`s are guarded by the owning
-/// handle's `OpenFile.readLock`: every call is made under it.
+/// handle's `ReadHandle.readLock`: every call is made under it.
 ///
 /// A read counts as sequential when it starts near where the previous reads ended: the kernel sends a `cat`'s
 /// reads several at a time, and libfuse's threads may hand them over slightly out of order. The first read at

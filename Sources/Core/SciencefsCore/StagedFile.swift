@@ -4,9 +4,10 @@ import Foundation
 /// until the upload on close succeeds. Shared by every handle open for writing on the same node.
 ///
 /// `@unchecked Sendable` because `lock` guards every `var` (`size`, `mtime`, `dirty`, `uploadFailed`, `uploading`,
-/// `openCount`, `serverCopy`, `unlinked`); the rest is `let`. Reads and writes of the staging file use positional
-/// I/O on the `let` descriptor, outside `lock`. The upload itself runs under `uploadLock` so two closes of the same
-/// file never upload twice at once; `uploadLock` is outside `VFS.lock`, which is outside `lock` (see `VFS`).
+/// `openCount`, `serverCopy`, `unlinked`, `streaming`, `streamAttempted`); the rest is `let`. Reads and writes of the
+/// staging file use positional I/O on the `let` descriptor, outside `lock`. The upload itself runs under
+/// `uploadLock` so two closes of the same file never upload twice at once; `uploadLock` is outside `VFS.lock`, which
+/// is outside `lock` (see `VFS`).
 final class StagedFile: @unchecked Sendable {
     let key: NodeKey
     let url: URL
@@ -28,6 +29,11 @@ final class StagedFile: @unchecked Sendable {
     var serverCopy: RemoteAttributes?
     /// Set when the file is deleted while open: later writes go to the staging file only, never to the server.
     var unlinked = false
+    /// The upload that follows the writer while it writes (see `StreamingUpload`); each write at the end hands its
+    /// bytes on, any other write or a truncate abandons it. Detached when it is finished or abandoned for good.
+    var streaming: StreamingUpload?
+    /// A stream was started once: a file that fell back to the upload at close never streams again.
+    var streamAttempted = false
     let permissions: UInt16
 
     init(key: NodeKey, url: URL, fd: Int32, journalID: Int64?, size: UInt64, mtime: Date, dirty: Bool,
@@ -68,9 +74,18 @@ final class StagedFile: @unchecked Sendable {
             written += n
         }
         lock.lock()
+        let appended = offset == size
         size = max(size, offset + UInt64(written))
         mtime = now
         dirty = true
+        if let streaming {
+            // Only bytes appended in order can be sent as they come; anything else is uploaded whole at close.
+            if appended {
+                streaming.source.produced(upTo: size)
+            } else {
+                streaming.abandon("a write at offset \(offset), not at the end of the file")
+            }
+        }
         lock.unlock()
         return written
     }
@@ -96,6 +111,7 @@ final class StagedFile: @unchecked Sendable {
         size = length
         mtime = now
         dirty = true
+        streaming?.abandon("the file was truncated")
         lock.unlock()
     }
 

@@ -12,9 +12,9 @@ extension VFS {
 
     public func copyFileRange(from inHandle: UInt64, offsetIn: UInt64, to outHandle: UInt64, offsetOut: UInt64,
                               length: UInt64) throws -> UInt64 {
-        let source = try openFile(inHandle)
-        let target = try openFile(outHandle)
-        guard let staged = target.staged else { throw FSError.unsupported }
+        let source = try openHandle(inHandle)
+        guard let target = try openHandle(outHandle) as? WriteHandle else { throw FSError.unsupported }
+        let staged = target.staged
         let size = source.attributes.size
         // A later call of the same cp: the server already copied everything; report the rest, then 0 (EOF).
         if let copied = serverCopies.reported(target: outHandle) {

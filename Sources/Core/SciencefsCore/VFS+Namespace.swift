@@ -138,7 +138,7 @@ extension VFS {
             guard attrs.kind == .file else { throw FSError.isDirectory }
             let backend = try requireWritable(key)
             try checkStagingCapacity(for: size, key)
-            if let handle, let file = try? openFile(handle), let staged = file.staged {
+            if let handle, let staged = (try? openHandle(handle) as? WriteHandle)?.staged {
                 try truncateStaged(staged, to: size, key)
             } else if let staged = stagedFile(key) {
                 try truncateStaged(staged, to: size, key)
@@ -191,8 +191,8 @@ extension VFS {
     private func truncateRemote(_ key: NodeKey, backend: Backend, to size: UInt64) throws {
         let fh = try open(try inodeNumber(key), flags: OpenFlags(rawValue: size == 0 ? O_WRONLY | O_TRUNC : O_RDWR))
         defer { release(handle: fh) }
-        let file = try openFile(fh)
-        guard let staged = file.staged else { throw FSError.io("truncate without staging") }
+        guard let file = try openHandle(fh) as? WriteHandle else { throw FSError.io("truncate without staging") }
+        let staged = file.staged
         try staged.truncate(to: size, now: clock.now())
         try upload(staged)
     }
@@ -214,6 +214,7 @@ extension VFS {
         if let staged {
             staged.lock.lock()
             staged.unlinked = true  // deleted on purpose: nothing left to upload
+            staged.streaming?.abandon("the file was deleted")
             staged.lock.unlock()
             // SQLite is written outside the VFS lock, which every request takes.
             if let id = staged.journalID { try? store?.setUploadState(id: id, state: .done, error: nil) }

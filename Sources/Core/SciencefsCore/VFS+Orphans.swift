@@ -12,12 +12,12 @@ extension VFS {
         let vfs: VFS
         let key: NodeKey
         let ino: UInt64
-        let handles: [OpenFile]
+        let handles: [OpenHandle]
         let copy: StagedFile
         /// True when `copy` was made here (readers only), false when it is a writer's staging file.
         let ownCopy: Bool
 
-        init(vfs: VFS, key: NodeKey, ino: UInt64, handles: [OpenFile], copy: StagedFile, ownCopy: Bool) {
+        init(vfs: VFS, key: NodeKey, ino: UInt64, handles: [OpenHandle], copy: StagedFile, ownCopy: Bool) {
             self.vfs = vfs
             self.key = key
             self.ino = ino
@@ -31,7 +31,7 @@ extension VFS {
             vfs.lock.lock()
             for handle in handles {
                 handle.orphanIno = ino
-                if handle.staged == nil { handle.localCopy = copy }
+                (handle as? ReadHandle)?.localCopy = copy
             }
             vfs.orphans[ino] = copy
             vfs.lock.unlock()
@@ -41,7 +41,7 @@ extension VFS {
         func discard() {
             guard ownCopy else {
                 copy.lock.lock()
-                copy.openCount -= handles.filter { $0.staged == nil }.count
+                copy.openCount -= handles.filter { $0 is ReadHandle }.count
                 copy.lock.unlock()
                 return
             }
@@ -59,7 +59,7 @@ extension VFS {
         }
         let ino = inodes.inode(for: key)
         let writer = staged[key]
-        let readers = open.filter { $0.staged == nil }.count
+        let readers = open.filter { $0 is ReadHandle }.count
         if let writer {
             writer.lock.lock()
             writer.openCount += readers
@@ -107,11 +107,11 @@ extension VFS {
 
     /// Where a handle's bytes are local: its own staged file, the copy it kept after an unlink, or the staged file
     /// another handle is writing (which a handle on an unlinked file must not see: the name may be a new file now).
-    func localBytes(for file: OpenFile) -> StagedFile? {
-        if let staged = file.staged { return staged }
+    func localBytes(for file: OpenHandle) -> StagedFile? {
+        if let writer = file as? WriteHandle { return writer.staged }
         lock.lock()
         defer { lock.unlock() }
-        if let copy = file.localCopy { return copy }
+        if let copy = (file as? ReadHandle)?.localCopy { return copy }
         return file.orphanIno == nil ? staged[file.key] : nil
     }
 

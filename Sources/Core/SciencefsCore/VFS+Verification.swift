@@ -49,7 +49,7 @@ extension VFS {
 
     /// Called under the handle's read lock before every read: refuses a file known corrupt (by any handle), and
     /// verifies a whole-before-read file the first time this handle reads it.
-    func checkIntegrity(_ file: OpenFile) throws {
+    func checkIntegrity(_ file: ReadHandle) throws {
         if let failure = file.verificationFailure { throw failure }
         guard let mode = file.verifyMode else { return }
         let key = ledgerKey(file.key, attributes: file.attributes)
@@ -82,7 +82,7 @@ extension VFS {
 
     /// Streams the whole file once, checksumming it as it arrives and keeping it in the data cache; the verdict
     /// does not depend on the cache keeping every byte (a full cache only means later reads go to the network).
-    private func fetchWholeAndVerify(_ file: OpenFile) throws {
+    private func fetchWholeAndVerify(_ file: ReadHandle) throws {
         let size = file.attributes.size
         let backend = try backend(for: file.key)
         var accumulator = ChecksumAccumulator(for: file.checksums)
@@ -112,7 +112,7 @@ extension VFS {
     /// The object is complete (by this read's fetch, by readahead, or already at open): verify it the first time a
     /// handle sees that, unless this version is already known good. A cache that was complete at open is not
     /// trusted on that ground alone: readahead may have completed it after the last read of an earlier handle.
-    func verifyIfNewlyComplete(_ file: OpenFile, size: UInt64) throws {
+    func verifyIfNewlyComplete(_ file: ReadHandle, size: UInt64) throws {
         guard !file.checkedComplete, let object = file.cacheObject, object.isComplete(size: size) else { return }
         file.checkedComplete = true
         guard file.verifyMode != nil, !file.verifiedWhole else { return }
@@ -124,7 +124,7 @@ extension VFS {
     }
 
     /// The file is complete in the cache: check it against the checksums the service published.
-    private func verifyChecksums(_ file: OpenFile, object: CachedObject) throws {
+    private func verifyChecksums(_ file: ReadHandle, object: CachedObject) throws {
         guard !file.checksums.isEmpty else { return }
         let actual = try object.withFileDescriptor { fd in
             try ChecksumCalculator.compute(fileDescriptor: fd, length: file.attributes.size, for: file.checksums)
@@ -133,7 +133,7 @@ extension VFS {
     }
 
     /// Records the verdict for this version of the file; a mismatch evicts the bytes, logs one line and throws.
-    private func judge(_ file: OpenFile, actual: ChecksumCalculator.Result) throws {
+    private func judge(_ file: ReadHandle, actual: ChecksumCalculator.Result) throws {
         let key = ledgerKey(file.key, attributes: file.attributes)
         guard let bad = ChecksumCalculator.mismatch(expected: file.checksums, actual: actual) else {
             verification.record(key, .verified)

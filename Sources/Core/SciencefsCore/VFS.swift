@@ -9,16 +9,18 @@ import SciencefsStore
 ///
 /// ## Locks and their order
 /// A thread that holds a lock takes only locks further down this list (outermost first):
-/// 1. `StagedFile.uploadLock` (one file's upload) or `OpenFile.readLock` (one handle's reads) — never both by one
+/// 1. `StagedFile.uploadLock` (one file's upload) or `ReadHandle.readLock` (one handle's reads) — never both by one
 ///    thread. These are the only locks held across a backend call, SQLite writes and file I/O, and they hold up
 ///    only their own file or handle.
 /// 2. A `VerificationLedger` gate (one file version's whole-file fetch and check), taken under `readLock` only.
-/// 3. `VFS.lock`: guards `inodes`, `handles`, `staged`, `orphans` and each `OpenFile`'s `orphanIno`/`localCopy`.
+/// 3. `VFS.lock`: guards `inodes`, `handles`, `staged`, `orphans`, each handle's `orphanIno` and each
+///    `ReadHandle.localCopy`.
 ///    Taken under `uploadLock` by unlink.
 /// 4. `StagedFile.lock`: the staged file's size, times and flags; taken under `VFS.lock` or `uploadLock`.
 /// 5. `Prefetcher.condition`: taken under `readLock`; under it only `DataCache.lock` (via `CachedObject`).
 /// 6. Leaves, under which no other lock is taken: `MetadataCache.lock`, `AttributeOverlays.lock`,
-///    `VerificationLedger.lock`, `UploadCoordinator.condition`, `ServerCopyProgress`'s and `SharedPrefetchers`'
+///    `VerificationLedger.lock`, `UploadCoordinator.condition`, `UploadStream.condition` (taken under
+///    `StagedFile.lock` by writes), `StreamingUpload.condition`, `ServerCopyProgress`'s and `SharedPrefetchers`'
 ///    mutexes, and `DataCache`'s `indexWriter` then `lock` (extent flushes hold only the first while SQLite writes;
 ///    removals, renames and evictions write the index and unlink files under the second). `MetadataStore` is
 ///    GRDB's own serial writer, innermost of all.
@@ -27,6 +29,8 @@ import SciencefsStore
 /// - Under `VFS.lock` and `StagedFile.lock` only in-memory work happens: no backend call, no SQLite (`store`,
 ///   `metadata`, `overlays`, `dataCache`, `transfers` are all called after the lock is released), no file I/O.
 /// - `MetadataCache` and `AttributeOverlays` release their own lock before they write SQLite.
+/// - A streaming upload's thread (`StreamingUpload`) holds no Core lock while it calls the backend: it reads the
+///   staged file by position and waits on `UploadStream.condition` for the writer, which only signals it.
 /// - A backend is never called with `VFS.lock` or any leaf lock held; a backend's own locks (token managers,
 ///   `NodeFacts`) never call back into the VFS.
 ///

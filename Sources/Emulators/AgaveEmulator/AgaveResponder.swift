@@ -36,16 +36,21 @@ struct AgaveResponder: HTTPResponder {
                 state.tokens.expireAll()
                 return nil
             })
-        let exchange = try await FaultedExchange.perform(state.faults.take(method: method, path: loggedPath),
-                                                         faults: state.faults, dialect: dialect) {
-            await route(request, rawSegments: rawSegments, query: query, options: options)
+        let action = state.faults.take(method: method, path: loggedPath)
+        let interrupted = InterruptedRequestBody.applying(action, to: request, faults: state.faults)
+        let routed = interrupted ?? request
+        let exchange = try await FaultedExchange.perform(action, faults: state.faults, dialect: dialect) {
+            await route(routed, rawSegments: rawSegments, query: query, options: options)
         }
         var response = exchange.response
+        // An upload refused halfway: the rest of its body is not read, so the connection cannot carry another request.
+        if interrupted != nil { response.headers[.connection] = "close" }
 
         let planned = request.method == .head ? 0 : (response.body.contentLength ?? 0)
         let sequence = state.requestLog.record(method: method, path: loggedPath, query: rawQuery,
                                                range: request.headers[.range], status: response.status.code,
-                                               bytesSent: exchange.shaping.bytesSent(of: planned))
+                                               bytesSent: exchange.shaping.bytesSent(of: planned),
+                                               requestBodyChunked: Self.isChunked(request))
         state.logger.debug("\(method) \(loggedPath)", metadata: ["status": "\(response.status.code)"])
         if request.method != .head {
             response.body = ObservedBody.wrap(response.body, shaping: exchange.shaping) { [log = state.requestLog] sent in
@@ -53,6 +58,11 @@ struct AgaveResponder: HTTPResponder {
             }
         }
         return response
+    }
+
+    /// Whether the request body came with chunked transfer encoding (RFC 9112 §6.1).
+    private static func isChunked(_ request: Request) -> Bool {
+        (request.headers[.transferEncoding] ?? "").lowercased().contains("chunked")
     }
 
     private func route(_ request: Request, rawSegments: [Substring], query: [String: String], options: ReplyOptions) async -> Response {

@@ -29,6 +29,12 @@ public final class FaultInjector: @unchecked Sendable {
         /// Answer with this status, content type and body instead of the normal reply (e.g. names no real server
         /// would store on disk).
         case replaceBody(status: Int, contentType: String, body: Data)
+        /// Take this many bytes of the request body (an upload), then refuse the rest: answer 500 and close the
+        /// connection, so the client's upload fails halfway. Agave emulator only.
+        case refuseRequestBody(afterBytes: Int)
+        /// Take this many bytes of the request body, then stop reading it (a server frozen mid-upload) until the
+        /// rule is removed or the emulator stops; the request then fails with 500. Agave emulator only.
+        case stallRequestBody(afterBytes: Int)
     }
 
     public enum PathMatch: Sendable, Equatable {

@@ -26,7 +26,8 @@ package struct FaultedExchange {
     package static func perform(_ action: FaultInjector.Action?, faults: FaultInjector, dialect: Dialect,
                                  route: () async -> Response) async throws -> FaultedExchange {
         switch action {
-        case nil:
+        case nil, .refuseRequestBody?, .stallRequestBody?:
+            // The request-body faults act on the request itself, before the route reads it (`InterruptedRequestBody`).
             return FaultedExchange(response: await route(), shaping: BodyShaping())
         case .status(let code):
             return FaultedExchange(response: dialect.status(code), shaping: BodyShaping())

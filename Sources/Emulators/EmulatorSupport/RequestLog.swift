@@ -21,9 +21,11 @@ public final class RequestLog: @unchecked Sendable {
         /// Which listener answered, for emulators with several (e.g. `"api"` or an RSE name); nil when the
         /// emulator has only one.
         public let listener: String?
+        /// The request body came with `Transfer-Encoding: chunked` (sent while it was produced, length unknown).
+        public let requestBodyChunked: Bool
 
         public init(sequence: Int, method: String, path: String, query: String?, range: String?, status: Int,
-                    bytesSent: Int, listener: String? = nil) {
+                    bytesSent: Int, listener: String? = nil, requestBodyChunked: Bool = false) {
             self.sequence = sequence
             self.method = method
             self.path = path
@@ -32,6 +34,7 @@ public final class RequestLog: @unchecked Sendable {
             self.status = status
             self.bytesSent = bytesSent
             self.listener = listener
+            self.requestBodyChunked = requestBodyChunked
         }
     }
 
@@ -57,12 +60,13 @@ public final class RequestLog: @unchecked Sendable {
 
     /// Appends an entry and returns its sequence number (for `updateBytesSent`).
     package func record(method: String, path: String, query: String?, range: String?, status: Int, bytesSent: Int,
-                        listener: String? = nil) -> Int {
+                        listener: String? = nil, requestBodyChunked: Bool = false) -> Int {
         lock.withLock {
             let sequence = nextSequence
             nextSequence += 1
             entries.append(Entry(sequence: sequence, method: method, path: path, query: query, range: range,
-                                 status: status, bytesSent: bytesSent, listener: listener))
+                                 status: status, bytesSent: bytesSent, listener: listener,
+                                 requestBodyChunked: requestBodyChunked))
             return sequence
         }
     }

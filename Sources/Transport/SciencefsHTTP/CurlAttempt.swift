@@ -11,6 +11,8 @@ struct CurlAttempt {
         var code: CURLcode
         /// Body bytes libcurl sent: tells whether a non-idempotent request may have reached the server.
         var bytesUploaded: Int64
+        /// Why a streamed body stopped the request (its source threw or was abandoned), if it did.
+        var bodyError: Error?
     }
 
     func run(_ request: HTTPRequest, range: ByteRange?, state: TransferState) throws -> Outcome {
@@ -58,7 +60,7 @@ struct CurlAttempt {
         let code = withExtendedLifetime(state) { curl_easy_perform(handle) }
         var uploaded: curl_off_t = 0
         sciencefs_curl_getinfo_off(handle, CURLINFO_SIZE_UPLOAD_T, &uploaded)
-        return Outcome(code: code, bytesUploaded: Int64(uploaded))
+        return Outcome(code: code, bytesUploaded: Int64(uploaded), bodyError: resources.streamReader?.error)
     }
 
     private func setTimeouts(_ request: HTTPRequest) {
@@ -149,6 +151,28 @@ struct CurlAttempt {
                     }
                     curl_mime_filename(mimePart, filename ?? url.lastPathComponent)
                     curl_mime_type(mimePart, contentType ?? "application/octet-stream")
+                case .stream(let name, let body, let filename, let contentType):
+                    guard resources.streamReader == nil else {
+                        throw HTTPError.invalidRequest("a request may carry one streamed part")
+                    }
+                    let stallLimit = configuration.lowSpeedLimit > 0 && configuration.lowSpeedTime > 0
+                        ? configuration.lowSpeedTime : nil
+                    let reader = StreamedBodyReader(body, stallLimit: stallLimit)
+                    resources.streamReader = reader
+                    curl_mime_name(mimePart, name)
+                    // Size -1: unknown, so libcurl sends the body with chunked transfer encoding, pulling the bytes
+                    // through the callback as it goes.
+                    let set = curl_mime_data_cb(mimePart, -1, StreamedBodyReader.read, nil, nil, reader.userdata)
+                    guard set == CURLE_OK else {
+                        throw HTTPError.invalidRequest("curl_mime_data_cb failed")
+                    }
+                    if let filename { curl_mime_filename(mimePart, filename) }
+                    curl_mime_type(mimePart, contentType ?? "application/octet-stream")
+                    // The progress callback runs while libcurl waits on the network: it ends the request once the
+                    // body is abandoned, even if the server has stopped taking bytes.
+                    setLong(CURLOPT_NOPROGRESS, 0)
+                    sciencefs_curl_setopt_xferinfo_callback(handle, StreamedBodyReader.progress)
+                    sciencefs_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, reader.userdata)
                 }
             }
             sciencefs_curl_setopt_pointer(handle, CURLOPT_MIMEPOST, UnsafeMutableRawPointer(mime))
@@ -176,6 +200,8 @@ private struct AttemptResources {
     var headerList: UnsafeMutablePointer<curl_slist>?
     var mime: OpaquePointer?
     var file: UnsafeMutablePointer<FILE>?
+    /// The source of a streamed part, which libcurl's callbacks reach by an unretained pointer.
+    var streamReader: StreamedBodyReader?
 
     mutating func release() {
         if let headerList { curl_slist_free_all(headerList) }
@@ -184,5 +210,6 @@ private struct AttemptResources {
         headerList = nil
         mime = nil
         file = nil
+        streamReader = nil
     }
 }

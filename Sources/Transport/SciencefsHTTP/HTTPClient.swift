@@ -11,7 +11,8 @@ import Logging
 /// Retries (per `RetryPolicy`): connection failures, timeouts, dropped connections and retryable 5xx replies.
 /// A non-idempotent request (POST) is retried only while its body has not been sent, unless the request
 /// sets `retryAfterBodySent` or the server answered 503/429 (it says it did nothing). A streamed download
-/// resumes after the last byte already given to the sink.
+/// resumes after the last byte already given to the sink. A request with a streamed body (`StreamedBody`) is
+/// never retried: its bytes are gone once sent.
 ///
 /// Errors are `HTTPError`; non-2xx replies throw `.status` (after retries where those apply).
 public final class HTTPClient: Sendable {
@@ -34,6 +35,8 @@ public final class HTTPClient: Sendable {
         while true {
             let state = TransferState(destination: .buffer(limit: configuration.maxBufferedBodySize))
             let outcome = try execute(request, range: nil, state: state)
+            if let bodyError = outcome.bodyError { throw bodyError }
+            let replayable = request.body.isReplayable
             if outcome.code != CURLE_OK {
                 if state.overflowed {
                     throw HTTPError.transport(code: Int(outcome.code.rawValue), message:
@@ -41,7 +44,7 @@ public final class HTTPClient: Sendable {
                 }
                 let error = transportError(outcome.code, state: state, request: request)
                 let resendable = request.method.isIdempotent || request.retryAfterBodySent || outcome.bytesUploaded == 0
-                if resendable, isRetryable(outcome.code), retries < configuration.retry.maxRetries {
+                if replayable, resendable, isRetryable(outcome.code), retries < configuration.retry.maxRetries {
                     retries += 1
                     backOff(request, retry: retries, reason: error.description)
                     continue
@@ -51,7 +54,8 @@ public final class HTTPClient: Sendable {
             if state.isSuccessStatus {
                 return HTTPResponse(status: state.status, headers: state.headers, body: state.body)
             }
-            if RetryPolicy.isRetryable(status: state.status) || RetryPolicy.isRefusedUnprocessed(status: state.status),
+            if replayable,
+               RetryPolicy.isRetryable(status: state.status) || RetryPolicy.isRefusedUnprocessed(status: state.status),
                request.method.isIdempotent || request.retryAfterBodySent
                 || RetryPolicy.isRefusedUnprocessed(status: state.status),
                retries < configuration.retry.maxRetries {

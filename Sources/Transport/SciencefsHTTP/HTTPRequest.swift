@@ -48,6 +48,13 @@ public enum RequestBody: Sendable {
     /// `multipart/form-data`; file parts are read from disk as they are sent.
     case multipart(MultipartForm)
 
+    /// Whether a second attempt can send the same bytes again. A body with a streamed part cannot: its bytes are
+    /// consumed as they are sent, so such a request is never retried.
+    public var isReplayable: Bool {
+        guard case .multipart(let form) = self else { return true }
+        return !form.parts.contains { if case .stream = $0 { return true } else { return false } }
+    }
+
     /// An `application/x-www-form-urlencoded` body.
     public static func form(_ fields: [(String, String)]) -> RequestBody {
         let encoded = fields.map { PercentEncoding.formComponent($0.0) + "=" + PercentEncoding.formComponent($0.1) }
@@ -65,6 +72,9 @@ public struct MultipartForm: Sendable {
         case field(name: String, value: String)
         /// A file part: `filename` goes into the part's Content-Disposition (defaults to the file's own name).
         case file(name: String, file: URL, filename: String?, contentType: String?)
+        /// A part whose bytes are produced while the request is sent (a file still being written): its length is
+        /// unknown, so the body goes out with chunked transfer encoding, and the request is sent once, never retried.
+        case stream(name: String, body: StreamedBody, filename: String?, contentType: String?)
     }
 
     public var parts: [Part]
@@ -113,4 +123,20 @@ public struct HTTPRequest: Sendable {
 
     /// The URL as it may appear in logs and errors: no query string (it may carry secrets), no user info.
     public var redactedURL: String { URLRedaction.redact(url) }
+}
+
+/// The bytes of a streamed request body, pulled by the client as it sends them.
+public struct StreamedBody: Sendable {
+    /// Fills the buffer with the next bytes and returns their count; may block until some are ready; 0 at the end.
+    /// A throw aborts the request, which then fails with that error.
+    public var read: @Sendable (UnsafeMutableRawBufferPointer) throws -> Int
+    /// Polled while the request waits on the network (about once a second): true aborts it, as a throw from `read`
+    /// would, even while the server is not taking bytes.
+    public var isAbandoned: @Sendable () -> Bool
+
+    public init(read: @escaping @Sendable (UnsafeMutableRawBufferPointer) throws -> Int,
+                isAbandoned: @escaping @Sendable () -> Bool = { false }) {
+        self.read = read
+        self.isAbandoned = isAbandoned
+    }
 }
