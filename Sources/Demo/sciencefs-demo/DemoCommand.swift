@@ -87,9 +87,16 @@ struct DemoCommand: ParsableCommand {
         let own = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let binary = own.deletingLastPathComponent().appendingPathComponent("sciencefs").path
         guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw ValidationError("sciencefs-demo mounts with the sciencefs binary beside it, and there is none at \(binary): build both (swift build)")
+            throw MissingSciencefs(path: binary)
         }
         return binary
+    }
+
+    struct MissingSciencefs: Error, CustomStringConvertible {
+        let path: String
+        var description: String {
+            "sciencefs-demo mounts with the sciencefs binary beside it, and there is none at \(path): build both (swift build)"
+        }
     }
 
     static func isMounted(_ mountpoint: String) -> Bool {
