@@ -3,7 +3,8 @@ import PackageDescription
 
 /// Module graph. Imports point down only, and the folders under Sources/ are the layers:
 ///
-///   CLI        sciencefs (the installed binary: mount, unmount, status, cp, uploads)
+///   CLI        sciencefs (the installed binary: mount, unmount, status, cp, uploads), on CLISupport (the user's
+///              directories, shared with the demo)
 ///                ↓
 ///   FUSE       SciencefsFuse (libfuse adapter; knows the VFS core and nothing below it)
 ///                ↓
@@ -18,11 +19,16 @@ import PackageDescription
 ///   Emulators  AgaveEmulator, RucioEmulator, JDMAEmulator, AMIEEmulator, FTS3Emulator on EmulatorSupport and
 ///              Hummingbird: stand-alone HTTP servers for the demo and the tests. No Backend, Core or CLI module
 ///              imports them.
+///
+///   Demo       sciencefs-demo (a second executable, not installed): starts the five emulators with sample data,
+///              writes their config and mounts it by running the `sciencefs` binary beside it, `sciencefs mount -f`.
+///              It links the emulators, so that `sciencefs` links none of them, nor Hummingbird or NIO.
 let package = Package(
     name: "sciencefs",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sciencefs", targets: ["sciencefs"]),
+        .executable(name: "sciencefs-demo", targets: ["sciencefs-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -30,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        // Already in the graph through Hummingbird; named here because EmulatorSupport stops its servers through a
+        // ServiceGroup's graceful shutdown.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CFuse", path: "Sources/System/CFuse", pkgConfig: "fuse3", providers: [.apt(["libfuse3-dev"])]),
@@ -90,6 +99,7 @@ let package = Package(
         ], path: "Sources/FUSE/SciencefsFuse"),
         .target(name: "EmulatorSupport", dependencies: [
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Emulators/EmulatorSupport"),
         .target(name: "AgaveEmulator", dependencies: [
@@ -103,14 +113,23 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Emulators/RucioEmulator"),
         .target(name: "JDMAEmulator", dependencies: ["EmulatorSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")], path: "Sources/Emulators/JDMAEmulator"),
+        /// What both executables need: where a user's files go (XDG), the stdout stream.
+        .target(name: "CLISupport", path: "Sources/CLI/CLISupport"),
+        /// The installed binary. It links no emulator, no Hummingbird and no NIO: the demo is `sciencefs-demo`.
         .executableTarget(name: "sciencefs", dependencies: [
-            "SciencefsCore", "SciencefsStore", "SciencefsFuse", "SciencefsHTTP", "AgaveBackend", "AgaveEmulator",
-            "RucioBackend", "RucioEmulator", "AMIEBackend", "AMIEEmulator", "JDMABackend", "JDMAEmulator",
-            "FTS3Client", "FTS3Emulator", "SciencefsX509",
+            "CLISupport", "SciencefsCore", "SciencefsStore", "SciencefsFuse", "SciencefsHTTP", "AgaveBackend",
+            "RucioBackend", "AMIEBackend", "JDMABackend", "FTS3Client", "SciencefsX509",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ], path: "Sources/CLI/sciencefs"),
+        /// The demo: the emulators with sample data, mounted by the `sciencefs` binary that sits beside this one.
+        .executableTarget(name: "sciencefs-demo", dependencies: [
+            "CLISupport", "SciencefsFuse", "AgaveEmulator", "RucioEmulator", "AMIEEmulator", "JDMAEmulator",
+            "FTS3Emulator", "SciencefsX509",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/Demo/sciencefs-demo"),
 
         /// Test plumbing shared by test targets: finding and running programs, the Python venvs of the
         /// real-client fidelity tests. Not a test target itself.
@@ -122,7 +141,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["SciencefsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AgaveBackendTests", dependencies: ["AgaveBackend", "AgaveEmulator", "SciencefsHTTP", "SciencefsCore"]),
         .testTarget(name: "RucioBackendTests", dependencies: ["RucioBackend", "RucioEmulator", "SciencefsHTTP", "SciencefsCore"]),
-        .testTarget(name: "MountTests", dependencies: ["sciencefs", "AgaveEmulator", "RucioEmulator", "AMIEEmulator", "JDMAEmulator",
+        .testTarget(name: "MountTests", dependencies: ["sciencefs", "CLISupport", "AgaveEmulator", "RucioEmulator", "AMIEEmulator", "JDMAEmulator",
                                                        "FTS3Emulator", "SciencefsX509", "TestSupport"]),
         .testTarget(name: "X509Tests", dependencies: ["SciencefsX509", "TestSupport"]),
         .testTarget(name: "FTS3EmulatorTests", dependencies: ["FTS3Emulator", "SciencefsX509", "RucioEmulator", "SciencefsHTTP",

@@ -1,4 +1,4 @@
-"""The servers the benchmark reads from: the Agave emulator (inside `sciencefs demo`) and one nginx in front of it.
+"""The servers the benchmark reads from: the Agave emulator (inside `sciencefs-demo`) and one nginx in front of it.
 
 nginx serves the emulator's storage directory for `data.tacc.demo` as static files under Agave's media URL (GET
 and HEAD; Range works) and as read-only WebDAV under /dav/ for rclone; everything else (token, listings,
@@ -22,17 +22,18 @@ DAV_MODULE = "/usr/lib/nginx/modules/ngx_http_dav_ext_module.so"
 
 
 class Demo:
-    """`sciencefs demo --state STATE --port P MNT`: the emulators plus a demo mount we do not use.
+    """`sciencefs-demo --state STATE --port P MNT`: the emulators plus a demo mount we do not use.
 
-    Unmounting its mountpoint makes it stop the emulators and exit."""
+    `demo_binary` mounts with the `sciencefs` beside it. Unmounting its mountpoint makes it stop the emulators and
+    exit."""
 
-    def __init__(self, binary, state, work, cleanup, log):
+    def __init__(self, demo_binary, state, work, cleanup, log):
         self.mountpoint = os.path.join(work, "demo-mnt")
         os.makedirs(self.mountpoint, exist_ok=True)
         self.port = benchenv.free_port()
         self.log_path = os.path.join(work, "demo.log")
         started = time.monotonic()
-        self.process = benchenv.spawn([binary, "demo", "--state", state, "--port", str(self.port), self.mountpoint],
+        self.process = benchenv.spawn([demo_binary, "--state", state, "--port", str(self.port), self.mountpoint],
                                       self.log_path)
         cleanup.push(self.stop)
         benchenv.wait_for(lambda: benchenv.is_mounted(self.mountpoint) and benchenv.is_accepting(self.port), 300,

@@ -121,6 +121,9 @@ final class MountFixture {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[1]
     }
 
+    /// The `sciencefs-demo` executable, built beside `sciencefs` (which it runs to mount).
+    static var demoBinary: URL { binary.deletingLastPathComponent().appendingPathComponent("sciencefs-demo") }
+
     func mount(options: [String] = []) throws {
         let process = Process()
         process.executableURL = Self.binary

@@ -11,23 +11,33 @@ struct OrdinaryUser {
     let home: URL
     /// The `sciencefs` binary, where this user can execute it.
     let binary: String
+    /// The `sciencefs-demo` binary, in the same directory as `binary` (it mounts with the `sciencefs` beside it).
+    let demoBinary: String
 
     /// Gives the user a home under `root` and hands them `owned` (mountpoint, cache directory, config, log).
-    /// The build directory may not be reachable by others; the binary is then copied into `root`.
+    /// The build directory may not be reachable by others; the two binaries are then copied into `root`.
     init(root: URL, owned: [URL]) throws {
         home = root.appendingPathComponent("home")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         chmod(root.path, 0o755)
         for url in [home] + owned { chown(url.path, Self.uid, Self.gid) }
         let built = MountFixture.binary.path
-        if Self.canExecute(built) {
+        let builtDemo = MountFixture.demoBinary.path
+        if Self.canExecute(built) && Self.canExecute(builtDemo) {
             binary = built
+            demoBinary = builtDemo
         } else {
-            let copy = root.appendingPathComponent("bin/sciencefs")
-            try FileManager.default.createDirectory(at: copy.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: built, toPath: copy.path)
-            chmod(copy.path, 0o755)
-            binary = copy.path
+            let directory = root.appendingPathComponent("bin")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            var copies: [String] = []
+            for path in [built, builtDemo] {
+                let copy = directory.appendingPathComponent(URL(fileURLWithPath: path).lastPathComponent).path
+                try FileManager.default.copyItem(atPath: path, toPath: copy)
+                chmod(copy, 0o755)
+                copies.append(copy)
+            }
+            binary = copies[0]
+            demoBinary = copies[1]
         }
     }
 
@@ -43,13 +53,14 @@ struct OrdinaryUser {
         fixture.run(prefix[0], Array(prefix.dropFirst()) + [tool] + arguments, timeout: timeout)
     }
 
-    /// Starts `sciencefs ARGUMENTS` as this user in the background; stdout and stderr go to `output`.
-    func start(_ arguments: [String], output: URL) throws -> Process {
+    /// Starts `sciencefs ARGUMENTS` (or another of the built programs, `program`) as this user in the background;
+    /// stdout and stderr go to `output`.
+    func start(_ arguments: [String], program: String? = nil, output: URL) throws -> Process {
         _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = prefix + [binary] + arguments
+        process.arguments = prefix + [program ?? binary] + arguments
         process.standardOutput = handle
         process.standardError = handle
         try process.run()

@@ -123,11 +123,13 @@ final class OrdinaryUserMountTests: XCTestCase {
         XCTAssertFalse(fixture.isMounted)
     }
 
+    /// The demo's stop command is run exactly as the demo printed it (the `sciencefs` beside `sciencefs-demo`, by its
+    /// full path): the demo then exits 0 without a single error or warning line.
     func testTheDemoAsAnOrdinaryUserStartsAndStopsCleanlyKeepingItsStateInItsHome() throws {
         let restore = try DevFuse.setMode(0o666)
         defer { restore() }
         let output = fixture.root.appendingPathComponent("demo.out")
-        let demo = try user.start(["demo", fixture.mountpoint.path], output: output)
+        let demo = try user.start([fixture.mountpoint.path], program: user.demoBinary, output: output)
         started.append(demo)
         XCTAssertTrue(waitForMount(demo, timeout: 180), (try? String(contentsOf: output, encoding: .utf8)) ?? "")
         let ls = user.run(fixture, "ls", [fixture.mountpoint.path])
@@ -135,18 +137,81 @@ final class OrdinaryUserMountTests: XCTestCase {
         let state = user.home.appendingPathComponent(".cache/sciencefs/demo")
         XCTAssertTrue(FileManager.default.fileExists(atPath: state.appendingPathComponent("agave").path),
                       "the demo keeps its state under $HOME/.cache/sciencefs/demo")
+        let config = try FileManager.default.attributesOfItem(atPath: state.appendingPathComponent("config.toml").path)
+        XCTAssertEqual((config[.posixPermissions] as? NSNumber)?.intValue, 0o600, "the config holds secrets: owner only")
+        XCTAssertEqual((config[.ownerAccountID] as? NSNumber)?.uint32Value, OrdinaryUser.uid)
 
-        let unmount = user.run(fixture, user.binary, ["unmount", fixture.mountpoint.path])
+        waitForTour(output)
+        let stop = try printedCommand(after: "Stop with Ctrl-C or: ", in: output)
+        XCTAssertTrue(stop.hasPrefix("/"), "the binary by its full path: \(stop)")
+        let unmount = user.run(fixture, "sh", ["-c", stop])
         XCTAssertEqual(unmount.status, 0, unmount.stderr)
         demo.waitUntilExit()
-        XCTAssertEqual(demo.terminationStatus, 0, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        XCTAssertEqual(demo.terminationStatus, 0, text)
+        XCTAssertEqual(Self.complaints(in: text), [], "a stop that was asked for is no error")
+        XCTAssertFalse(fixture.isMounted)
         XCTAssertEqual(OrdinaryUser.processes(mentioning: fixture.root.path), [], "no emulator, nginx or daemon left")
+    }
+
+    /// Ctrl-C on a mounted demo: the printed `status` command works as printed, then the signal reaches the mount
+    /// process, which unmounts; the demo stops its services and exits 0, with no error or warning line.
+    func testCtrlCOnAMountedDemoUnmountsAndStopsWithoutAnErrorLine() throws {
+        let restore = try DevFuse.setMode(0o666)
+        defer { restore() }
+        let output = fixture.root.appendingPathComponent("demo.out")
+        let demo = try user.start([fixture.mountpoint.path], program: user.demoBinary, output: output)
+        started.append(demo)
+        XCTAssertTrue(waitForMount(demo, timeout: 180), (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+        waitForTour(output)
+        let statusCommand = try printedCommand(after: "  ", containing: " status ", in: output)
+        let status = user.run(fixture, "sh", ["-c", statusCommand])
+        XCTAssertEqual(status.status, 0, "\(statusCommand)\n\(status.stderr)")
+        XCTAssertTrue(status.text.contains("(pid "), status.text)
+
+        kill(demo.processIdentifier, SIGINT)
+        demo.waitUntilExit()
+        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        XCTAssertEqual(demo.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("demo unmounted"), text)
+        XCTAssertEqual(Self.complaints(in: text), [], "a stop that was asked for is no error")
+        XCTAssertFalse(fixture.isMounted)
+        XCTAssertEqual(OrdinaryUser.processes(mentioning: fixture.root.path), [], "no emulator, nginx or daemon left")
+    }
+
+    /// The rest of the first line of the demo's output that starts with `prefix` (and contains `needle`).
+    private func printedCommand(after prefix: String, containing needle: String? = nil, in output: URL) throws -> String {
+        let text = try String(contentsOf: output, encoding: .utf8)
+        return try XCTUnwrap(Self.line(after: prefix, containing: needle, in: text),
+                             "no line \(prefix)…\(needle ?? "") in:\n\(text)")
+    }
+
+    private static func line(after prefix: String, containing needle: String?, in text: String) -> String? {
+        let line = text.split(separator: "\n").first { $0.hasPrefix(prefix) && (needle.map($0.contains) ?? true) }
+        return line.map { String($0.dropFirst(prefix.count)) }
+    }
+
+    /// Waits (up to 60 s) until the demo has printed its tour, which follows the mount by a moment.
+    private func waitForTour(_ output: URL) {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            if Self.line(after: "Stop with Ctrl-C or: ", containing: nil, in: text) != nil { return }
+            usleep(50_000)
+        }
+    }
+
+    /// Log lines at warning level or above (the demo's own and the mount's) and command errors.
+    static func complaints(in text: String) -> [String] {
+        text.split(separator: "\n").map(String.init).filter { line in
+            line.hasPrefix("Error:") || [" warning ", " error ", " critical "].contains { line.contains($0) }
+        }
     }
 
     func testTheDemoWithDevFuse0600FailsCleanlyAndLeavesNoNginx() throws {
         let restore = try DevFuse.setMode(0o600)
         defer { restore() }
-        let demo = user.run(fixture, user.binary, ["demo", fixture.mountpoint.path], timeout: 120)
+        let demo = user.run(fixture, user.demoBinary, [fixture.mountpoint.path], timeout: 120)
         XCTAssertEqual(demo.status, 1, "a clean failure, not a crash: \(demo.stderr)")
         XCTAssertTrue(demo.stderr.contains("/dev/fuse is not readable and writable by you"), demo.stderr)
         XCTAssertEqual(demo.stderr.split(separator: "\n").count, 1, "one message: \(demo.stderr)")
@@ -162,7 +227,7 @@ final class OrdinaryUserMountTests: XCTestCase {
         let state = user.home.appendingPathComponent("demo-state")
         try FileManager.default.createDirectory(at: state.appendingPathComponent("config.toml"), withIntermediateDirectories: true)
         for url in [state, state.appendingPathComponent("config.toml")] { chown(url.path, OrdinaryUser.uid, OrdinaryUser.gid) }
-        let demo = user.run(fixture, user.binary, ["demo", "--state", state.path, fixture.mountpoint.path], timeout: 300)
+        let demo = user.run(fixture, user.demoBinary, ["--state", state.path, fixture.mountpoint.path], timeout: 300)
         XCTAssertEqual(demo.status, 1, demo.stderr)
         XCTAssertTrue(demo.text.contains("emulated FTS3 server"), "nginx was running when it failed: \(demo.text)")
         XCTAssertTrue(demo.stderr.contains("config.toml"), demo.stderr)
@@ -176,7 +241,7 @@ final class OrdinaryUserMountTests: XCTestCase {
         let restore = try DevFuse.setMode(0o666)
         defer { restore() }
         let output = fixture.root.appendingPathComponent("demo.out")
-        let demo = try user.start(["demo", fixture.mountpoint.path], output: output)
+        let demo = try user.start([fixture.mountpoint.path], program: user.demoBinary, output: output)
         started.append(demo)
         let state = user.home.appendingPathComponent(".cache/sciencefs/demo").path
         var nginxSeen = false
@@ -197,7 +262,7 @@ final class OrdinaryUserMountTests: XCTestCase {
         let restore = try DevFuse.setMode(0o666)
         defer { restore() }
         let output = fixture.root.appendingPathComponent("demo.out")
-        let demo = try user.start(["demo", fixture.mountpoint.path], output: output)
+        let demo = try user.start([fixture.mountpoint.path], program: user.demoBinary, output: output)
         started.append(demo)
         XCTAssertTrue(waitForMount(demo, timeout: 180), (try? String(contentsOf: output, encoding: .utf8)) ?? "")
         let state = user.home.appendingPathComponent(".cache/sciencefs/demo").path

@@ -1,4 +1,4 @@
-@testable import sciencefs
+@testable import CLISupport
 import XCTest
 
 /// Where the config, the caches and the demo's state live for a given environment: `$HOME` and the XDG variables

@@ -2,11 +2,17 @@ import Dispatch
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// One Hummingbird listener on 127.0.0.1, started and stopped synchronously, so emulators can offer a blocking
 /// `start()`/`stop()` API to tests and the CLI while Hummingbird runs on its own task.
 ///
 /// `start`/`stop` block the caller briefly and must not be called concurrently with each other.
+///
+/// `stop()` asks for a graceful shutdown (the listener closes, idle connections close, a request in progress is
+/// answered) instead of cancelling the server's task: Hummingbird logs a cancelled server as an error ("Waiting on
+/// child channel: CancellationError()"), and a stop that was asked for is no error. A server still busy after
+/// `gracefulStopLimit` is cancelled, and that stays loud.
 package final class LoopbackServer<Responder: HTTPResponder>: @unchecked Sendable
     where Responder.Context == BasicRequestContext {
     package enum StartError: Error, CustomStringConvertible {
@@ -22,7 +28,10 @@ package final class LoopbackServer<Responder: HTTPResponder>: @unchecked Sendabl
     private let responder: Responder
     private let logger: Logger
     private let lock = NSLock()
-    private var running: (task: Task<Void, Never>, stopped: DispatchSemaphore, port: Int)?
+    /// Guarded by `lock`.
+    private var running: (group: ServiceGroup, task: Task<Void, Never>, stopped: DispatchSemaphore, port: Int)?
+    /// How long a requested stop waits for requests in progress before the server's task is cancelled.
+    private static var gracefulStopLimit: Duration { .seconds(3) }
 
     package init(responder: Responder, logger: Logger) {
         self.responder = responder
@@ -52,11 +61,13 @@ package final class LoopbackServer<Responder: HTTPResponder>: @unchecked Sendabl
             },
             logger: logger
         )
+        // No signals: the process that runs the emulator decides what a signal means.
+        var groupConfiguration = ServiceGroupConfiguration(services: [app], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = Self.gracefulStopLimit
+        let group = ServiceGroup(configuration: groupConfiguration)
         let task = Task {
             do {
-                // Cancelling this task shuts the server down (Hummingbird's service group treats cancellation
-                // as a graceful-shutdown trigger).
-                try await app.run()
+                try await group.run()
             } catch {
                 failure.set(error)
             }
@@ -67,7 +78,7 @@ package final class LoopbackServer<Responder: HTTPResponder>: @unchecked Sendabl
             task.cancel()
             throw StartError.couldNotStart(failure.get().map { "\($0)" } ?? "timed out")
         }
-        running = (task, stopped, bound)
+        running = (group, task, stopped, bound)
         return bound
     }
 
@@ -78,7 +89,8 @@ package final class LoopbackServer<Responder: HTTPResponder>: @unchecked Sendabl
         defer { lock.unlock() }
         guard let running else { return true }
         self.running = nil
-        running.task.cancel()
+        let group = running.group
+        Task { await group.triggerGracefulShutdown() }
         return running.stopped.wait(timeout: .now() + 10) == .success
     }
 }

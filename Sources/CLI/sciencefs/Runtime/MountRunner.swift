@@ -20,10 +20,9 @@ struct MountRunner {
     let settings: MountSettings
     let logger: Logger
 
-    /// Blocks until the filesystem is unmounted. `mounted` runs once the kernel accepted the mount.
+    /// Blocks until the filesystem is unmounted.
     /// A mount that cannot be made throws a `MountProblem` (cause and fix) before any service is contacted.
-    /// `takeSignals` runs just before libfuse installs its signal handlers (see `FuseMount.run`).
-    func run(takeSignals: () -> Void = {}, mounted: () -> Void = {}) throws {
+    func run() throws {
         if let problem = MountPreflight.problem(mountpoint: identity.mountpoint, allowOther: settings.allowOther) {
             throw problem
         }
@@ -59,7 +58,7 @@ struct MountRunner {
                                  configFile: configFile, startedAt: Date())
         let statusWriter = StatusWriter(vfs: vfs, url: cacheDirectory.appendingPathComponent("status.json"))
         let unfinished = vfs.unfinishedUploads()
-        try mount.run(mountpoint: identity.mountpoint, takeSignals: takeSignals) {
+        try mount.run(mountpoint: identity.mountpoint) {
             do { try MountRegistry.write(record, id: identity.id, root: root) } catch {
                 logger.warning("cannot write mount registry", metadata: ["error": "\(error)"])
             }
@@ -68,7 +67,6 @@ struct MountRunner {
             if !unfinished.isEmpty { DispatchQueue.global().async { vfs.resume(unfinished) } }
             // Server-side jobs still running (this run's, a previous run's, `sciencefs cp`'s) are followed to their end.
             tracker.startMonitoring { [vfs] job in vfs.transferEnded(job) }
-            mounted()
         }
         tracker.stopMonitoring()
         if !vfs.drain(timeout: 600) {

@@ -1,21 +1,21 @@
+import CLISupport
 import Foundation
 
-/// Stops what a command started (the demo's emulators and their nginx) on every way out: a normal return, a thrown
-/// error (`stopAll()` from a `defer`), and SIGINT/SIGTERM/SIGHUP while `catchSignals()` is in force, where the
+/// Stops what the demo started (the emulators, their nginx, the mount process) on every way out: a normal return, a
+/// thrown error (`stopAll()` from a `defer`), and SIGINT/SIGTERM/SIGHUP while `catchSignals()` is in force, where the
 /// stops run and the process exits 128 + the signal number. Stops run once each, newest first.
 ///
-/// While the mount runs, libfuse's own handlers must take these signals (they end the session, which returns
-/// normally): libfuse installs them only over the default disposition, so `releaseSignals()` restores it, just
-/// before libfuse installs them (`MountRunner.run(takeSignals:)`): a signal in between would kill the process
-/// with everything still running.
+/// Once the mount process runs, `forwardSignals(to:)` hands the signals to it instead: it unmounts and exits, and
+/// the demo, which waits for it, then stops the services itself and returns normally.
 ///
-/// `@unchecked Sendable` because `lock` guards `stops` and `sources`; `stopAll()` runs the stops under it, so each
-/// runs once even when a signal and a normal return race.
+/// `@unchecked Sendable` because `lock` guards `stops`, `sources` and `forward`; `stopAll()` runs the stops under it,
+/// so each runs once even when a signal and a normal return race.
 final class ServiceStopper: @unchecked Sendable {
     private static let signals = [SIGINT, SIGTERM, SIGHUP]
     private let lock = NSLock()
     private var stops: [() -> Void] = []
     private var sources: [DispatchSourceSignal] = []
+    private var forward: (@Sendable (Int32) -> Void)?
 
     func add(_ stop: @escaping () -> Void) {
         lock.withLock { stops.append(stop) }
@@ -34,7 +34,12 @@ final class ServiceStopper: @unchecked Sendable {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [weak self] in
-                self?.stopAll()
+                guard let self else { return }
+                if let forward = self.lock.withLock({ self.forward }) {
+                    forward(signalNumber)
+                    return
+                }
+                self.stopAll()
                 fflush(standardOutputStream)
                 _exit(128 + signalNumber)
             }
@@ -43,12 +48,8 @@ final class ServiceStopper: @unchecked Sendable {
         }
     }
 
-    func releaseSignals() {
-        let current = lock.withLock { () -> [DispatchSourceSignal] in
-            defer { sources = [] }
-            return sources
-        }
-        current.forEach { $0.cancel() }
-        for signalNumber in Self.signals { signal(signalNumber, SIG_DFL) }
+    /// From now on SIGINT, SIGTERM and SIGHUP go to `handler` and nothing is stopped here.
+    func forwardSignals(to handler: @escaping @Sendable (Int32) -> Void) {
+        lock.withLock { forward = handler }
     }
 }

@@ -8,13 +8,13 @@ import Foundation
 /// `$HOME` wins over the passwd entry, which is only the fallback when `HOME` is unset or empty: two sessions with
 /// different `HOME`s (two demos, a test, `sudo -u`, a batch job) must not share one state directory. As the
 /// specification asks, an XDG variable that is empty or not an absolute path is ignored.
-struct UserDirectories: Equatable {
+public struct UserDirectories: Equatable, Sendable {
     /// The home directory: `$HOME`, else the passwd entry's, else `/`.
-    let home: URL
-    let configHome: URL
-    let cacheHome: URL
+    public let home: URL
+    public let configHome: URL
+    public let cacheHome: URL
 
-    init(environment: [String: String] = ProcessInfo.processInfo.environment,
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
          passwdHome: () -> String? = UserDirectories.passwdHome) {
         let homePath = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? passwdHome() ?? "/"
         home = URL(fileURLWithPath: homePath, isDirectory: true)
@@ -23,20 +23,20 @@ struct UserDirectories: Equatable {
     }
 
     /// This process's directories (read from the environment on every use, so nothing stale is kept).
-    static var current: UserDirectories { UserDirectories() }
+    public static var current: UserDirectories { UserDirectories() }
 
     /// `config.toml` when `--config` is not given.
-    var configFile: URL { configHome.appendingPathComponent("sciencefs/config.toml") }
+    public var configFile: URL { configHome.appendingPathComponent("sciencefs/config.toml") }
 
     /// Per-mount caches and the mount registry when the config sets no `cache_dir`.
-    var cacheRoot: URL { cacheHome.appendingPathComponent("sciencefs", isDirectory: true) }
+    public var cacheRoot: URL { cacheHome.appendingPathComponent("sciencefs", isDirectory: true) }
 
     /// The demo's emulated services and its mount cache when `--state` is not given.
-    var demoState: URL { cacheRoot.appendingPathComponent("demo", isDirectory: true) }
+    public var demoState: URL { cacheRoot.appendingPathComponent("demo", isDirectory: true) }
 
     /// `~` and `~/…` become this home; `~name/…` becomes that user's home from the passwd database; anything else is
     /// returned unchanged.
-    func expandTilde(_ path: String) -> String {
+    public func expandTilde(_ path: String) -> String {
         guard path.hasPrefix("~") else { return path }
         let rest = path.dropFirst()
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
@@ -58,11 +58,11 @@ struct UserDirectories: Equatable {
     }
 
     /// The home directory in this user's passwd entry.
-    static func passwdHome() -> String? {
+    public static func passwdHome() -> String? {
         passwdEntry { getpwuid_r(getuid(), &$0, $1, $2, &$3) }
     }
 
-    static func passwdHome(of name: String) -> String? {
+    public static func passwdHome(of name: String) -> String? {
         passwdEntry { getpwnam_r(name, &$0, $1, $2, &$3) }
     }
 

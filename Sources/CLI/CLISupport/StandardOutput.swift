@@ -4,4 +4,4 @@
 @preconcurrency import Glibc
 
 /// The C library's `stdout` stream, the one `print` writes to.
-var standardOutputStream: UnsafeMutablePointer<FILE> { stdout }
+public var standardOutputStream: UnsafeMutablePointer<FILE> { stdout }

@@ -1,0 +1,46 @@
+import AgaveEmulator
+import Foundation
+import RucioEmulator
+
+/// What the demo prints once the mount is up: commands to try, each one working as printed (the `sciencefs` lines
+/// name the binary by its full path, since a built tree puts none on the PATH).
+enum DemoTour {
+    static func text(mountpoint m: String, sciencefs binary: String, configFile: String, services: DemoServices) -> String {
+        let sciencefs = shellQuoted(binary)
+        let config = shellQuoted(configFile)
+        let agave = services.agave
+        return """
+
+            sciencefs demo mounted on \(m). Try, in another terminal:
+              ls \(m)/agave/systems
+              ls -l \(m)/agave/systems/\(DemoData.dataSystem)
+              find \(m)/agave/systems/\(DemoData.dataSystem) | head
+              ls \(m)/agave/systems/\(DemoData.dataSystem)/\(DemoData.manyFilesFolder) | wc -l   # 10,000 entries, paged
+              cmp \(m)/agave/systems/\(DemoData.dataSystem)/\(DemoData.largeFilePath) \(agave.localURL(system: DemoData.dataSystem, path: DemoData.largeFilePath).path)
+              cp /etc/hostname \(m)/agave/systems/\(DemoData.scratchSystem)/
+              ls -lt \(m)/agave/jobs/                                  # a finished and a running job
+              ls \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)
+              getfattr -d \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)/\(RucioDemoData.run1Dataset)/*  | head -20
+              cp /etc/hostname \(m)/rucio/\(RucioDemoData.userScope)/\(RucioDemoData.analysisContainer)/\(RucioDemoData.analysisDataset)/
+              ls -R \(m)/jdma/gws-climate | head                        # batches on tape: no tape touched
+              head -c 100 \(m)/jdma/gws-climate/cmip6-tas-2015/*/* | head   # one GET request, then the read
+              cp \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)/\(RucioDemoData.run1Dataset)/AOD.run001._000011.pool.root \(m)/agave/systems/\(DemoData.scratchSystem)/   # one FTS3 job
+              cat \(m)/.sciencefs/transfers/fts3-*.json
+              \(sciencefs) cp -r --config \(config) \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)/\(RucioDemoData.run1Dataset) \(m)/agave/systems/\(DemoData.scratchSystem)/
+              ls \(m)/.sciencefs/transfers/
+              ls \(m)/amie/packets/incoming/
+              getfattr -d \(m)/amie/packets/incoming/*request_project_create.json
+              \(sciencefs) status \(m) --config \(config)
+            Stop with Ctrl-C or: \(sciencefs) unmount \(m)
+
+            """
+    }
+
+    /// `text` as one shell word: unchanged when it has nothing a shell would split or expand, else single-quoted.
+    static func shellQuoted(_ text: String) -> String {
+        let plain = text.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) || "/._-+,:=@%".unicodeScalars.contains($0)
+        }
+        return plain && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
