@@ -100,7 +100,19 @@ final class DebianPackageTests: XCTestCase {
 
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: "/sbin/mount.fuse.sciencefs"))
         XCTAssertTrue(FileManager.default.isExecutableFile(atPath: "/sbin/mount.sciencefs"))
-        XCTAssertTrue(FileManager.default.fileExists(atPath: "/usr/lib/systemd/user/sciencefs@.service"))
+        // The user unit template names the binary without a path; systemd finds the installed one.
+        let unit = "/usr/lib/systemd/user/sciencefs@.service"
+        XCTAssertTrue(FileManager.default.fileExists(atPath: unit))
+        if let analyze = TestProcess.which("systemd-analyze") {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-unit-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let instance = directory.appendingPathComponent("sciencefs@home-alice-sci.service")
+            try FileManager.default.copyItem(atPath: unit, toPath: instance.path)
+            let verify = try run(analyze, ["verify", "--man=no", instance.path])
+            XCTAssertEqual(verify.status, 0, verify.output)
+            XCTAssertFalse(verify.output.contains("sciencefs"), verify.output)
+        }
     }
 
     /// The installed binary runs without a Swift toolchain, needs only libraries of packages its control file
