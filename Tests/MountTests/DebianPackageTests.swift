@@ -18,6 +18,10 @@ final class DebianPackageTests: XCTestCase {
         case failed(String)
     }
 
+    /// Where this run's package is written; removed after the last test.
+    private static let packageDirectory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("sciencefs-deb-\(getpid())")
+
     private var installed = false
     private var fixture: MountFixture?
 
@@ -56,6 +60,11 @@ final class DebianPackageTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: Self.installedBinary), "dpkg --purge removed the binary")
         }
         installed = false
+    }
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(at: packageDirectory)
+        super.tearDown()
     }
 
     func testThePackageInstallsTheVersionedBinaryManPagesAndCompletions() throws {
@@ -189,8 +198,7 @@ final class DebianPackageTests: XCTestCase {
             if let build { return build }
             let outcome: PackageBuild
             do {
-                let directory = FileManager.default.temporaryDirectory
-                    .appendingPathComponent("sciencefs-deb-\(getpid())")
+                let directory = packageDirectory
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                 let script = repository.appendingPathComponent("mount-helpers/build-deb").path
                 // `swift test` holds the lock of .build while the tests run; it builds nothing meanwhile.
