@@ -57,6 +57,9 @@ public struct VFSOptions: Sendable {
     public var initialReadahead: UInt64
     /// Background readahead ranges kept in flight ahead of a sequential reader (0 = none).
     public var prefetchDepth: Int = 4
+    /// Bytes of background readahead that may be in flight at once across all open files (config key
+    /// `readahead_budget_mb`; 0 = no background readahead). See `ReadaheadPool`.
+    public var readaheadBudget: UInt64 = 256 << 20
 
     public init(uid: UInt32 = getuid(), gid: UInt32 = getgid(), readOnly: Bool = false,
                 maxReadahead: UInt64 = 16 << 20, initialReadahead: UInt64 = 1 << 20) {

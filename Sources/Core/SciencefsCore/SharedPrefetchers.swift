@@ -2,7 +2,7 @@ import Synchronization
 
 /// One `Prefetcher` per version of a file, shared by every read handle open on it, so that several readers of one
 /// file share one set of fetches (the server sends each byte about once, however many readers there are). The last
-/// handle to close stops it.
+/// handle to close stops it. All of them fetch on one `pool`, under the mount's readahead budget.
 ///
 /// A leaf lock (see `VFS`): nothing else is taken while `entries` is locked; a prefetcher is made and stopped
 /// outside it.
@@ -14,6 +14,12 @@ final class SharedPrefetchers: Sendable {
 
     /// File version key ("source\0path\0version") → its prefetcher and how many handles use it.
     private let entries = Mutex<[String: Entry]>([:])
+    /// The fetchers every prefetcher of the mount shares.
+    let pool: ReadaheadPool
+
+    init(pool: ReadaheadPool) {
+        self.pool = pool
+    }
 
     /// The prefetcher of `key`, made by `make` for the first handle; every call must be matched by `release`.
     func acquire(_ key: String, make: () -> Prefetcher?) -> Prefetcher? {

@@ -16,6 +16,25 @@ extension VFS {
         public var pendingUploads: Int
         public var failedUploads: Int
         public var knownInodes: Int
+        /// The readahead pool's figures (absent in a status file written by an older version).
+        public var readahead: ReadaheadStatus?
+    }
+
+    /// Background readahead across the mount: the budget, what of it is in use, and the ranges running and waiting.
+    public struct ReadaheadStatus: Sendable, Codable {
+        public var budgetBytes: UInt64
+        public var bytesInFlight: UInt64
+        public var fetchers: Int
+        public var running: Int
+        public var queued: Int
+    }
+
+    /// The readahead pool's figures now.
+    public var readaheadStatus: ReadaheadStatus {
+        let pool = prefetchers.pool
+        let figures = pool.figures
+        return ReadaheadStatus(budgetBytes: pool.budgetBytes, bytesInFlight: figures.bytesInFlight,
+                               fetchers: pool.fetchers, running: figures.running, queued: figures.queued)
     }
 
     public func status() -> Status {
@@ -30,7 +49,8 @@ extension VFS {
                       dataCacheHits: usage?.hits ?? 0, dataCacheMisses: usage?.misses ?? 0,
                       openHandles: open, uploadsInFlight: uploads.count,
                       pendingUploads: journal.filter { $0.state != .failed }.count,
-                      failedUploads: journal.filter { $0.state == .failed }.count, knownInodes: inodeCount)
+                      failedUploads: journal.filter { $0.state == .failed }.count, knownInodes: inodeCount,
+                      readahead: readaheadStatus)
     }
 
     /// Uploads that a previous run accepted (`close()` returned or the process died mid-upload) but did not finish.

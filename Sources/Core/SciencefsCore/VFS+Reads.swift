@@ -142,11 +142,13 @@ extension VFS {
     /// Background readahead needs somewhere to put the bytes: only handles with a cache object get one. Every handle
     /// on one version of the file shares it (`SharedPrefetchers`); `release` gives it back.
     func prefetcher(for key: NodeKey, attributes: RemoteAttributes, object: CachedObject?) -> Prefetcher? {
-        guard let object, options.prefetchDepth > 0, let backend = try? backend(for: key) else { return nil }
+        guard let object, options.prefetchDepth > 0, options.readaheadBudget > 0,
+              let backend = try? backend(for: key) else { return nil }
         let path = key.path
         let shared = "\(key.source ?? "")\u{0}\(path.string)\u{0}\(Self.version(of: attributes))"
         return prefetchers.acquire(shared) {
-            Prefetcher(object: object, size: attributes.size, depth: options.prefetchDepth) { start, length, sink in
+            Prefetcher(object: object, size: attributes.size, depth: options.prefetchDepth,
+                       pool: prefetchers.pool) { start, length, sink in
                 _ = try backend.read(path, offset: start, length: length, sink: sink)
             }
         }

@@ -17,11 +17,13 @@ import SciencefsStore
 ///    `ReadHandle.localCopy`.
 ///    Taken under `uploadLock` by unlink.
 /// 4. `StagedFile.lock`: the staged file's size, times and flags; taken under `VFS.lock` or `uploadLock`.
-/// 5. `Prefetcher.condition`: taken under `readLock`; under it only `DataCache.lock` (via `CachedObject`).
+/// 5. `Prefetcher.condition`: taken under `readLock`; under it only `DataCache.lock` (via `CachedObject`) and
+///    `ReadaheadPool.condition`.
 /// 6. Leaves, under which no other lock is taken: `MetadataCache.lock`, `AttributeOverlays.lock`,
 ///    `VerificationLedger.lock`, `UploadCoordinator.condition`, `UploadStream.condition` (taken under
-///    `StagedFile.lock` by writes), `StreamingUpload.condition`, `ServerCopyProgress`'s and `SharedPrefetchers`'
-///    mutexes, and `DataCache`'s `indexWriter` then `lock` (extent flushes hold only the first while SQLite writes;
+///    `StagedFile.lock` by writes), `StreamingUpload.condition`, `ReadaheadPool.condition` (its fetchers run with
+///    it released), `ServerCopyProgress`'s and `SharedPrefetchers`' mutexes, and `DataCache`'s `indexWriter` then
+///    `lock` (extent flushes hold only the first while SQLite writes;
 ///    removals, renames and evictions write the index and unlink files under the second). `MetadataStore` is
 ///    GRDB's own serial writer, innermost of all.
 ///
@@ -59,8 +61,8 @@ public final class VFS: @unchecked Sendable {
     var orphans: [UInt64: StagedFile] = [:]
     let uploads = UploadCoordinator()
     let serverCopies = ServerCopyProgress()
-    /// Readahead, one per file version, shared by the handles reading it.
-    let prefetchers = SharedPrefetchers()
+    /// Readahead, one per file version, shared by the handles reading it; fetched by one pool under one budget.
+    let prefetchers: SharedPrefetchers
     /// Which file versions passed or failed checksum verification, for every handle.
     let verification = VerificationLedger()
     /// Every server-side job (FTS3 copies, backends' imports and tape requests) and their journal; nil without a
@@ -88,6 +90,9 @@ public final class VFS: @unchecked Sendable {
         self.stagingDirectory = stagingDirectory
         self.mountTime = clock.now()
         self.transfers = transfers
+        self.prefetchers = SharedPrefetchers(pool: ReadaheadPool(
+            budget: options.readaheadBudget,
+            fetchers: ReadaheadPool.fetchers(budget: options.readaheadBudget, rangeSize: options.maxReadahead)))
         let storeLogger = logger
         self.metadata = MetadataCache(store: store) { error in
             storeLogger.warning("metadata store error (cache continues in memory)", metadata: ["error": "\(error)"])

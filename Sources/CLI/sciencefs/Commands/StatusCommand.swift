@@ -46,6 +46,9 @@ struct StatusCommand: ParsableCommand {
             lines.append("  metadata cache: hit rate \(percent(status.metadataHits, metaLookups))")
             lines.append("  open files:     \(status.openHandles)")
             lines.append("  uploads:        \(status.uploadsInFlight) running, \(status.pendingUploads) pending, \(status.failedUploads) failed")
+            if let readahead = status.readahead {
+                lines.append("  readahead:      \(megabytes(readahead.bytesInFlight)) of \(megabytes(readahead.budgetBytes)) in flight, \(readahead.running) running, \(readahead.queued) waiting")
+            }
         }
         if let store = try? MetadataStore(directory: URL(fileURLWithPath: record.cacheDirectory)),
            let failed = try? store.uploads(in: [.failed, .staged, .uploading]) {

@@ -7,6 +7,8 @@ import TOMLKit
 struct MountConfiguration: Decodable {
     var cacheDir: String?
     var dataCacheSizeMB: Int?
+    /// MiB of background readahead in flight at once across all open files (default 256; 0 turns it off).
+    var readaheadBudgetMB: Int?
     var entryTimeout: Seconds?
     var attrTimeout: Seconds?
     /// The FTS3 server that makes copies between sources server-side (`[fts3]`); none = such copies stream.
@@ -16,6 +18,7 @@ struct MountConfiguration: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case cacheDir = "cache_dir"
         case dataCacheSizeMB = "data_cache_size_mb"
+        case readaheadBudgetMB = "readahead_budget_mb"
         case entryTimeout = "entry_timeout"
         case attrTimeout = "attr_timeout"
         case fts3
@@ -46,6 +49,9 @@ struct MountConfiguration: Decodable {
         try ConfigKeyCheck.check(table, origin: origin)
         do { config = try TOMLDecoder().decode(MountConfiguration.self, from: table) } catch {
             throw ConfigurationError("config file \(origin) is not valid: \(error)")
+        }
+        if let budget = config.readaheadBudgetMB, budget < 0 || budget > 1 << 20 {
+            throw ConfigurationError("config file \(origin): readahead_budget_mb must be between 0 and \(1 << 20) (it is \(budget))")
         }
         guard !config.sources.isEmpty else { throw ConfigurationError("config file \(origin) names no [sources.NAME]") }
         for (name, source) in config.sources {
