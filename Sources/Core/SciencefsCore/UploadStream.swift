@@ -38,7 +38,9 @@ public final class UploadStream: @unchecked Sendable {
             throw FSError.io("streamed upload abandoned: \(why)")
         }
         let start = delivered
-        let count = Int(min(UInt64(buffer.count), available - start))
+        // `available` never falls below `delivered` (`seal` refuses a shorter end); the guard keeps a broken
+        // promise from trapping the daemon.
+        let count = available > start ? Int(min(UInt64(buffer.count), available - start)) : 0
         condition.unlock()
         guard count > 0 else { return 0 }
         let n = try staged.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count]), at: start)
@@ -75,6 +77,12 @@ public final class UploadStream: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard abandonment == nil else { return false }
+        guard size >= available else {
+            // The file shrank under the stream (a truncate it was not told of): what was sent is no longer the file.
+            abandonment = "the file was cut to \(size) bytes after \(available) were streamed"
+            condition.broadcast()
+            return false
+        }
         available = size
         sealed = true
         condition.broadcast()

@@ -54,7 +54,8 @@ extension VFS {
             staged.lock.unlock()
             return false
         }
-        staged.streaming = nil
+        // The stream stays attached while the bytes are synced: a write in that time still appends to it, or
+        // abandons it (a write not at the end, a truncate), instead of slipping past both the stream and `dirty`.
         let deleted = staged.unlinked
         staged.lock.unlock()
         if deleted { streaming.abandon("the file was deleted") }
@@ -66,6 +67,7 @@ extension VFS {
         }
         if streaming.isAbandoned {
             // Nothing of an abandoned stream lands on the server; wait for it to stop before the upload at close.
+            detach(streaming, from: staged)
             let reason = streaming.abandonment ?? "abandoned"
             _ = streaming.wait()
             logger.debug("streamed upload abandoned; uploading at close",
@@ -74,7 +76,9 @@ extension VFS {
         }
         recordUploadState(staged, .uploading)
         staged.lock.lock()
-        // Every byte up to the size is in the staged file, and no write can join the stream after this.
+        // Every byte up to the size is in the staged file, and no write can join the stream after this: one that
+        // comes later finds no stream and marks the file dirty, for the last close to upload.
+        if staged.streaming === streaming { staged.streaming = nil }
         guard streaming.source.seal(size: staged.size) else {
             staged.lock.unlock()
             _ = streaming.wait()
@@ -100,6 +104,13 @@ extension VFS {
                            metadata: ["path": "\(staged.key)", "cause": "\(FSError.from(error))"])
             return false
         }
+    }
+
+    /// Takes `streaming` off `staged` (if it is still the one attached), so later writes no longer feed it.
+    private func detach(_ streaming: StreamingUpload, from staged: StagedFile) {
+        staged.lock.lock()
+        if staged.streaming === streaming { staged.streaming = nil }
+        staged.lock.unlock()
     }
 
     /// The server confirmed the upload of `staged`: the journal row is done, and the Core shows the server's object.
