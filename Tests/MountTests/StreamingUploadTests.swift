@@ -161,6 +161,44 @@ final class StreamingUploadTests: XCTestCase {
         }, "and the journal let go of them once the server confirmed")
     }
 
+    func testAMountStoppedWhileAWriterHoldsTheFileOpenExitsAndUploadsWhatWasWrittenAtTheNextMount() throws {
+        try fixture.mount()
+        let target = fixture.path("inbox/running-log.txt")
+        let written = PseudoRandomBytes.make(3 << 20, seed: 41)
+        let source = fixture.root.appendingPathComponent("log-part")
+        try written.write(to: source)
+        // A writer that appends 3 MiB, then keeps the file open (a running job's log): the stream waits for more.
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        writer.arguments = ["-c", """
+            import sys, time
+            with open(sys.argv[2], "wb", buffering=0) as out:
+                out.write(open(sys.argv[1], "rb").read())
+                time.sleep(600)
+            """, source.path, target]
+        try writer.run()
+        defer { if writer.isRunning { writer.terminate() } }
+        let incoming = fixture.emulator.stateDirectory.appendingPathComponent(".incoming")
+        XCTAssertTrue(waitUntil(seconds: 60) { Self.largestFile(under: incoming) > 0 },
+                      "the upload streams while the writer holds the file open")
+
+        let daemon = try XCTUnwrap(fixture.process)
+        kill(daemon.processIdentifier, SIGTERM)
+        XCTAssertTrue(waitUntil(seconds: 120) { !daemon.isRunning },
+                      "the daemon stops without waiting for bytes the open writer can no longer send")
+        writer.terminate()
+        writer.waitUntilExit()
+        fixture.run("fusermount3", ["-uz", fixture.mountpoint.path])
+        fixture.unmount()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fixture.serverFile("inbox/running-log.txt").path),
+                       "the abandoned stream left nothing on the server")
+
+        try fixture.mount()
+        XCTAssertTrue(waitUntil(seconds: 60) {
+            (try? Data(contentsOf: fixture.serverFile("inbox/running-log.txt"))) == written
+        }, "the journaled bytes went out whole at the next mount")
+    }
+
     func testAServerThatRefusesTheUploadHalfwayFailsCpAndKeepsTheBytes() throws {
         let local = fixture.root.appendingPathComponent("spectra.dat")
         let bytes = PseudoRandomBytes.make(4 << 20, seed: 17)

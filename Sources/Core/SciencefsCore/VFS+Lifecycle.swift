@@ -84,8 +84,21 @@ extension VFS {
     }
 
     /// Waits for uploads in flight (called at unmount); returns false if some are still running at the deadline.
+    ///
+    /// A stream whose writer still holds the file open would wait for bytes that can no longer come (the kernel has
+    /// let go of the mount): it is abandoned first. Its bytes stay in the journal, staged, and go out whole at the
+    /// next mount.
     public func drain(timeout: TimeInterval) -> Bool {
-        uploads.waitUntilIdle(deadline: Date().addingTimeInterval(timeout))
+        lock.lock()
+        let open = Array(staged.values)
+        lock.unlock()
+        for file in open {
+            file.lock.lock()
+            let streaming = file.streaming
+            file.lock.unlock()
+            streaming?.abandon("the mount is stopping with the file still open for writing")
+        }
+        return uploads.waitUntilIdle(deadline: Date().addingTimeInterval(timeout))
     }
 
     /// Drops cached metadata and data for a subtree (`user.sciencefs.refresh`), and has the kernel forget the
