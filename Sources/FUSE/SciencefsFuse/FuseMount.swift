@@ -42,10 +42,7 @@ public final class FuseMount {
     /// Mounts on `mountpoint`, calls `mounted` once the kernel accepted the mount, then serves requests until
     /// unmounted (`fusermount3 -u`) or signalled (SIGINT/SIGTERM/SIGHUP). Blocks for the mount's lifetime.
     /// A mount that cannot be made throws a `MountProblem` naming the cause and the fix.
-    ///
-    /// libfuse installs its signal handlers only over the default disposition: `takeSignals` runs just before, for a
-    /// caller that handled SIGINT/SIGTERM/SIGHUP itself until then to restore the default.
-    public func run(mountpoint: String, takeSignals: () -> Void = {}, mounted: () -> Void) throws {
+    public func run(mountpoint: String, mounted: () -> Void) throws {
         // Bounds the memory held in per-thread malloc arenas (glibc's default allows 8 per core) with dozens of
         // worker and readahead threads. A precaution: the benchmark's memory row did not tell it apart from noise.
         _ = sciencefs_limit_malloc_arenas(4)
@@ -69,7 +66,6 @@ public final class FuseMount {
         filesystem.serve(session)
         defer { filesystem.serve(nil) }
         filesystem.vfs.setKernelAttributeInvalidation { [filesystem] in filesystem.invalidateAttributes($0) }
-        takeSignals()
         guard fuse_set_signal_handlers(session) == 0 else { throw FuseMountError.signalHandlersFailed }
         defer { fuse_remove_signal_handlers(session) }
         guard fuse_session_mount(session, mountpoint) == 0 else {
