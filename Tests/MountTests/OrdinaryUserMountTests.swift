@@ -146,12 +146,7 @@ final class OrdinaryUserMountTests: XCTestCase {
         XCTAssertTrue(stop.hasPrefix("/"), "the binary by its full path: \(stop)")
         let unmount = user.run(fixture, "sh", ["-c", stop])
         XCTAssertEqual(unmount.status, 0, unmount.stderr)
-        demo.waitUntilExit()
-        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        XCTAssertEqual(demo.terminationStatus, 0, text)
-        XCTAssertEqual(Self.complaints(in: text), [], "a stop that was asked for is no error")
-        XCTAssertFalse(fixture.isMounted)
-        XCTAssertEqual(OrdinaryUser.processes(mentioning: fixture.root.path), [], "no emulator, nginx or daemon left")
+        assertDemoStoppedCleanly(demo, output: output)
     }
 
     /// Ctrl-C on a mounted demo: the printed `status` command works as printed, then the signal reaches the mount
@@ -170,13 +165,23 @@ final class OrdinaryUserMountTests: XCTestCase {
         XCTAssertTrue(status.text.contains("(pid "), status.text)
 
         kill(demo.processIdentifier, SIGINT)
+        let text = assertDemoStoppedCleanly(demo, output: output)
+        XCTAssertTrue(text.contains("demo unmounted"), text)
+    }
+
+    /// A demo asked to stop: it exits 0 with no error or warning line, unmounted, leaving nothing running.
+    /// Returns its output.
+    @discardableResult
+    private func assertDemoStoppedCleanly(_ demo: Process, output: URL,
+                                          file: StaticString = #filePath, line: UInt = #line) -> String {
         demo.waitUntilExit()
         let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
-        XCTAssertEqual(demo.terminationStatus, 0, text)
-        XCTAssertTrue(text.contains("demo unmounted"), text)
-        XCTAssertEqual(Self.complaints(in: text), [], "a stop that was asked for is no error")
-        XCTAssertFalse(fixture.isMounted)
-        XCTAssertEqual(OrdinaryUser.processes(mentioning: fixture.root.path), [], "no emulator, nginx or daemon left")
+        XCTAssertEqual(demo.terminationStatus, 0, text, file: file, line: line)
+        XCTAssertEqual(Self.complaints(in: text), [], "a stop that was asked for is no error", file: file, line: line)
+        XCTAssertFalse(fixture.isMounted, file: file, line: line)
+        XCTAssertEqual(OrdinaryUser.processes(mentioning: fixture.root.path), [], "no emulator, nginx or daemon left",
+                       file: file, line: line)
+        return text
     }
 
     /// The rest of the first line of the demo's output that starts with `prefix` (and contains `needle`).
