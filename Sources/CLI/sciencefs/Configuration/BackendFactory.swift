@@ -84,7 +84,7 @@ enum BackendFactory {
         if let v = source.site { config.site = v }
         if let v = source.scopes {
             guard let listing = RucioConfiguration.ScopeListing(rawValue: v) else {
-                throw ConfigurationError("source \(name): scopes must be \"all\" or \"account\"")
+                throw ConfigurationError("source \(name): scope_listing must be \"all\" or \"account\"")
             }
             config.scopeListing = listing
         }
