@@ -38,13 +38,6 @@ struct CurlAttempt {
         if let range { headers.set("Range", range.headerValue) }
 
         try setMethodAndBody(request, headers: &headers, resources: &resources)
-        if resources.streamReader != nil {
-            // A streamed body waits for its writer inside the read callback, and libcurl's low-speed check would
-            // count that wait as a stalled server. `StreamedBodyReader` has its own stall check, which counts only
-            // the time the server holds the upload up.
-            setLong(CURLOPT_LOW_SPEED_LIMIT, 0)
-            setLong(CURLOPT_LOW_SPEED_TIME, 0)
-        }
 
         for field in headers {
             // "Name;" is libcurl's way to send a header with an empty value; "Name:" removes it.
@@ -72,7 +65,9 @@ struct CurlAttempt {
 
     private func setTimeouts(_ request: HTTPRequest) {
         setLong(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout * 1000))
-        if configuration.lowSpeedLimit > 0 && configuration.lowSpeedTime > 0 {
+        // A streamed body waits for its writer inside the read callback, and libcurl's low-speed check would count
+        // that wait as a stalled server: `StreamedBodyReader` checks stalls for it, counting only the server's time.
+        if configuration.lowSpeedLimit > 0 && configuration.lowSpeedTime > 0 && request.body.isReplayable {
             setLong(CURLOPT_LOW_SPEED_LIMIT, configuration.lowSpeedLimit)
             setLong(CURLOPT_LOW_SPEED_TIME, max(1, Int(configuration.lowSpeedTime.rounded(.up))))
         }
