@@ -65,6 +65,8 @@ public final class VFS: @unchecked Sendable {
     let prefetchers: SharedPrefetchers
     /// Which file versions passed or failed checksum verification, for every handle.
     let verification = VerificationLedger()
+    /// Where each file's last network read came from, as backends report it (`user.sciencefs.served_from`).
+    let readOrigins = ReadOrigins()
     /// Every server-side job (FTS3 copies, backends' imports and tape requests) and their journal; nil without a
     /// store (then backends get no `ServerJobs`).
     public let transfers: TransferTracker?
@@ -105,6 +107,7 @@ public final class VFS: @unchecked Sendable {
                 backend?.cachePolicy(for: path) ?? CachePolicy()
             })
             if let transfers { backend.attach(transfers.jobs(of: backend.name)) }
+            backend.attach(readOrigins.reporter(for: backend.name))
         }
         try FileManager.default.createDirectory(at: stagingDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
