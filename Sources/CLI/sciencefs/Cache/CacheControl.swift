@@ -22,19 +22,17 @@ enum CacheControl {
         }
     }
 
-    /// `paths`, with every regular file below a directory in place of the directory.
+    /// `paths`, with every regular file below a directory in place of the directory. Walked with `stat`, not the
+    /// directory entries' types: a FUSE mount may report those as unknown, and Foundation's enumerator then skips
+    /// the subdirectories.
     static func files(_ paths: [String]) -> [String] {
         paths.flatMap { path -> [String] in
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
-                  let walker = FileManager.default.enumerator(atPath: path) else { return [path] }
-            var found: [String] = []
-            while let relative = walker.nextObject() as? String {
-                if walker.fileAttributes?[.type] as? FileAttributeType == .typeRegular {
-                    found.append((path as NSString).appendingPathComponent(relative))
-                }
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                return [path]
             }
-            return found.sorted()
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            return files(names.sorted().map { (path as NSString).appendingPathComponent($0) })
         }
     }
 }
