@@ -9,29 +9,14 @@ import XCTest
 /// whole-file checksum check, and the job that made a file. Reading those names costs no request to any service.
 final class ProvenanceXattrTests: XCTestCase {
     private var fixture: MountFixture!
-    private var jdma: JDMAEmulator!
-    private var staging: URL!
+    private var service: JDMATestService!
+    private var jdma: JDMAEmulator { service.jdma }
     private var rucio: RucioEmulator { fixture.rucio! }
     private let scope = "user.alice"
 
     override func setUpWithError() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-prov-\(UUID().uuidString)")
-        staging = root.appendingPathComponent("staging")
-        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-        jdma = try JDMAEmulator(stateDirectory: root.appendingPathComponent("jdma"))
-        _ = try jdma.start()
-        jdma.addUser("alice", workspaces: ["gws"], quotaBytes: 1 << 30)
-        fixture = try MountFixture(withRucio: true, extraConfig: """
-
-            [sources.jdma]
-            type = "jdma"
-            base_url = "\(jdma.serverURL.absoluteString)"
-            username = "alice"
-            workspaces = ["gws"]
-            staging_dir = "\(staging.path)"
-            read_timeout = 60
-
-            """)
+        service = try JDMATestService(prefix: "sciencefs-prov")
+        fixture = try MountFixture(withRucio: true, extraConfig: service.sourceTable())
     }
 
     override func tearDown() {
@@ -39,8 +24,7 @@ final class ProvenanceXattrTests: XCTestCase {
             print("--- sciencefs log (last 4000 chars) ---\n\(fixture.log.suffix(4000))")
         }
         fixture?.tearDown()
-        jdma?.stop()
-        if let staging { try? FileManager.default.removeItem(at: staging.deletingLastPathComponent()) }
+        service?.stop()
     }
 
     /// `getfattr -d -m user.sciencefs` as name → value.

@@ -20,11 +20,11 @@ import SciencefsStore
 /// 5. `Prefetcher.condition`: taken under `readLock`; under it only `DataCache.lock` (via `CachedObject`) and
 ///    `ReadaheadPool.condition`.
 /// 6. Leaves, under which no other lock is taken: `MetadataCache.lock`, `AttributeOverlays.lock`,
-///    `VerificationLedger.lock`, `UploadCoordinator.condition`, `UploadStream.condition` (taken under
-///    `StagedFile.lock` by writes), `StreamingUpload.condition`, `ReadaheadPool.condition` (its fetchers run with
+///    `VerificationLedger.lock`, `ReadOrigins.lock` (taken by backends inside `read`),
+///    `UploadCoordinator.condition`, `UploadStream.condition` (taken under `StagedFile.lock` by writes), `StreamingUpload.condition`, `ReadaheadPool.condition` (its fetchers run with
 ///    it released), `ServerCopyProgress`'s and `SharedPrefetchers`' mutexes, and `DataCache`'s `indexWriter` then
 ///    `lock` (extent flushes hold only the first while SQLite writes;
-///    removals, renames and evictions write the index and unlink files under the second). `MetadataStore` is
+///    removals, renames, evictions and pins write the index and unlink files under the second). `MetadataStore` is
 ///    GRDB's own serial writer, innermost of all.
 ///
 /// Rules that hold:

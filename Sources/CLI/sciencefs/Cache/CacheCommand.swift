@@ -23,12 +23,7 @@ struct CacheListCommand: ParsableCommand {
 
     func run() throws {
         umask(0o077) // opening the index may create SQLite -wal/-shm files
-        let caches = MountCaches.find(mountpoint: mountpoint, config: config)
-        if caches.isEmpty {
-            throw ValidationError(mountpoint.map { "no sciencefs cache for \(MountIdentity(mountpoint: $0).mountpoint)" }
-                                  ?? "no sciencefs mounts")
-        }
-        for cache in caches {
+        for cache in try MountCaches.require(mountpoint: mountpoint, config: config) {
             let entries = try cache.openStore().cacheListing()
             let status = (try? Data(contentsOf: cache.directory.appendingPathComponent("status.json")))
                 .flatMap { try? JSONDecoder().decode(VFS.Status.self, from: $0) }
