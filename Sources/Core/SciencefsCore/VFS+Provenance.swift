@@ -15,7 +15,8 @@ import SciencefsStore
 ///   job outputs).
 extension VFS {
     func provenanceAttributes(_ key: NodeKey, attributes: RemoteAttributes) -> [String: String] {
-        guard let source = key.source, !key.path.isRoot, let backend = try? backend(for: key) else { return [:] }
+        guard let source = key.source, source != ControlBackend.sourceName, !key.path.isRoot,
+              let backend = try? backend(for: key) else { return [:] }
         var all: [String: String] = [:]
         if let job = backend.producingJob(of: key.path) { all["user.sciencefs.job"] = job }
         guard attributes.kind == .file else { return all }
