@@ -39,6 +39,8 @@ public final class RucioBackend: Backend {
     let metaPluginAllUnavailable = LockedFlag()
     /// The Core's metadata cache, handed over by the VFS (`attach`).
     let facts: AttachedFacts
+    /// Where reads report the replica they used (`user.sciencefs.served_from`); nil until the VFS attaches it.
+    let readOrigins = ReadOriginSlot()
 
     public init(configuration: RucioConfiguration, http: HTTPClient, storage: HTTPClient, logger: Logger) {
         self.name = configuration.name
@@ -105,6 +107,7 @@ public final class RucioBackend: Backend {
     }
 
     public func attach(_ facts: NodeFacts) { self.facts.attach(facts) }
+    public func attach(_ origins: ReadOrigins.Reporter) { readOrigins.value = origins }
 
     public func list(_ path: RemotePath) throws -> [RemoteEntry] {
         try mapErrors("list", path) {

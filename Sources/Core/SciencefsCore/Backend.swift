@@ -63,6 +63,14 @@ public protocol Backend: AnyObject, Sendable {
     /// journals each job there, so the jobs survive a restart and show in `MNT/.sciencefs/transfers/`.
     /// The default ignores it.
     func attach(_ jobs: ServerJobs)
+    /// Called by the VFS before any other call: where the backend says which replica, storage or URL each read came
+    /// from (`user.sciencefs.served_from`). A backend that knows reports once per `read` call that delivered bytes,
+    /// with the replica's URL and RSE, the download URL or the tape batch, and never a credential (BackendKit's
+    /// `report(_:url:detail:)` strips them from a URL). The default ignores it.
+    func attach(_ origins: ReadOrigins.Reporter)
+    /// The id of the job that produced the file at `path` (`user.sciencefs.job`), when the path says so (an Agave
+    /// job's outputs), answered without a request. nil (the default) for a file no job made.
+    func producingJob(of path: RemotePath) -> String?
     /// Streams bytes `[offset, offset+length)` (clamped to the object's end) to `sink`, in order.
     /// Returns the number of bytes delivered.
     @discardableResult
@@ -117,6 +125,8 @@ extension Backend {
     public func listingIsComplete(_ path: RemotePath) -> Bool { true }
     public func attach(_ facts: NodeFacts) {}
     public func attach(_ jobs: ServerJobs) {}
+    public func attach(_ origins: ReadOrigins.Reporter) {}
+    public func producingJob(of path: RemotePath) -> String? { nil }
     public var streamsUploads: Bool { false }
     public func upload(streaming source: UploadStream, to path: RemotePath) throws -> RemoteAttributes {
         throw FSError.unsupported

@@ -26,6 +26,7 @@ extension VFS {
     public func setxattr(_ ino: UInt64, name: String, value: [UInt8]) throws {
         if name == "user.sciencefs.refresh" { return try refresh(ino) }
         if try handleUploadControl(ino, name: name, value: value) { return }
+        if try handleCacheControl(ino, name: name, value: value) { return }
         if Self.isSystemName(name) { throw FSError.unsupported }
         let key = try key(for: ino)
         guard key.source != nil, !key.path.isRoot else { throw FSError.unsupported }
@@ -55,6 +56,7 @@ extension VFS {
             all["user.sciencefs.source"] = source
             if stagedFile(key) == nil {
                 all.merge(verificationAttributes(key, attributes: attrs)) { _, ours in ours }
+                all.merge(provenanceAttributes(key, attributes: attrs)) { _, ours in ours }
             }
             if let job = transfers?.job(writing: Self.mountPath(key)) {
                 all["user.sciencefs.transfer_id"] = job.jobID
