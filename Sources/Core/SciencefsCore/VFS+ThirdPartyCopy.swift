@@ -51,6 +51,8 @@ extension VFS {
     /// Besides each file and its directory, the directory above the job's common destination is dropped, so
     /// directories the job created (`sciencefs cp -r`) show up in listings cached before it ran.
     public func transferEnded(_ job: TrackedJob) {
+        // A prefetch changed nothing on the server: what is known about its files stays true.
+        if job.service == Stager.serviceName { return }
         var common: [String]?
         for file in job.files {
             let key = Self.nodeKey(mountPath: file.destinationPath)
