@@ -39,6 +39,10 @@ public final class RucioBackend: Backend {
     let metaPluginAllUnavailable = LockedFlag()
     /// The Core's metadata cache, handed over by the VFS (`attach`).
     let facts: AttachedFacts
+    /// The Core's job tracker, for replication rules (`attach(_ jobs:)`, RucioBackend+Stage).
+    let jobsSlot = JobsSlot()
+    /// Where finished rules put files: reads try that RSE first.
+    let placements = RulePlacements()
 
     public init(configuration: RucioConfiguration, http: HTTPClient, storage: HTTPClient, logger: Logger) {
         self.name = configuration.name
