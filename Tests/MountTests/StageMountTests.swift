@@ -170,4 +170,32 @@ final class StageMountTests: XCTestCase {
         XCTAssertTrue(again.text.contains("already staged"), again.text)
         XCTAssertEqual(jdma.requests(batch: batch, type: .get).count, 1, "one GET for the stage and the read after it")
     }
+
+    func testARuleStartedBeforeAnUnmountIsFollowedToOKAfterTheRemount() throws {
+        let files = try makeDataset()
+        try fixture.mount()
+        let dataset = fixture.rucioPath("\(scope)/ds1")
+        let staged = stage(["--to", "SITE_B", dataset])
+        XCTAssertEqual(staged.status, 0, staged.text + staged.stderr)
+        fixture.unmount()
+        try fixture.mount()
+        XCTAssertTrue(waitUntil(seconds: 60) { transferRecord("rucio-")?.contains("\"FINISHED\"") == true },
+                      transferRecord("rucio-") ?? "the journaled rule is not shown after the remount")
+        XCTAssertTrue(waitUntil(seconds: 30) { fixture.log.contains("Rucio rule ended") })
+        rucio.requestLog.clear()
+        try assertReadsBack(files, in: dataset)
+        XCTAssertEqual(storageRequests("SITE_A"), 0, "read from SITE_B, where the rule put the files")
+        XCTAssertGreaterThan(storageRequests("SITE_B"), 0)
+    }
+
+    func testStageWaitExitsNonZeroWithTheReasonWhenAPrefetchFails() throws {
+        try fixture.writeServerFile("gone/x.dat", bytes(50_000, 6))
+        try fixture.mount()
+        XCTAssertEqual(fixture.run("ls", [fixture.path("gone")]).lines, ["x.dat"])
+        try FileManager.default.removeItem(at: fixture.serverFile("gone/x.dat")) // removed behind the mount's back
+        let staged = stage(["--wait", fixture.path("gone")])
+        XCTAssertEqual(staged.status, 1, staged.text + staged.stderr)
+        XCTAssertTrue(staged.lines.contains { $0.hasPrefix("prefetch ") && $0.contains("FAILED") }, staged.text)
+        XCTAssertTrue(staged.stderr.contains("sciencefs stage: prefetch/") && staged.stderr.contains("x.dat"), staged.stderr)
+    }
 }
