@@ -16,18 +16,7 @@ final class JDMAMountTests: XCTestCase {
         jdma = try JDMAEmulator(stateDirectory: root.appendingPathComponent("jdma"))
         _ = try jdma.start()
         jdma.addUser("alice", workspaces: ["gws"], quotaBytes: 1 << 30)
-        fixture = try MountFixture(extraConfig: """
-
-            [sources.jdma]
-            type = "jdma"
-            base_url = "\(jdma.serverURL.absoluteString)"
-            username = "alice"
-            workspaces = ["gws"]
-            staging_dir = "\(staging.path)"
-            read_timeout = 60
-            allow_batch_delete = true
-
-            """)
+        fixture = try MountFixture(extraConfig: jdma.sourceTable(staging: staging, extra: "allow_batch_delete = true"))
     }
 
     override func tearDown() {

@@ -44,13 +44,18 @@ final class RucioRealServerTests: XCTestCase {
         }
     }
 
-    func testRealRucioTreeIsBrowsableReadableAndWritableThroughTheMount() throws {
+    /// Starts the server and uploads the tree with the real client; false (with the script's output) if either failed.
+    private func startAndSeed() -> Bool {
         let start = script("start-rucio.sh", [workdir.path])
         XCTAssertEqual(start.status, 0, "start-rucio.sh failed:\n\(start.stderr.suffix(3000))")
-        guard start.status == 0 else { return }
+        guard start.status == 0 else { return false }
         let seed = script("seed-tree.sh", [workdir.path])
         XCTAssertEqual(seed.status, 0, "seed-tree.sh failed:\n\(seed.stderr.suffix(3000))")
-        guard seed.status == 0 else { return }
+        return seed.status == 0
+    }
+
+    func testRealRucioTreeIsBrowsableReadableAndWritableThroughTheMount() throws {
+        guard startAndSeed() else { return }
         let env = try JSONSerialization.jsonObject(with: Data(contentsOf: workdir.appendingPathComponent("env.json"))) as? [String: Any] ?? [:]
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: workdir.appendingPathComponent("seed.json"))) as? [String: Any] ?? [:]
         let files = manifest["files"] as? [[String: Any]] ?? []
@@ -101,12 +106,7 @@ final class RucioRealServerTests: XCTestCase {
     /// there is OK as soon as it is made and `--wait` ends; ds1 has none there, and with no transfer daemon in this
     /// harness its rule stays REPLICATING, shown as such in `.sciencefs/transfers/`.
     func testStageToAnRSEAddsAReplicationRuleOnTheRealServer() throws {
-        let start = script("start-rucio.sh", [workdir.path])
-        XCTAssertEqual(start.status, 0, "start-rucio.sh failed:\n\(start.stderr.suffix(3000))")
-        guard start.status == 0 else { return }
-        let seed = script("seed-tree.sh", [workdir.path])
-        XCTAssertEqual(seed.status, 0, "seed-tree.sh failed:\n\(seed.stderr.suffix(3000))")
-        guard seed.status == 0 else { return }
+        guard startAndSeed() else { return }
         let fixture = try MountFixture(extraConfig: """
 
             [sources.cern]

@@ -143,15 +143,7 @@ final class StageMountTests: XCTestCase {
         let out = bytes(200_000, 5)
         let batch = try jdma.addBatch(user: "alice", workspace: "gws", label: "run17",
                                       files: ["out.nc": out, "logs/run.log": Data("ok\n".utf8)], onTape: true)
-        try fixture.appendConfig("""
-            [sources.jdma]
-            type = "jdma"
-            base_url = "\(jdma.serverURL.absoluteString)"
-            username = "alice"
-            workspaces = ["gws"]
-            staging_dir = "\(staging.path)"
-            read_timeout = 60
-            """)
+        try fixture.appendConfig(jdma.sourceTable(staging: staging))
         try fixture.mount()
         let directory = fixture.mountpoint.appendingPathComponent("jdma/gws/run17").path
         let staged = stage([directory])
