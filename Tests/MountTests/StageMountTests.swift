@@ -109,9 +109,10 @@ final class StageMountTests: XCTestCase {
         let staged = stage(["--wait", "--to", "SITE_B", dataset])
         XCTAssertEqual(staged.status, 0, staged.text + staged.stderr)
         XCTAssertEqual(rucio.requestLog.entries(method: "POST", pathPrefix: "/rules/").count, 1, "one rule, as rucio add-rule makes it")
-        XCTAssertTrue(staged.lines.contains { $0.hasPrefix("rucio ") && $0.contains("FINISHED") }, staged.text)
+        XCTAssertTrue(staged.lines.contains { $0.hasPrefix("rucio ") && $0.contains("FINISHED") && $0.contains("2/2 files")
+                          && $0.contains("100%") }, staged.text)
         let record = try XCTUnwrap(transferRecord("rucio-"), "the rule is in .sciencefs/transfers/")
-        XCTAssertTrue(record.contains("rucio-rule") && record.contains("\"OK\"") && record.contains("rse:SITE_B"), record)
+        XCTAssertTrue(record.contains("rucio-rule") && record.contains("\"FINISHED\"") && record.contains("rse:SITE_B"), record)
         // The daemon's monitor learns of the end on its own poll; the read must come after it.
         XCTAssertTrue(waitUntil(seconds: 30) { fixture.log.contains("Rucio rule ended") })
 

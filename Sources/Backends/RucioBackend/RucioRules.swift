@@ -42,7 +42,8 @@ final class RucioRules: JobService {
     func jobEnded(_ job: TrackedJob) { ended(job) }
 
     /// The rule's state in the tracker's words (§6.6): OK is FINISHED, SUSPENDED FAILED; REPLICATING, STUCK (Rucio
-    /// retries its stuck locks), INJECT and WAITING_APPROVAL are still under way. Every file shows the rule's word.
+    /// retries its stuck locks), INJECT and WAITING_APPROVAL are still under way. Every file shows the rule's word
+    /// (FINISHED once the rule is OK, so the progress line counts it).
     static func status(_ rule: RuleRecord, of job: TrackedJob) -> TransferJobStatus {
         let word = rule.state.uppercased()
         let state: TransferJobState
@@ -56,7 +57,8 @@ final class RucioRules: JobService {
         if word == "STUCK", reason == nil { reason = "\(rule.locks_stuck_cnt ?? 0) lock(s) stuck; Rucio retries them" }
         if state == .failed, reason == nil { reason = "rule \(word)" }
         let files = job.files.map { file in
-            TransferFileStatus(source: file.sourceURL, destination: file.destinationURL, state: word,
+            TransferFileStatus(source: file.sourceURL, destination: file.destinationURL,
+                               state: state == .finished ? TransferJobState.finished.rawValue : word,
                                reason: state == .failed ? reason : nil, size: file.size,
                                transferred: state == .finished ? (file.size ?? 0) : 0)
         }
