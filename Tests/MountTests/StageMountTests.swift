@@ -191,4 +191,16 @@ final class StageMountTests: XCTestCase {
         XCTAssertTrue(staged.lines.contains { $0.hasPrefix("prefetch ") && $0.contains("FAILED") }, staged.text)
         XCTAssertTrue(staged.stderr.contains("sciencefs stage: prefetch/") && staged.stderr.contains("x.dat"), staged.stderr)
     }
+
+    func testTheSourcesStageRSEMakesARuleWithoutTo() throws {
+        _ = try makeDataset()
+        // The Rucio table is the config file's last one, so these lines land in it.
+        try fixture.appendConfig("stage_rse = \"SITE_B\"")
+        try fixture.mount()
+        let staged = stage(["--wait", fixture.rucioPath("\(scope)/ds1")])
+        XCTAssertEqual(staged.status, 0, staged.text + staged.stderr)
+        XCTAssertTrue(staged.text.contains("staging (rucio/"), staged.text)
+        XCTAssertEqual(rucio.requestLog.entries(method: "POST", pathPrefix: "/rules/").count, 1)
+        XCTAssertTrue(transferRecord("rucio-")?.contains("rse:SITE_B") == true, transferRecord("rucio-") ?? "")
+    }
 }

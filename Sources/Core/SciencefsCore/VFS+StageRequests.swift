@@ -38,7 +38,11 @@ extension VFS {
         switch answer {
         case .ready: break
         case .jobs(let ids): started = ids.map { JobKey(service: source, jobID: $0) }
-        case .prefetch: started = prefetch(files).map { [$0] } ?? []
+        case .prefetch:
+            guard dataCache != nil else {
+                throw FSError.invalidArgument("\(key): nothing to stage into: the mount keeps no data cache (data_cache_size_mb)")
+            }
+            started = prefetch(files).map { [$0] } ?? []
         }
         stager.remember(started, for: Self.mountPath(key))
         logger.info("stage requested", metadata: ["path": "\(key)", "files": "\(files.count)",
