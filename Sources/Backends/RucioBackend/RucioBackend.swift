@@ -41,6 +41,10 @@ public final class RucioBackend: Backend {
     let facts: AttachedFacts
     /// Where reads report the replica they used (`user.sciencefs.served_from`); nil until the VFS attaches it.
     let readOrigins = ReadOriginSlot()
+    /// The Core's job tracker, for replication rules (`attach(_ jobs:)`, RucioBackend+Stage).
+    let jobsSlot = JobsSlot()
+    /// Where finished rules put files: reads try that RSE first.
+    let placements = RulePlacements()
 
     public init(configuration: RucioConfiguration, http: HTTPClient, storage: HTTPClient, logger: Logger) {
         self.name = configuration.name

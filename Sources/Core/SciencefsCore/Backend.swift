@@ -117,6 +117,10 @@ public protocol Backend: AnyObject, Sendable {
     /// The URL a third-party copy service (FTS3) reaches this object at: where it reads an existing file, or where
     /// it writes a new one. nil (the default) when the source exposes no such URL; a copy then streams.
     func transferURL(of path: RemotePath) throws -> String?
+    /// `sciencefs stage` (`user.sciencefs.stage`): makes `files`, the files at or below `path`, ready to read the
+    /// service's way, towards `target` when the user named a storage location (`--to`). The default (in
+    /// StageRequest.swift) answers `.prefetch`: the Core copies the bytes into its data cache.
+    func stage(_ path: RemotePath, files: [StageFile], target: String?) throws -> StageAnswer
 }
 
 extension Backend {

@@ -63,6 +63,8 @@ public final class VFS: @unchecked Sendable {
     let serverCopies = ServerCopyProgress()
     /// Readahead, one per file version, shared by the handles reading it; fetched by one pool under one budget.
     let prefetchers: SharedPrefetchers
+    /// `sciencefs stage`'s prefetch jobs, on the readahead pool (VFS+StageRequests).
+    let stager: Stager
     /// Which file versions passed or failed checksum verification, for every handle.
     let verification = VerificationLedger()
     /// Where each file's last network read came from, as backends report it (`user.sciencefs.served_from`).
@@ -95,6 +97,13 @@ public final class VFS: @unchecked Sendable {
         self.prefetchers = SharedPrefetchers(pool: ReadaheadPool(
             budget: options.readaheadBudget,
             fetchers: ReadaheadPool.fetchers(budget: options.readaheadBudget, rangeSize: options.maxReadahead)))
+        let stager = Stager(pool: prefetchers.pool, chunk: options.maxReadahead)
+        self.stager = stager
+        if let transfers {
+            do { try transfers.register(stager) } catch {
+                logger.error("stage prefetches cannot be followed", metadata: ["why": "\(error)"])
+            }
+        }
         let storeLogger = logger
         self.metadata = MetadataCache(store: store) { error in
             storeLogger.warning("metadata store error (cache continues in memory)", metadata: ["error": "\(error)"])
