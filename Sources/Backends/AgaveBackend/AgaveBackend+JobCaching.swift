@@ -1,3 +1,4 @@
+import BackendKit
 import SciencefsCore
 
 /// Per-path freshness and extended attributes for `jobs/`.
@@ -11,7 +12,7 @@ extension AgaveBackend {
     /// `cachePolicy(for:)` requirement with a default of `cachePolicy`, this method is the Agave answer.
     public func cachePolicy(for path: RemotePath) -> CachePolicy {
         guard case .jobs(let components)? = try? AgaveLocation(path),
-              let location = try? AgaveJobLocation(components) else { return cachePolicy }
+              let location = try? JobTreeLocation(components) else { return cachePolicy }
         let caching = configuration.jobCaching
         switch location {
         case .job(let directory, _):
@@ -26,7 +27,7 @@ extension AgaveBackend {
     /// attributes' own xattrs (the protocol's default).
     public func extendedAttributes(of path: RemotePath, attributes: RemoteAttributes) throws -> [String: String] {
         guard case .jobs(let components)? = try? AgaveLocation(path),
-              case .job(let directory, _)? = try? AgaveJobLocation(components) else { return attributes.xattrs }
+              case .job(let directory, _)? = try? JobTreeLocation(components) else { return attributes.xattrs }
         return try mapErrors("xattrs", path) {
             attributes.xattrs.merging(try jobExtendedAttributes(directory: directory)) { _, fresh in fresh }
         }

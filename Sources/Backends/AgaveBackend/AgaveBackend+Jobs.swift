@@ -1,8 +1,9 @@
+import BackendKit
 import Foundation
 import SciencefsCore
 import SciencefsHTTP
 
-/// `jobs/`: the user's jobs as read-only directories (layout in `AgaveJobLocation`, docs/protocols/agave.md §4.9).
+/// `jobs/`: the user's jobs as read-only directories (layout in `JobTreeLocation`, docs/protocols/agave.md §4.9).
 extension AgaveBackend {
     /// Read-only modes: the kernel (mounted with `default_permissions`) refuses writes before they reach us.
     static let jobDirectoryMode: UInt16 = 0o555
@@ -10,7 +11,7 @@ extension AgaveBackend {
 
     // MARK: stat
 
-    func statJobs(_ location: AgaveJobLocation) throws -> RemoteAttributes {
+    func statJobs(_ location: JobTreeLocation) throws -> RemoteAttributes {
         switch location {
         case .jobList(nil), .statusFilters, .appFilters, .jobList(.status?):
             // `.status/<STATUS>` was validated against the known states while parsing the path.
@@ -22,11 +23,11 @@ extension AgaveBackend {
             return .directory(mtime: createdAt, permissions: Self.jobDirectoryMode)
         case .job(let directory, let path):
             let job = try resolveJob(directory: directory)
-            return try statJobItem(try AgaveJobItem(path), of: job)
+            return try statJobItem(try JobItem(path), of: job)
         }
     }
 
-    private func statJobItem(_ item: AgaveJobItem, of job: AgaveJobSummary) throws -> RemoteAttributes {
+    private func statJobItem(_ item: JobItem, of job: AgaveJobSummary) throws -> RemoteAttributes {
         switch item {
         case .directory, .outputs([]):
             return jobDirectoryAttributes(job)
@@ -48,7 +49,7 @@ extension AgaveBackend {
             return outputAttributes(row, job: job)
         }
         var attributes = jobDirectoryAttributes(job)
-        if let row = rows.first, let modified = row.lastModified.flatMap(AgaveTimestamp.parse) {
+        if let row = rows.first, let modified = row.lastModified.flatMap(ISOTimestamp.parse) {
             attributes.mtime = modified
         }
         return attributes
@@ -56,10 +57,10 @@ extension AgaveBackend {
 
     // MARK: list
 
-    func listJobs(_ location: AgaveJobLocation) throws -> [RemoteEntry] {
+    func listJobs(_ location: JobTreeLocation) throws -> [RemoteEntry] {
         switch location {
         case .jobList(nil):
-            let filters = [AgaveJobLocation.statusDirectory, AgaveJobLocation.appDirectory].map {
+            let filters = [JobTreeLocation.statusDirectory, JobTreeLocation.appDirectory].map {
                 RemoteEntry(name: $0, attributes: .directory(mtime: createdAt, permissions: Self.jobDirectoryMode))
             }
             return filters + (try listJobDirectories(filter: nil))
@@ -73,12 +74,12 @@ extension AgaveBackend {
             return []
         case .job(let directory, let path):
             let job = try resolveJob(directory: directory)
-            switch try AgaveJobItem(path) {
+            switch try JobItem(path) {
             case .directory:
                 return [
-                    RemoteEntry(name: AgaveJobLocation.recordFile, attributes: try statJobItem(.record, of: job)),
-                    RemoteEntry(name: AgaveJobLocation.historyFile, attributes: try statJobItem(.history, of: job)),
-                    RemoteEntry(name: AgaveJobLocation.outputsDirectory, attributes: jobDirectoryAttributes(job)),
+                    RemoteEntry(name: JobTreeLocation.recordFile, attributes: try statJobItem(.record, of: job)),
+                    RemoteEntry(name: JobTreeLocation.historyFile, attributes: try statJobItem(.history, of: job)),
+                    RemoteEntry(name: JobTreeLocation.outputsDirectory, attributes: jobDirectoryAttributes(job)),
                 ]
             case .record, .history:
                 throw FSError.notDirectory
@@ -90,8 +91,8 @@ extension AgaveBackend {
 
     /// All pages of `GET /jobs/v2/` (with the filter's search term). Rows that do not match the filter are
     /// dropped in case a server ignores the term; a job repeated across pages is shown once.
-    private func listJobDirectories(filter: AgaveJobFilter?) throws -> [RemoteEntry] {
-        let summaries = try AgavePaging.fetchAll(pageSize: configuration.pageSize) { limit, offset in
+    private func listJobDirectories(filter: JobFilter?) throws -> [RemoteEntry] {
+        let summaries = try LimitOffsetPaging.fetchAll(pageSize: configuration.pageSize) { limit, offset in
             try api.result([AgaveJobSummary].self, .get, api.endpoints.jobs(filter: filter, limit: limit, offset: offset))
         }.filter { summary in
             switch filter {
@@ -110,7 +111,7 @@ extension AgaveBackend {
     }
 
     private func listOutputs(_ job: AgaveJobSummary, path: [String]) throws -> [RemoteEntry] {
-        let rows = try AgavePaging.fetchAll(pageSize: configuration.pageSize, checkFirstPage: { (first: [AgaveJobOutputRecord]) in
+        let rows = try LimitOffsetPaging.fetchAll(pageSize: configuration.pageSize, checkFirstPage: { (first: [AgaveJobOutputRecord]) in
             // A file's "listing" is the file itself, at every offset: stop before paging forever.
             if let row = first.first, !row.isDirectory, row.isItself(requested: path) { throw FSError.notDirectory }
         }, page: { limit, offset in
@@ -123,11 +124,11 @@ extension AgaveBackend {
 
     // MARK: read
 
-    func readJobs(_ location: AgaveJobLocation, path: RemotePath, offset: UInt64, length: UInt64,
+    func readJobs(_ location: JobTreeLocation, path: RemotePath, offset: UInt64, length: UInt64,
                   sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
         guard case .job(let directory, let itemPath) = location else { throw FSError.isDirectory }
         let job = try resolveJob(directory: directory)
-        switch try AgaveJobItem(itemPath) {
+        switch try JobItem(itemPath) {
         case .directory, .outputs([]):
             throw FSError.isDirectory
         case .record:
@@ -216,7 +217,7 @@ extension AgaveBackend {
             return nil
         }
         let job = try api.decodeResult(AgaveJobSummary.self, from: response.body, url: url)
-        let record = try AgaveJobDocuments.prettyResult(of: response.body, url: url)
+        let record = try ResultDocuments.prettyResult(of: response.body, url: url)
         jobRegistry.remember([job], at: now)
         jobRegistry.store(.init(bytes: record, fetchedAt: now, terminal: job.isTerminal), .record, jobID: job.id)
         return job
@@ -225,7 +226,7 @@ extension AgaveBackend {
     /// The bytes of `job.json` or `history.json`. `refresh` (stat) regenerates bytes of a job that has not
     /// ended once they are older than `activeTTL`; reads use whatever bytes the last stat saw, so the size the
     /// kernel was told and the bytes it reads agree.
-    private func jobDocument(_ kind: AgaveJobRegistry.DocumentKind, of job: AgaveJobSummary, refresh: Bool) throws -> Data {
+    private func jobDocument(_ kind: JobRegistry<AgaveJobSummary>.DocumentKind, of job: AgaveJobSummary, refresh: Bool) throws -> Data {
         let now = Date()
         if let document = jobRegistry.document(kind, jobID: job.id),
            !refresh || document.terminal || now.timeIntervalSince(document.fetchedAt) < configuration.jobCaching.activeTTL {
@@ -237,11 +238,11 @@ extension AgaveBackend {
                   let document = jobRegistry.document(.record, jobID: job.id) else { throw FSError.notFound }
             return document.bytes
         case .history:
-            let events = try AgavePaging.fetchAll(pageSize: configuration.pageSize) { limit, offset -> [Any] in
+            let events = try LimitOffsetPaging.fetchAll(pageSize: configuration.pageSize) { limit, offset -> [Any] in
                 let url = api.endpoints.jobHistory(job.id, limit: limit, offset: offset)
-                return try AgaveJobDocuments.resultArray(of: try api.send(.get, url).body, url: url)
+                return try ResultDocuments.resultArray(of: try api.send(.get, url).body, url: url)
             }
-            let bytes = try AgaveJobDocuments.pretty(events)
+            let bytes = try ResultDocuments.pretty(events)
             jobRegistry.store(.init(bytes: bytes, fetchedAt: now, terminal: job.isTerminal), .history, jobID: job.id)
             return bytes
         }
@@ -263,7 +264,7 @@ extension AgaveBackend {
     private func outputAttributes(_ row: AgaveJobOutputRecord, job: AgaveJobSummary) -> RemoteAttributes {
         let kind: NodeKind = row.isDirectory ? .directory : .file
         return RemoteAttributes(kind: kind, size: kind == .file ? (row.length?.unsigned ?? 0) : 0,
-                                mtime: row.lastModified.flatMap(AgaveTimestamp.parse) ?? job.mtime,
+                                mtime: row.lastModified.flatMap(ISOTimestamp.parse) ?? job.mtime,
                                 permissions: AgavePermissions.mode(row.permission, kind: kind) & ~0o222,
                                 xattrs: Self.jobXattrs(job))
     }

@@ -1,3 +1,4 @@
+import BackendKit
 import Foundation
 import SciencefsCore
 import SciencefsHTTP
@@ -12,7 +13,7 @@ extension AgaveBackend {
         guard let range = ByteRange(offset: offset, length: length) else { return 0 }
         if case .jobs(let jobPath)? = try? AgaveLocation(path) {
             return try mapErrors("read", path) {
-                try readJobs(AgaveJobLocation(jobPath), path: path, offset: offset, length: length, sink: sink)
+                try readJobs(JobTreeLocation(jobPath), path: path, offset: offset, length: length, sink: sink)
             }
         }
         let (id, components) = try mapErrors("read", path) {

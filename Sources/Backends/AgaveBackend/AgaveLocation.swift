@@ -1,8 +1,9 @@
+import BackendKit
 import SciencefsCore
 
 /// Where a mount path points inside an Agave source: the source root (holding `systems/` and `jobs/`), the
 /// list of storage systems, a path on one system (`systems/<id>/a/b` → system `id`, path `["a","b"]`), or a
-/// path below `jobs/` (the components after `jobs`, see `AgaveJobLocation`).
+/// path below `jobs/` (the components after `jobs`, see `JobTreeLocation`).
 enum AgaveLocation: Equatable {
     case root
     case systems
