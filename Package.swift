@@ -79,6 +79,10 @@ let package = Package(
             "SciencefsCore", "SciencefsHTTP", "BackendKit",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Backends/AgaveBackend"),
+        .target(name: "TapisBackend", dependencies: [
+            "SciencefsCore", "SciencefsHTTP", "BackendKit",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/Backends/TapisBackend"),
         .target(name: "RucioBackend", dependencies: [
             "SciencefsCore", "SciencefsHTTP", "BackendKit",
             .product(name: "Logging", package: "swift-log"),

@@ -21,8 +21,8 @@ public final class AgaveBackend: Backend {
     let logger: Logger
     /// The synthetic directories (source root, `systems/`, `jobs/`) report the mount time as their mtime.
     let createdAt = Date()
-    /// Job directory names, records and generated `job.json`/`history.json` bytes.
-    let jobRegistry = JobRegistry<AgaveJobSummary>()
+    /// `jobs/`: job directory names, records, generated `job.json`/`history.json` bytes, outputs.
+    let jobs: JobTree<AgaveJobs>
     /// The Core's door to the job tracker, which follows imports (`AgaveImports`); nil until the VFS attaches it.
     let jobsSlot = JobsSlot()
     /// Numbers this process's import job ids.
@@ -34,7 +34,10 @@ public final class AgaveBackend: Backend {
         self.isWritable = configuration.isWritable
         self.configuration = configuration
         self.logger = logger
-        self.api = AgaveAPI(configuration: configuration, http: http, logger: logger)
+        let api = AgaveAPI(configuration: configuration, http: http, logger: logger)
+        self.api = api
+        self.jobs = JobTree(service: AgaveJobs(api: api), caching: configuration.jobCaching,
+                            pageSize: configuration.pageSize, createdAt: createdAt)
     }
 
     /// A backend with its own HTTP client built from `configuration` (TLS, timeouts, retries).
@@ -47,7 +50,7 @@ public final class AgaveBackend: Backend {
 
     public func stat(_ path: RemotePath) throws -> RemoteAttributes {
         try mapErrors("stat", path) {
-            switch try AgaveLocation(path) {
+            switch try SystemsTreeLocation(path) {
             case .root, .systems:
                 return .directory(mtime: createdAt)
             case .system(let id, let components):
@@ -57,7 +60,7 @@ public final class AgaveBackend: Backend {
                 guard let row = rows.first else { throw FSError.notFound }
                 return row.attributes
             case .jobs(let components):
-                return try statJobs(JobTreeLocation(components))
+                return try jobs.stat(components)
             }
         }
     }
@@ -65,17 +68,17 @@ public final class AgaveBackend: Backend {
     /// `jobs/.app/` lists nothing, yet `jobs/.app/<appId>/` exists for every app with a job; every other
     /// directory lists all it holds.
     public func listingIsComplete(_ path: RemotePath) -> Bool {
-        guard case .jobs(let components)? = try? AgaveLocation(path) else { return true }
-        return (try? JobTreeLocation(components)) != .appFilters
+        guard case .jobs(let components)? = try? SystemsTreeLocation(path) else { return true }
+        return (try? jobs.parse(components)) != .appFilters
     }
 
     public func list(_ path: RemotePath) throws -> [RemoteEntry] {
         try mapErrors("list", path) {
-            switch try AgaveLocation(path) {
+            switch try SystemsTreeLocation(path) {
             case .root:
-                return [RemoteEntry(name: AgaveLocation.systemsDirectory, attributes: .directory(mtime: createdAt)),
-                        RemoteEntry(name: AgaveLocation.jobsDirectory,
-                                    attributes: .directory(mtime: createdAt, permissions: Self.jobDirectoryMode))]
+                return [RemoteEntry(name: SystemsTreeLocation.systemsDirectory, attributes: .directory(mtime: createdAt)),
+                        RemoteEntry(name: SystemsTreeLocation.jobsDirectory,
+                                    attributes: .directory(mtime: createdAt, permissions: JobTree<AgaveJobs>.directoryMode))]
             case .systems:
                 let systems = try LimitOffsetPaging.fetchAll(pageSize: configuration.pageSize) { limit, offset in
                     try api.result([AgaveSystemSummary].self, .get, api.endpoints.storageSystems(limit: limit, offset: offset))
@@ -84,7 +87,7 @@ public final class AgaveBackend: Backend {
             case .system(let id, let components):
                 return try listDirectory(system: id, path: components)
             case .jobs(let components):
-                return try listJobs(JobTreeLocation(components))
+                return try jobs.list(components)
             }
         }
     }

@@ -39,10 +39,3 @@ extension JobFilter {
         }
     }
 }
-
-extension JobTreeLocation {
-    /// A path below an Agave source's `jobs/`, whose `.status/` holds Agave's job states.
-    init(_ components: [String]) throws {
-        try self.init(components, isKnownStatus: AgaveJobStatus.isKnown)
-    }
-}

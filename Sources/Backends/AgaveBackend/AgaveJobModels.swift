@@ -4,7 +4,7 @@ import Foundation
 /// One job as `GET /jobs/v2/` (a summary) or `GET /jobs/v2/{id}` (the full record) describes it
 /// (docs/protocols/agave.md §4.9). Only the fields the filesystem shows are decoded; the full record is kept as raw JSON
 /// for `job.json` (see `ResultDocuments`).
-struct AgaveJobSummary: Decodable, Equatable, JobSummary {
+struct AgaveJobSummary: Decodable, Equatable, Sendable, JobSummary {
     let id: String
     let name: String?
     let owner: String?

@@ -87,9 +87,12 @@ public final class JobRegistry<Summary: JobSummary>: @unchecked Sendable {
     }
 }
 
-/// What the registry needs to know of a job: its id and name (for the directory name) and whether it has ended.
+/// What the jobs tree needs to know of a job: its id and name (for the directory name), its state and app (for the
+/// `.status/` and `.app/` filters), and whether it has ended.
 public protocol JobSummary {
     var id: String { get }
     var name: String? { get }
+    var status: String { get }
+    var appId: String? { get }
     var isTerminal: Bool { get }
 }
