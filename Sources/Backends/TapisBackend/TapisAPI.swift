@@ -4,7 +4,7 @@ import Logging
 import SciencefsCore
 import SciencefsHTTP
 
-/// Authenticated Tapis calls: `X-Tapis-Token` on every request (docs/protocols/tapis.md §2), the token renewed before
+/// Authenticated Tapis calls: `X-Tapis-Token` on every request (docs/protocols/tapis.md §3.3), the token renewed before
 /// it expires and once more after a 401 (`RenewingToken`), enveloped JSON decoded into typed values. Errors leave as
 /// `HTTPError` (for the caller's operation-specific mapping) or `FSError` (auth and malformed replies).
 final class TapisAPI: Sendable {
@@ -27,7 +27,8 @@ final class TapisAPI: Sendable {
         }
     }
 
-    /// Every 401 is a token rejection: Tapis answers one for an expired or invalid JWT, and a missing permission is 403.
+    /// Every 401 is a token rejection: Tapis answers one for a missing, expired or invalid JWT, and a missing
+    /// permission is 403 (docs/protocols/tapis.md §3.3, §8).
     static func isTokenRejection(_ error: Error) -> Bool {
         if case .status(401, _)? = error as? HTTPError { return true }
         return false
@@ -74,7 +75,7 @@ final class TapisAPI: Sendable {
     }
 }
 
-/// Gets a JWT with the password grant of `POST /v3/oauth2/tokens` (docs/protocols/tapis.md §2), as tapipy does:
+/// Gets a JWT with the password grant of `POST /v3/oauth2/tokens` (docs/protocols/tapis.md §3.1), as tapipy does:
 /// a JSON body `{"username","password","grant_type":"password"}`, the token in `result.access_token`.
 struct TapisPasswordGrantClient: Sendable {
     let configuration: TapisConfiguration

@@ -3,10 +3,12 @@ import Foundation
 import SciencefsCore
 import SciencefsHTTP
 
-/// Reads and uploads (docs/protocols/tapis.md §4.2, §4.3).
+/// Reads and uploads (docs/protocols/tapis.md §5.2, §5.3).
 extension TapisBackend {
-    /// Ranged download through `GET /v3/files/content/…` with a Range header. A range past the end is answered 416;
-    /// only then is the size looked up (one stat) and the range clamped, so reads inside the file cost one request.
+    /// Ranged download through `GET /v3/files/content/…` with HTTP's `Range: bytes=a-b` (docs/protocols/tapis.md §5.2:
+    /// the emulator's form; Tapis's own `range: min,max` header is not HTTP's syntax and is not sent). A server that
+    /// ignores the range and sends the whole file still delivers only the bytes asked for (the HTTP client skips the
+    /// rest). A range past the end is answered 416; only then is the size looked up and the range clamped.
     @discardableResult
     public func read(_ path: RemotePath, offset: UInt64, length: UInt64,
                      sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
@@ -40,7 +42,7 @@ extension TapisBackend {
     public var streamsUploads: Bool { true }
 
     /// The same POST, its `file` part sent while the file is still being written (chunked). An incomplete body never
-    /// reaches its closing boundary, so it never becomes a file (docs/protocols/tapis.md §4.3). Sent once: the stream
+    /// reaches its closing boundary, so it never becomes a file (docs/protocols/tapis.md §5.3). Sent once: the stream
     /// cannot be rewound, so neither a dropped connection nor a rejected token is retried here; the Core then uploads
     /// the staged file whole.
     public func upload(streaming source: UploadStream, to path: RemotePath) throws -> RemoteAttributes {

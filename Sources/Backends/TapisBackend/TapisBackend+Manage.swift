@@ -3,7 +3,7 @@ import Foundation
 import SciencefsCore
 import SciencefsHTTP
 
-/// mkdir, delete, move and copies (docs/protocols/tapis.md §4.4–§4.6).
+/// mkdir, delete, move and copies (docs/protocols/tapis.md §5.4–§5.6, §6).
 extension TapisBackend {
     /// `POST /v3/files/ops/{systemId}` with `{"path"}`. Tapis answers success for a directory that already exists, so
     /// the path is looked up first: mkdir of an existing name is EEXIST, as POSIX wants.

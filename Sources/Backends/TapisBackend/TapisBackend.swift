@@ -59,7 +59,7 @@ public final class TapisBackend: Backend {
         }
     }
 
-    /// A listing with limit 1 (docs/protocols/tapis.md §4.1): a file's listing is the file itself; a directory's
+    /// A listing with limit 1 (docs/protocols/tapis.md §5.1): a file's listing is the file itself; a directory's
     /// is its first child, or nothing when it is empty (a missing path is a 404).
     private func statOnSystem(_ id: String, _ components: [String]) throws -> RemoteAttributes {
         let rows = try api.result([TapisFileInfo].self, .get,

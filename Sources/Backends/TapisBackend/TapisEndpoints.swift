@@ -6,12 +6,12 @@ struct TapisEndpoints: Sendable {
 
     var tokens: String { baseURL + "/v3/oauth2/tokens" }
 
-    /// A page of the systems the user can see (`skip`/`limit`, docs/protocols/tapis.md §3).
+    /// A page of the systems the user can see (`skip`/`limit`, docs/protocols/tapis.md §4.1).
     func systems(limit: Int, offset: Int) -> String {
         baseURL + "/v3/systems?listType=ALL&limit=\(limit)&skip=\(offset)"
     }
 
-    /// Listing (GET), upload (POST), move/copy (PUT) and delete all use the ops URL (§4).
+    /// Listing (GET), upload (POST), move/copy (PUT) and delete all use the ops URL (§5.1, §5.3, §5.5, §5.6).
     func ops(system: String, path: [String]) -> String {
         baseURL + "/v3/files/ops/" + PercentEncoding.pathSegment(system) + "/" + PercentEncoding.path(path)
     }
@@ -20,7 +20,7 @@ struct TapisEndpoints: Sendable {
         ops(system: system, path: path) + "?limit=\(limit)&offset=\(offset)"
     }
 
-    /// mkdir (`POST` with `{"path"}`, §4.4).
+    /// mkdir (`POST` with `{"path"}`, §5.4).
     func mkdir(system: String) -> String {
         baseURL + "/v3/files/ops/" + PercentEncoding.pathSegment(system)
     }
@@ -33,7 +33,7 @@ struct TapisEndpoints: Sendable {
 
     func transfer(_ uuid: String) -> String { transfers + "/" + PercentEncoding.pathSegment(uuid) }
 
-    // MARK: jobs (§5)
+    // MARK: jobs (§7); outputs of a running job need `allowIfRunning=true` (§7.4)
 
     func jobs(limit: Int, offset: Int) -> String {
         baseURL + "/v3/jobs/list?limit=\(limit)&skip=\(offset)"
@@ -53,7 +53,7 @@ struct TapisEndpoints: Sendable {
         job(uuid) + "/output/download/" + PercentEncoding.path(path) + "?allowIfRunning=true"
     }
 
-    /// `tapis://<system>/<path>`, the URI form of transfer elements (§4.6).
+    /// `tapis://<system>/<path>`, the URI form of transfer elements (§6.1).
     static func uri(system: String, path: [String]) -> String {
         "tapis://" + system + "/" + path.map(PercentEncoding.pathSegment).joined(separator: "/")
     }

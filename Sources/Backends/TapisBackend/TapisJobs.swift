@@ -3,7 +3,7 @@ import Foundation
 import SciencefsCore
 import SciencefsHTTP
 
-/// Tapis's jobs API for the shared `jobs/` tree (`JobTree`; docs/protocols/tapis.md §5): `GET /v3/jobs/list`,
+/// Tapis's jobs API for the shared `jobs/` tree (`JobTree`; docs/protocols/tapis.md §7): `GET /v3/jobs/list`,
 /// `/v3/jobs/{uuid}`, `…/history`, `…/output/list/{path}` and `…/output/download/{path}`, paged with `limit`/`skip`.
 /// The list has no search term, so `.status/` and `.app/` filter the full list (the tree drops rows that do not match).
 struct TapisJobs: JobTreeService {

@@ -3,7 +3,7 @@ import Foundation
 import SciencefsCore
 
 /// The `{"status","message","result","version","metadata"}` wrapper around every Tapis reply
-/// (docs/protocols/tapis.md §1).
+/// (docs/protocols/tapis.md §2).
 struct TapisEnvelope<Result: Decodable>: Decodable {
     let status: String?
     let message: String?
@@ -16,7 +16,7 @@ struct TapisStatusEnvelope: Decodable {
     let message: String?
 }
 
-/// `result` of `POST /v3/oauth2/tokens` (docs/protocols/tapis.md §2).
+/// `result` of `POST /v3/oauth2/tokens` (docs/protocols/tapis.md §3.1).
 struct TapisTokenResult: Decodable {
     struct AccessToken: Decodable {
         let accessToken: String
@@ -49,7 +49,7 @@ struct TapisPasswordGrant: Encodable {
     }
 }
 
-/// One system from `GET /v3/systems` (docs/protocols/tapis.md §3). Only what the mount shows.
+/// One system from `GET /v3/systems` (docs/protocols/tapis.md §4.1). Only what the mount shows.
 struct TapisSystem: Decodable {
     let id: String
     let systemType: String?
@@ -57,7 +57,7 @@ struct TapisSystem: Decodable {
     let created: String?
 }
 
-/// One row of `GET /v3/files/ops/{systemId}/{path}` and of a job's output listing (docs/protocols/tapis.md §4.1).
+/// One row of `GET /v3/files/ops/{systemId}/{path}` and of a job's output listing (docs/protocols/tapis.md §5.1, §7.4).
 struct TapisFileInfo: Decodable {
     let name: String
     let path: String?
@@ -85,18 +85,18 @@ struct TapisFileInfo: Decodable {
     }
 }
 
-/// `PUT /v3/files/ops/{systemId}/{path}` (docs/protocols/tapis.md §4.5): `newPath` is relative to the system root.
+/// `PUT /v3/files/ops/{systemId}/{path}` (docs/protocols/tapis.md §5.6): `newPath` is relative to the system root.
 struct TapisMoveCopy: Encodable {
     let operation: String
     let newPath: String
 }
 
-/// `POST /v3/files/ops/{systemId}` (docs/protocols/tapis.md §4.4).
+/// `POST /v3/files/ops/{systemId}` (docs/protocols/tapis.md §5.4).
 struct TapisMkdir: Encodable {
     let path: String
 }
 
-/// `POST /v3/files/transfers` (docs/protocols/tapis.md §4.6).
+/// `POST /v3/files/transfers` (docs/protocols/tapis.md §6.1).
 struct TapisTransferRequest: Encodable {
     struct Element: Encodable {
         let sourceURI: String
@@ -116,7 +116,7 @@ struct TapisTransferTask: Decodable {
     let totalBytesTransferred: LenientNumber?
 }
 
-/// One job from `GET /v3/jobs/list` or `GET /v3/jobs/{uuid}` (docs/protocols/tapis.md §5).
+/// One job from `GET /v3/jobs/list` or `GET /v3/jobs/{uuid}` (docs/protocols/tapis.md §7.2).
 struct TapisJobSummary: Decodable, Equatable, Sendable, JobSummary {
     let uuid: String
     let name: String?
@@ -141,7 +141,7 @@ struct TapisJobSummary: Decodable, Equatable, Sendable, JobSummary {
     }
 }
 
-/// Tapis job states (`JobListDTO.status` in the jobs spec).
+/// Tapis job states (docs/protocols/tapis.md §7.1).
 enum TapisJobStatus {
     static let all = ["PENDING", "PROCESSING_INPUTS", "STAGING_INPUTS", "STAGING_JOB", "SUBMITTING_JOB", "QUEUED",
                       "RUNNING", "ARCHIVING", "BLOCKED", "PAUSED", "FINISHED", "CANCELLED", "FAILED"]

@@ -1,6 +1,6 @@
 import SciencefsCore
 
-/// Maps a file's `nativePermissions` (`rwxr-x---`, docs/protocols/tapis.md §4.1) to POSIX mode bits.
+/// Maps a file's `nativePermissions` (`rwxr-x---`, docs/protocols/tapis.md §5.1) to POSIX mode bits.
 ///
 /// The owner bits are taken as they are. Group and other keep their r and x bits but never w: the mount is private to
 /// its user, and advertising group write would be a lie about people the service tells us nothing of. A missing or

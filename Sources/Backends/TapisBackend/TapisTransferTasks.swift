@@ -3,7 +3,7 @@ import Foundation
 import SciencefsCore
 import SciencefsHTTP
 
-/// Transfer tasks (`POST /v3/files/transfers`, docs/protocols/tapis.md §4.6) as jobs of the Core's tracker, which
+/// Transfer tasks (`POST /v3/files/transfers`, docs/protocols/tapis.md §6) as jobs of the Core's tracker, which
 /// journals them, polls them by the one `PollPolicy`, shows them in `.sciencefs/transfers/` (kind `tapis-transfer`)
 /// and follows them again after a restart. The job id is the task's `uuid`; its status comes from
 /// `GET /v3/files/transfers/{uuid}`, and `DELETE` of that URL cancels it.
