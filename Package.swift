@@ -117,6 +117,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Emulators/RucioEmulator"),
         .target(name: "JDMAEmulator", dependencies: ["EmulatorSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")], path: "Sources/Emulators/JDMAEmulator"),
+        /// A Tapis v3 server (tokens, systems, files, transfer tasks, jobs) as tapipy's bundled OpenAPI specs describe it.
+        .target(name: "TapisEmulator", dependencies: [
+            "EmulatorSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/Emulators/TapisEmulator"),
         /// What both executables need: where a user's files go (XDG), the stdout stream.
         .target(name: "CLISupport", path: "Sources/CLI/CLISupport"),
         /// The installed binary. It links no emulator, no Hummingbird and no NIO: the demo is `sciencefs-demo`.
