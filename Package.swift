@@ -153,7 +153,7 @@ let package = Package(
         .testTarget(name: "TapisBackendTests", dependencies: ["TapisBackend", "BackendKit", "SciencefsCore"]),
         .testTarget(name: "RucioBackendTests", dependencies: ["RucioBackend", "RucioEmulator", "SciencefsHTTP", "SciencefsCore"]),
         .testTarget(name: "MountTests", dependencies: ["sciencefs", "CLISupport", "AgaveEmulator", "RucioEmulator", "AMIEEmulator", "JDMAEmulator",
-                                                       "FTS3Emulator", "SciencefsX509", "TestSupport"]),
+                                                       "FTS3Emulator", "SciencefsX509", "TestSupport", "TapisEmulator"]),
         .testTarget(name: "X509Tests", dependencies: ["SciencefsX509", "TestSupport"]),
         .testTarget(name: "FTS3EmulatorTests", dependencies: ["FTS3Emulator", "SciencefsX509", "RucioEmulator", "SciencefsHTTP",
                                                               "TestSupport"],
