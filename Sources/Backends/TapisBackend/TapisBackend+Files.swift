@@ -12,8 +12,7 @@ extension TapisBackend {
     @discardableResult
     public func read(_ path: RemotePath, offset: UInt64, length: UInt64,
                      sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
-        guard let range = ByteRange(offset: offset, length: length) else { return 0 }
-        return try mapErrors("read", path) {
+        try mapErrors("read", path) {
             let location = try SystemsTreeLocation(path)
             if case .jobs(let components) = location {
                 return try jobs.read(components, offset: offset, length: length, sink: sink)
@@ -21,12 +20,8 @@ extension TapisBackend {
             let (id, components) = try location.onSystem(orElse: .isDirectory)
             guard !components.isEmpty else { throw FSError.isDirectory }
             let url = api.endpoints.content(system: id, path: components)
-            do {
-                return try api.download(url, range: range, sink: sink).bytesDelivered
-            } catch HTTPError.status(code: 416, _) {
-                let size = try stat(path).size
-                guard offset < size, let clamped = ByteRange(offset: offset, length: min(length, size - offset)) else { return 0 }
-                return try api.download(url, range: clamped, sink: sink).bytesDelivered
+            return try RangedDownload.read(offset: offset, length: length, size: { try stat(path).size }) { range in
+                try api.download(url, range: range, sink: sink).bytesDelivered
             }
         }
     }
