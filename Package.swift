@@ -168,7 +168,8 @@ let package = Package(
             "AMIEBackend", "AMIEEmulator", "EmulatorSupport", "SciencefsCore", "SciencefsHTTP", "SciencefsStore",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "FidelityTests", dependencies: ["AgaveEmulator", "TestSupport"], exclude: ["agavepy_fidelity.py"]),
+        .testTarget(name: "FidelityTests", dependencies: ["AgaveEmulator", "TapisEmulator", "TestSupport"],
+                    exclude: ["agavepy_fidelity.py", "tapipy_fidelity.py"]),
     ],
     swiftLanguageModes: [.v6]
 )
