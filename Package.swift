@@ -10,7 +10,7 @@ import PackageDescription
 ///                ↓
 ///   Core       SciencefsCore (VFS, caches, the Backend protocol, the transfer tracker) → SciencefsStore (SQLite)
 ///                ↓ Backend protocol
-///   Backends   AgaveBackend, RucioBackend, JDMABackend, AMIEBackend, FTS3Client, all on BackendKit
+///   Backends   AgaveBackend, TapisBackend, RucioBackend, JDMABackend, AMIEBackend, FTS3Client, all on BackendKit
 ///                ↓
 ///   Transport  SciencefsHTTP (libcurl), SciencefsX509 (certificates and proxies for FTS3)
 ///                ↓
@@ -79,6 +79,10 @@ let package = Package(
             "SciencefsCore", "SciencefsHTTP", "BackendKit",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Backends/AgaveBackend"),
+        .target(name: "TapisBackend", dependencies: [
+            "SciencefsCore", "SciencefsHTTP", "BackendKit",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/Backends/TapisBackend"),
         .target(name: "RucioBackend", dependencies: [
             "SciencefsCore", "SciencefsHTTP", "BackendKit",
             .product(name: "Logging", package: "swift-log"),
@@ -124,7 +128,7 @@ let package = Package(
         /// The installed binary. It links no emulator, no Hummingbird and no NIO: the demo is `sciencefs-demo`.
         .executableTarget(name: "sciencefs", dependencies: [
             "CLISupport", "SciencefsCore", "SciencefsStore", "SciencefsFuse", "SciencefsHTTP", "AgaveBackend",
-            "RucioBackend", "AMIEBackend", "JDMABackend", "FTS3Client", "SciencefsX509",
+            "RucioBackend", "AMIEBackend", "JDMABackend", "FTS3Client", "SciencefsX509", "TapisBackend",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -146,9 +150,10 @@ let package = Package(
                                                             "AMIEBackend", "FTS3Client", "SciencefsCore", "SciencefsHTTP"]),
         .testTarget(name: "StoreTests", dependencies: ["SciencefsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AgaveBackendTests", dependencies: ["AgaveBackend", "AgaveEmulator", "SciencefsHTTP", "SciencefsCore"]),
+        .testTarget(name: "TapisBackendTests", dependencies: ["TapisBackend", "BackendKit", "SciencefsCore"]),
         .testTarget(name: "RucioBackendTests", dependencies: ["RucioBackend", "RucioEmulator", "SciencefsHTTP", "SciencefsCore"]),
         .testTarget(name: "MountTests", dependencies: ["sciencefs", "CLISupport", "AgaveEmulator", "RucioEmulator", "AMIEEmulator", "JDMAEmulator",
-                                                       "FTS3Emulator", "SciencefsX509", "TestSupport"]),
+                                                       "FTS3Emulator", "SciencefsX509", "TestSupport", "TapisEmulator"]),
         .testTarget(name: "X509Tests", dependencies: ["SciencefsX509", "TestSupport"]),
         .testTarget(name: "FTS3EmulatorTests", dependencies: ["FTS3Emulator", "SciencefsX509", "RucioEmulator", "SciencefsHTTP",
                                                               "TestSupport"],

@@ -1,3 +1,4 @@
+import BackendKit
 import Foundation
 import SciencefsCore
 import SciencefsHTTP
@@ -10,13 +11,13 @@ extension AgaveBackend {
     public func read(_ path: RemotePath, offset: UInt64, length: UInt64,
                      sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
         guard let range = ByteRange(offset: offset, length: length) else { return 0 }
-        if case .jobs(let jobPath)? = try? AgaveLocation(path) {
+        if case .jobs(let jobPath)? = try? SystemsTreeLocation(path) {
             return try mapErrors("read", path) {
-                try readJobs(AgaveJobLocation(jobPath), path: path, offset: offset, length: length, sink: sink)
+                try jobs.read(jobPath, offset: offset, length: length, sink: sink)
             }
         }
         let (id, components) = try mapErrors("read", path) {
-            try AgaveLocation(path).onSystem(orElse: .isDirectory)
+            try SystemsTreeLocation(path).onSystem(orElse: .isDirectory)
         }
         let url = api.endpoints.media(system: id, path: components)
         return try mapErrors("read", path) {
@@ -63,7 +64,7 @@ extension AgaveBackend {
     private func upload(to path: RemotePath, retryable: Bool,
                         content: (String) -> MultipartForm.Part) throws -> RemoteAttributes {
         try mapErrors("upload", path) {
-            let (id, components) = try AgaveLocation.forWriting(path)
+            let (id, components) = try SystemsTreeLocation.forWriting(path)
             guard let leaf = components.last else { throw FSError.isDirectory }
             let form = MultipartForm([.field(name: "fileName", value: leaf), content(leaf)])
             let url = api.endpoints.media(system: id, path: Array(components.dropLast()))
