@@ -136,7 +136,7 @@ let package = Package(
         /// The demo: the emulators with sample data, mounted by the `sciencefs` binary that sits beside this one.
         .executableTarget(name: "sciencefs-demo", dependencies: [
             "CLISupport", "SciencefsFuse", "AgaveEmulator", "RucioEmulator", "AMIEEmulator", "JDMAEmulator",
-            "FTS3Emulator", "SciencefsX509",
+            "FTS3Emulator", "SciencefsX509", "TapisEmulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Demo/sciencefs-demo"),

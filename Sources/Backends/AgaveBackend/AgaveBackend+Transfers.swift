@@ -42,9 +42,7 @@ extension AgaveBackend {
     /// `STAGING_FAILED` fails with EIO and the service's reason (the Core keeps the bytes for a retry). The
     /// attributes returned are those of the landed object.
     public func upload(from localFile: URL, to path: RemotePath) throws -> RemoteAttributes {
-        try upload(to: path, retryable: true) { leaf in
-            .file(name: "fileToUpload", file: localFile, filename: leaf, contentType: "application/octet-stream")
-        }
+        try upload(to: path, retryable: true, content: UploadPart.file(localFile, field: "fileToUpload"))
     }
 
     public var streamsUploads: Bool { true }
@@ -55,10 +53,7 @@ extension AgaveBackend {
     /// Sent once: the stream cannot be rewound, so neither a dropped connection nor a rejected token is retried
     /// here; the Core then uploads the staged file whole.
     public func upload(streaming source: UploadStream, to path: RemotePath) throws -> RemoteAttributes {
-        let body = StreamedBody(read: { try source.read(into: $0) }, isAbandoned: { source.isAbandoned })
-        return try upload(to: path, retryable: false) { leaf in
-            .stream(name: "fileToUpload", body: body, filename: leaf, contentType: "application/octet-stream")
-        }
+        try upload(to: path, retryable: false, content: UploadPart.stream(source, field: "fileToUpload"))
     }
 
     private func upload(to path: RemotePath, retryable: Bool,

@@ -67,18 +67,13 @@ public final class AgaveBackend: Backend {
 
     /// `jobs/.app/` lists nothing, yet `jobs/.app/<appId>/` exists for every app with a job; every other
     /// directory lists all it holds.
-    public func listingIsComplete(_ path: RemotePath) -> Bool {
-        guard case .jobs(let components)? = try? SystemsTreeLocation(path) else { return true }
-        return (try? jobs.parse(components)) != .appFilters
-    }
+    public func listingIsComplete(_ path: RemotePath) -> Bool { jobs.listingIsComplete(path) }
 
     public func list(_ path: RemotePath) throws -> [RemoteEntry] {
         try mapErrors("list", path) {
             switch try SystemsTreeLocation(path) {
             case .root:
-                return [RemoteEntry(name: SystemsTreeLocation.systemsDirectory, attributes: .directory(mtime: createdAt)),
-                        RemoteEntry(name: SystemsTreeLocation.jobsDirectory,
-                                    attributes: .directory(mtime: createdAt, permissions: JobTree<AgaveJobs>.directoryMode))]
+                return jobs.rootEntries()
             case .systems:
                 let systems = try LimitOffsetPaging.fetchAll(pageSize: configuration.pageSize) { limit, offset in
                     try api.result([AgaveSystemSummary].self, .get, api.endpoints.storageSystems(limit: limit, offset: offset))

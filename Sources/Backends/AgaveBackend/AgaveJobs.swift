@@ -19,12 +19,7 @@ struct AgaveJobs: JobTreeService {
     /// `GET /jobs/v2/{id}`; nil when no such job exists (404, or 400 for an id the server finds malformed).
     func job(id: String) throws -> (summary: AgaveJobSummary, body: Data, url: String)? {
         let url = api.endpoints.job(id)
-        let response: HTTPResponse
-        do {
-            response = try api.send(.get, url)
-        } catch HTTPError.status(code: 404, _), HTTPError.status(code: 400, _) {
-            return nil
-        }
+        guard let response = try AbsentLookup.orNil({ try api.send(.get, url) }) else { return nil }
         return (try api.decodeResult(AgaveJobSummary.self, from: response.body, url: url), response.body, url)
     }
 
@@ -63,17 +58,10 @@ struct AgaveJobs: JobTreeService {
 
 /// Per-path freshness and extended attributes for `jobs/` (the tree's rules, see `JobTree`).
 extension AgaveBackend {
-    public func cachePolicy(for path: RemotePath) -> CachePolicy {
-        guard case .jobs(let components)? = try? SystemsTreeLocation(path) else { return cachePolicy }
-        return jobs.cachePolicy(for: components, base: cachePolicy)
-    }
+    public func cachePolicy(for path: RemotePath) -> CachePolicy { jobs.cachePolicy(for: path, base: cachePolicy) }
 
     /// Job paths carry the job's `user.agave.job.*` names; elsewhere the attributes' own xattrs.
     public func extendedAttributes(of path: RemotePath, attributes: RemoteAttributes) throws -> [String: String] {
-        guard case .jobs(let components)? = try? SystemsTreeLocation(path) else { return attributes.xattrs }
-        return try mapErrors("xattrs", path) {
-            guard let job = try jobs.extendedAttributes(components) else { return attributes.xattrs }
-            return attributes.xattrs.merging(job) { _, fresh in fresh }
-        }
+        try mapErrors("xattrs", path) { try jobs.extendedAttributes(of: path, attributes: attributes) }
     }
 }

@@ -17,7 +17,7 @@ public final class JobTree<Service: JobTreeService>: Sendable {
     public let caching: JobCaching
     private let pageSize: Int
     /// The filter directories report this as their mtime (the mount time).
-    private let createdAt: Date
+    let createdAt: Date
     public let registry = JobRegistry<Service.Summary>()
 
     public init(service: Service, caching: JobCaching, pageSize: Int, createdAt: Date) {

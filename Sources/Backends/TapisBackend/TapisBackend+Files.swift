@@ -34,9 +34,7 @@ extension TapisBackend {
     /// Multipart `POST /v3/files/ops/{systemId}/{path}` with the bytes in the `file` part, streamed from disk. Tapis
     /// writes the file at `path` (replacing one there) before it answers, so repeating the POST is safe.
     public func upload(from localFile: URL, to path: RemotePath) throws -> RemoteAttributes {
-        try upload(to: path, retryable: true) { leaf in
-            .file(name: "file", file: localFile, filename: leaf, contentType: "application/octet-stream")
-        }
+        try upload(to: path, retryable: true, content: UploadPart.file(localFile, field: "file"))
     }
 
     public var streamsUploads: Bool { true }
@@ -46,10 +44,7 @@ extension TapisBackend {
     /// cannot be rewound, so neither a dropped connection nor a rejected token is retried here; the Core then uploads
     /// the staged file whole.
     public func upload(streaming source: UploadStream, to path: RemotePath) throws -> RemoteAttributes {
-        let body = StreamedBody(read: { try source.read(into: $0) }, isAbandoned: { source.isAbandoned })
-        return try upload(to: path, retryable: false) { leaf in
-            .stream(name: "file", body: body, filename: leaf, contentType: "application/octet-stream")
-        }
+        try upload(to: path, retryable: false, content: UploadPart.stream(source, field: "file"))
     }
 
     private func upload(to path: RemotePath, retryable: Bool,

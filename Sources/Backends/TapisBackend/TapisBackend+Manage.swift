@@ -57,9 +57,7 @@ extension TapisBackend {
     ///   outside a mount) there is no task: `.notPossible`.
     /// Anything else (another source) is `.notPossible`, so the kernel streams the bytes.
     public func copy(from: RemoteRef, to: RemotePath) throws -> CopyOutcome {
-        guard from.source == name,
-              case .system(let sourceID, let sourcePath)? = try? SystemsTreeLocation(from.path), !sourcePath.isEmpty,
-              case .system(let targetID, let targetPath)? = try? SystemsTreeLocation(to), !targetPath.isEmpty else {
+        guard let (sourceID, sourcePath, targetID, targetPath) = SystemsTreeLocation.copyWithin(source: name, from: from, to: to) else {
             return .notPossible
         }
         if sourceID == targetID {

@@ -72,18 +72,13 @@ public final class TapisBackend: Backend {
     }
 
     /// `jobs/.app/` lists nothing, yet `jobs/.app/<appId>/` exists for every app with a job.
-    public func listingIsComplete(_ path: RemotePath) -> Bool {
-        guard case .jobs(let components)? = try? SystemsTreeLocation(path) else { return true }
-        return (try? jobs.parse(components)) != .appFilters
-    }
+    public func listingIsComplete(_ path: RemotePath) -> Bool { jobs.listingIsComplete(path) }
 
     public func list(_ path: RemotePath) throws -> [RemoteEntry] {
         try mapErrors("list", path) {
             switch try SystemsTreeLocation(path) {
             case .root:
-                return [RemoteEntry(name: SystemsTreeLocation.systemsDirectory, attributes: .directory(mtime: createdAt)),
-                        RemoteEntry(name: SystemsTreeLocation.jobsDirectory,
-                                    attributes: .directory(mtime: createdAt, permissions: JobTree<TapisJobs>.directoryMode))]
+                return jobs.rootEntries()
             case .systems:
                 let systems = try LimitOffsetPaging.fetchAll(pageSize: configuration.pageSize) { limit, offset in
                     try api.result([TapisSystem].self, .get, api.endpoints.systems(limit: limit, offset: offset))
@@ -114,18 +109,11 @@ public final class TapisBackend: Backend {
 
     // MARK: Jobs tree
 
-    public func cachePolicy(for path: RemotePath) -> CachePolicy {
-        guard case .jobs(let components)? = try? SystemsTreeLocation(path) else { return cachePolicy }
-        return jobs.cachePolicy(for: components, base: cachePolicy)
-    }
+    public func cachePolicy(for path: RemotePath) -> CachePolicy { jobs.cachePolicy(for: path, base: cachePolicy) }
 
     /// Job paths carry the job's `user.tapis.job.*` names; elsewhere the attributes' own xattrs.
     public func extendedAttributes(of path: RemotePath, attributes: RemoteAttributes) throws -> [String: String] {
-        guard case .jobs(let components)? = try? SystemsTreeLocation(path) else { return attributes.xattrs }
-        return try mapErrors("xattrs", path) {
-            guard let job = try jobs.extendedAttributes(components) else { return attributes.xattrs }
-            return attributes.xattrs.merging(job) { _, fresh in fresh }
-        }
+        try mapErrors("xattrs", path) { try jobs.extendedAttributes(of: path, attributes: attributes) }
     }
 
     // MARK: FTS3

@@ -22,12 +22,7 @@ struct TapisJobs: JobTreeService {
 
     func job(id: String) throws -> (summary: TapisJobSummary, body: Data, url: String)? {
         let url = api.endpoints.job(id)
-        let response: HTTPResponse
-        do {
-            response = try api.send(.get, url)
-        } catch HTTPError.status(code: 404, _), HTTPError.status(code: 400, _) {
-            return nil
-        }
+        guard let response = try AbsentLookup.orNil({ try api.send(.get, url) }) else { return nil }
         return (try TapisAPI.decodeResult(TapisJobSummary.self, from: response.body, url: url), response.body, url)
     }
 
