@@ -166,14 +166,16 @@ let package = Package(
         .testTarget(name: "RucioEmulatorTests", dependencies: ["RucioEmulator"]),
         .testTarget(name: "JDMAEmulatorTests", dependencies: ["JDMAEmulator"]),
         .testTarget(name: "FuzzTests", dependencies: ["sciencefs", "AgaveBackend", "RucioBackend", "JDMABackend", "AMIEBackend",
-                                                      "FTS3Client", "SciencefsCore", "TestSupport"]),
+                                                      "FTS3Client", "SciencefsCore", "TestSupport", "TapisBackend", "BackendKit"]),
         /// One suite of checks against the Backend protocol, run against every backend over its emulator.
         .testTarget(name: "BackendConformanceTests", dependencies: [
             "AgaveBackend", "AgaveEmulator", "RucioBackend", "RucioEmulator", "JDMABackend", "JDMAEmulator",
             "AMIEBackend", "AMIEEmulator", "EmulatorSupport", "SciencefsCore", "SciencefsHTTP", "SciencefsStore",
+            "TapisBackend", "TapisEmulator",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "FidelityTests", dependencies: ["AgaveEmulator", "TestSupport"], exclude: ["agavepy_fidelity.py"]),
+        .testTarget(name: "FidelityTests", dependencies: ["AgaveEmulator", "TapisEmulator", "TestSupport"],
+                    exclude: ["agavepy_fidelity.py", "tapipy_fidelity.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

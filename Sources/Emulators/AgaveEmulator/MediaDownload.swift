@@ -18,19 +18,14 @@ struct MediaDownload {
             .contentDisposition: Self.contentDisposition(name: path.name, attachment: query["force"]?.lowercased() == "true"),
         ]
         let isHead = request.method == .head
-        let first: UInt64, count: UInt64, status: Int
-        switch HTTPRange.parse(request.headers[.range], length: stat.size) {
-        case .whole:
-            (first, count, status) = (0, stat.size, 200)
-        case .partial(let range):
-            (first, count, status) = (range.lowerBound, range.upperBound - range.lowerBound + 1, 206)
-            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(stat.size)"
-        case .unsatisfiable:
+        guard let served = HTTPRange.served(request.headers[.range], length: stat.size) else {
             var response = Replies.error(AgaveError(416, "Requested range not satisfiable"), options: options,
                                          version: state.configuration.apiVersion)
             response.headers[.contentRange] = "bytes */\(stat.size)"
             return response
         }
+        let (first, count, status) = (served.first, served.count, served.status)
+        headers[.contentRange] = served.contentRange
         headers[.contentLength] = String(count)
         if isHead { return Response(status: Replies.status(status), headers: headers, body: ResponseBody()) }
 

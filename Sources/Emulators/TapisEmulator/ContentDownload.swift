@@ -27,18 +27,13 @@ enum ContentDownload {
             let last = min(native.max, stat.size - 1)
             (first, count, status) = (native.min, last - native.min + 1, 200)
             headers[.contentType] = "text/plain"
+        } else if let served = HTTPRange.served(header, length: stat.size, endPastEOF: .clamp) {
+            (first, count, status) = (served.first, served.count, served.status)
+            headers[.contentRange] = served.contentRange
         } else {
-            switch HTTPRange.parse(header, length: stat.size, endPastEOF: .clamp) {
-            case .whole:
-                (first, count, status) = (0, stat.size, 200)
-            case .partial(let range):
-                (first, count, status) = (range.lowerBound, range.upperBound - range.lowerBound + 1, 206)
-                headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(stat.size)"
-            case .unsatisfiable:
-                var response = TapisReplies.error(TapisError(416, "Requested range not satisfiable"), version: version)
-                response.headers[.contentRange] = "bytes */\(stat.size)"
-                return response
-            }
+            var response = TapisReplies.error(TapisError(416, "Requested range not satisfiable"), version: version)
+            response.headers[.contentRange] = "bytes */\(stat.size)"
+            return response
         }
         headers[.contentLength] = String(count)
         return Response(status: TapisReplies.status(status), headers: headers,

@@ -62,7 +62,7 @@ struct SystemsEndpoint {
             ("canExec", .bool(system.canExec)),
             ("canRunBatch", .bool(system.canExec)),
             ("parentId", .null),
-            ("jobWorkingDir", .string(system.canExec ? "HOST_EVAL($SCRATCH)" : "")),
+            ("jobWorkingDir", system.canExec ? .string("HOST_EVAL($SCRATCH)") : .null),
             ("tags", .array([])),
             ("notes", .object([])),
             ("uuid", .string(Self.uuid(for: system.id))),

@@ -155,14 +155,6 @@ final class TapisJobStore: @unchecked Sendable {
     private func write(_ data: Data, uuid: String, path: String, append: Bool) throws {
         let segments = try SystemPath.validatedSegments(path)
         guard !segments.isEmpty else { throw TapisError.badRequest("Invalid output path '\(path)'") }
-        let url = segments.reduce(outputsDirectory(of: uuid)) { $0.appendingPathComponent($1) }
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if append, let handle = try? FileHandle(forWritingTo: url) {
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            try handle.write(contentsOf: data)
-        } else {
-            try data.write(to: url)
-        }
+        try OutputFile.write(data, under: outputsDirectory(of: uuid), segments: segments, append: append)
     }
 }

@@ -21,19 +21,15 @@ struct TapisStorageDoor {
             guard let stat, !stat.isDirectory else { throw TapisError.notFound("No file at \(path.relative)") }
             var headers: HTTPFields = [.acceptRanges: "bytes", .contentType: MimeType.guess(forName: path.name),
                                        .lastModified: WireTime.httpDate(stat.modified)]
-            var (first, count, status) = (UInt64(0), stat.size, 200)
-            switch HTTPRange.parse(request.headers[.range], length: stat.size, endPastEOF: .clamp) {
-            case .whole: break
-            case .partial(let range):
-                (first, count, status) = (range.lowerBound, range.upperBound - range.lowerBound + 1, 206)
-                headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(stat.size)"
-            case .unsatisfiable:
+            guard let served = HTTPRange.served(request.headers[.range], length: stat.size, endPastEOF: .clamp) else {
                 return Response(status: TapisReplies.status(416), headers: [.contentRange: "bytes */\(stat.size)"])
             }
-            headers[.contentLength] = String(count)
-            if request.method == .head { return Response(status: TapisReplies.status(status), headers: headers) }
-            return Response(status: TapisReplies.status(status), headers: headers,
-                            body: FileRangeStream.body(file: path.fileSystemPath, from: first, count: count))
+            headers[.contentRange] = served.contentRange
+            headers[.contentLength] = String(served.count)
+            let status = TapisReplies.status(served.status)
+            if request.method == .head { return Response(status: status, headers: headers) }
+            return Response(status: status, headers: headers,
+                            body: FileRangeStream.body(file: path.fileSystemPath, from: served.first, count: served.count))
         case .put:
             guard !path.isRoot else { throw TapisError(409, "Cannot write the system root") }
             if stat?.isDirectory == true { throw TapisError(409, "A directory is in the way") }
