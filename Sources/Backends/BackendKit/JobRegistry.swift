@@ -40,6 +40,7 @@ public final class JobRegistry<Summary: JobSummary>: @unchecked Sendable {
 
     public init() {}
 
+    /// Guards `byDirectory` and `documents`.
     private let lock = NSLock()
     private var byDirectory: [String: Known] = [:]
     private var documents: [DocumentKey: Document] = [:]

@@ -20,6 +20,7 @@ public final class RenewingToken: @unchecked Sendable {
 
     private let margin: TimeInterval
     private let renew: @Sendable (_ reason: String) throws -> Issued
+    /// Guards `issued`; held across `renew` (see the type's comment).
     private let lock = NSLock()
     private var issued: Issued?
 
