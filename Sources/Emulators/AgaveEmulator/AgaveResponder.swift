@@ -82,6 +82,9 @@ struct AgaveResponder: HTTPResponder {
             return try await routeAuthenticated(request, rawSegments: rawSegments, query: query, options: options, owner: owner)
         } catch let error as AgaveError {
             return Replies.error(error, options: options, version: state.configuration.apiVersion)
+        } catch let invalid as SystemPath.InvalidPath {
+            return Replies.error(AgaveError.badRequest(invalid.message), options: options,
+                                 version: state.configuration.apiVersion)
         } catch {
             state.logger.warning("request failed", metadata: ["error": "\(error)"])
             return Replies.error(AgaveError(500, "Internal error: \(error)"), options: options,

@@ -18,6 +18,7 @@ enum BackendFactory {
             case .rucio: return try makeRucio(name: name, source, logger: logger)
             case .amie: return try makeAMIE(name: name, source, logger: logger)
             case .jdma: return try makeJDMA(name: name, source, logger: logger)
+            case .tapis: return try makeTapis(name: name, source, logger: logger)
             }
         }
     }
