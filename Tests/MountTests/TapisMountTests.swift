@@ -118,8 +118,10 @@ final class TapisMountTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: serverFile("project/runs").path))
         XCTAssertEqual(fixture.run("ls", [path("project/missing")]).status, 2, "ENOENT")
 
-        let sent = tapis.requestLog.all.filter { $0.path.hasPrefix("/v3/") && $0.path != "/v3/oauth2/tokens" }
-        XCTAssertFalse(sent.isEmpty)
+        let reads = tapis.requestLog.all.filter { $0.method == "GET" && $0.path.hasPrefix("/v3/files/content/") }
+        XCTAssertFalse(reads.isEmpty)
+        XCTAssertTrue(reads.allSatisfy { ($0.range ?? "").range(of: #"^\d+,\d+$"#, options: .regularExpression) != nil },
+                      "reads ask in Tapis's own `range: min,max` form: \(reads.map { $0.range ?? "-" })")
     }
 
     func testCpWithinATapisSystemIsAServerSideCopy() throws {

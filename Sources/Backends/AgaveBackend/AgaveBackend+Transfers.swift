@@ -10,7 +10,6 @@ extension AgaveBackend {
     @discardableResult
     public func read(_ path: RemotePath, offset: UInt64, length: UInt64,
                      sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
-        guard let range = ByteRange(offset: offset, length: length) else { return 0 }
         if case .jobs(let jobPath)? = try? SystemsTreeLocation(path) {
             return try mapErrors("read", path) {
                 try jobs.read(jobPath, offset: offset, length: length, sink: sink)
@@ -22,11 +21,9 @@ extension AgaveBackend {
         let url = api.endpoints.media(system: id, path: components)
         return try mapErrors("read", path) {
             do {
-                return try api.download(url, range: range, sink: sink).bytesDelivered
-            } catch HTTPError.status(code: 416, _) {
-                let size = try stat(path).size
-                guard offset < size, let clamped = ByteRange(offset: offset, length: min(length, size - offset)) else { return 0 }
-                return try api.download(url, range: clamped, sink: sink).bytesDelivered
+                return try RangedDownload.read(offset: offset, length: length, size: { try stat(path).size }) { range in
+                    try api.download(url, range: range, sink: sink).bytesDelivered
+                }
             } catch HTTPError.status(code: 501, _) {
                 throw FSError.isDirectory // "Directory downloads not supported"
             }

@@ -49,10 +49,7 @@ struct AgaveJobs: JobTreeService {
 
     /// `user.agave.job.{id,status,app,system}`.
     func xattrs(of job: AgaveJobSummary) -> [String: String] {
-        var xattrs = ["user.agave.job.id": job.id, "user.agave.job.status": job.status]
-        if let app = job.appId { xattrs["user.agave.job.app"] = app }
-        if let system = job.executionSystem { xattrs["user.agave.job.system"] = system }
-        return xattrs
+        JobXattrs.make(prefix: "user.agave.job", id: job.id, status: job.status, app: job.appId, system: job.executionSystem)
     }
 }
 

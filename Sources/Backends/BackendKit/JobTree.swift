@@ -163,13 +163,10 @@ public final class JobTree<Service: JobTreeService>: Sendable {
     /// Ranged download of an output; after a 416 (range past the end) the size is looked up and the range clamped.
     private func downloadOutput(_ job: Service.Summary, path: [String], offset: UInt64, length: UInt64,
                                 sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
-        guard let range = ByteRange(offset: offset, length: length) else { return 0 }
         do {
-            return try service.downloadOutput(of: job, path: path, range: range, sink: sink)
-        } catch HTTPError.status(code: 416, _) {
-            let size = try statOutput(job, path: path).size
-            guard offset < size, let clamped = ByteRange(offset: offset, length: min(length, size - offset)) else { return 0 }
-            return try service.downloadOutput(of: job, path: path, range: clamped, sink: sink)
+            return try RangedDownload.read(offset: offset, length: length, size: { try statOutput(job, path: path).size }) {
+                try service.downloadOutput(of: job, path: path, range: $0, sink: sink)
+            }
         } catch HTTPError.status(code: 501, _) {
             throw FSError.isDirectory
         }

@@ -55,9 +55,13 @@ final class TapisAPI: Sendable {
         return try Self.decodeResult(type, from: response.body, url: url)
     }
 
-    func download(_ url: String, range: ByteRange?, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> HTTPStreamResponse {
+    /// A GET streamed to `sink`; `rangeForm` says how `range` is asked for (`.tapis` for files content, §5.2).
+    func download(_ url: String, range: ByteRange?, rangeForm: RangeForm = .http,
+                  sink: (UnsafeRawBufferPointer) throws -> Void) throws -> HTTPStreamResponse {
         try token.authorized(isRejection: Self.isTokenRejection) { token in
-            try http.download(request(.get, url, token: token), range: range, sink: sink)
+            var request = request(.get, url, token: token)
+            request.rangeForm = rangeForm
+            return try http.download(request, range: range, sink: sink)
         }
     }
 

@@ -5,15 +5,13 @@ import SciencefsHTTP
 
 /// Reads and uploads (docs/protocols/tapis.md §5.2, §5.3).
 extension TapisBackend {
-    /// Ranged download through `GET /v3/files/content/…` with HTTP's `Range: bytes=a-b` (docs/protocols/tapis.md §5.2:
-    /// the emulator's form; Tapis's own `range: min,max` header is not HTTP's syntax and is not sent). A server that
-    /// ignores the range and sends the whole file still delivers only the bytes asked for (the HTTP client skips the
-    /// rest). A range past the end is answered 416; only then is the size looked up and the range clamped.
+    /// Ranged download through `GET /v3/files/content/…` with Tapis's own `range: min,max` header (docs/protocols/tapis.md
+    /// §5.2; HTTP's `bytes=a-b` would reach the service as the same header and be refused). A `max` past the end stops at
+    /// the end; a `min` at or past it is a 400, after which the size is looked up and the range clamped.
     @discardableResult
     public func read(_ path: RemotePath, offset: UInt64, length: UInt64,
                      sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
-        guard let range = ByteRange(offset: offset, length: length) else { return 0 }
-        return try mapErrors("read", path) {
+        try mapErrors("read", path) {
             let location = try SystemsTreeLocation(path)
             if case .jobs(let components) = location {
                 return try jobs.read(components, offset: offset, length: length, sink: sink)
@@ -21,12 +19,8 @@ extension TapisBackend {
             let (id, components) = try location.onSystem(orElse: .isDirectory)
             guard !components.isEmpty else { throw FSError.isDirectory }
             let url = api.endpoints.content(system: id, path: components)
-            do {
-                return try api.download(url, range: range, sink: sink).bytesDelivered
-            } catch HTTPError.status(code: 416, _) {
-                let size = try stat(path).size
-                guard offset < size, let clamped = ByteRange(offset: offset, length: min(length, size - offset)) else { return 0 }
-                return try api.download(url, range: clamped, sink: sink).bytesDelivered
+            return try RangedDownload.read(offset: offset, length: length, pastEnd: [400, 416], size: { try stat(path).size }) { range in
+                try api.download(url, range: range, rangeForm: .tapis, sink: sink).bytesDelivered
             }
         }
     }

@@ -52,9 +52,6 @@ struct TapisJobs: JobTreeService {
 
     /// `user.tapis.job.{id,status,app,system}`.
     func xattrs(of job: TapisJobSummary) -> [String: String] {
-        var xattrs = ["user.tapis.job.id": job.uuid, "user.tapis.job.status": job.status]
-        if let app = job.appId { xattrs["user.tapis.job.app"] = app }
-        if let system = job.execSystemId { xattrs["user.tapis.job.system"] = system }
-        return xattrs
+        JobXattrs.make(prefix: "user.tapis.job", id: job.uuid, status: job.status, app: job.appId, system: job.execSystemId)
     }
 }
