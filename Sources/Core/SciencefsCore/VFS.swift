@@ -60,6 +60,9 @@ public final class VFS: @unchecked Sendable {
     /// Files unlinked while open, by inode: the bytes their descriptors keep (see VFS+Orphans).
     var orphans: [UInt64: StagedFile] = [:]
     let uploads = UploadCoordinator()
+    /// Which sources cannot be reached now (VFS+Reachability), and the uploads waiting for them.
+    let health = SourceHealth()
+    let waitingUploads = WaitingUploads()
     let serverCopies = ServerCopyProgress()
     /// Readahead, one per file version, shared by the handles reading it; fetched by one pool under one budget.
     let prefetchers: SharedPrefetchers
@@ -242,8 +245,13 @@ public final class VFS: @unchecked Sendable {
                                    now: now) {
             throw FSError.notFound
         }
+        // The source is down and serves stale answers: what is cached answers at once, without waiting for retries.
+        if servesStaleNow(key), let stale = try staleAttributes(of: key, backend: backend, now: now) { return stale }
         // Kept from when the answer was true: earlier than `now` if the backend built it from facts (AnswerTime).
-        let (answer, asOf) = AnswerTime.measure(asked: now) { try backend.stat(key.path) }
+        let path = key.path
+        let (answer, asOf) = AnswerTime.measure(asked: now) {
+            try reaching(key, probe: { _ = try backend.stat(path) }) { try backend.stat(path) }
+        }
         do {
             let attrs = try answer.get()
             metadata.save(attributes: attrs, for: key, now: asOf)
@@ -252,6 +260,9 @@ public final class VFS: @unchecked Sendable {
         } catch FSError.notFound {
             metadata.saveMissing(key, now: asOf)
             throw FSError.notFound
+        } catch where mayServeStale(after: error, key) {
+            if let stale = try staleAttributes(of: key, backend: backend, now: now) { return stale }
+            throw logged(error, "stat", key)
         } catch {
             throw logged(error, "stat", key)
         }
@@ -272,10 +283,19 @@ public final class VFS: @unchecked Sendable {
         var entries: [RemoteEntry]
         if !fresh, let cached = metadata.listing(key, ttl: backend.cachePolicy(for: key.path).listingTTL, now: now) {
             entries = cached
+        } else if !fresh, servesStaleNow(key), let stale = metadata.listing(key, ttl: .infinity, now: now) {
+            // The source is down: the last listing answers, however old (VFS+Reachability).
+            entries = stale
         } else {
-            let (answer, asOf) = AnswerTime.measure(asked: now) { try backend.list(key.path) }
+            let path = key.path
+            let (answer, asOf) = AnswerTime.measure(asked: now) {
+                try reaching(key, probe: { _ = try backend.list(path) }) { try backend.list(path) }
+            }
             do {
                 entries = try answer.get()
+            } catch where !fresh && mayServeStale(after: error, key) {
+                guard let stale = metadata.listing(key, ttl: .infinity, now: now) else { throw logged(error, "list", key) }
+                return merged(stale, withStagedIn: key)
             } catch {
                 throw logged(error, "list", key)
             }
@@ -283,6 +303,12 @@ public final class VFS: @unchecked Sendable {
             metadata.save(listing: entries, of: key, now: asOf)
             for entry in entries { overlays.observe(key.child(entry.name), server: entry.attributes) }
         }
+        return merged(entries, withStagedIn: key)
+    }
+
+    /// A listing with the files being written in directory `key` merged in.
+    private func merged(_ listing: [RemoteEntry], withStagedIn key: NodeKey) -> [RemoteEntry] {
+        var entries = listing
         lock.lock()
         let pending = staged.filter { $0.key.parent == key }
         lock.unlock()
@@ -331,5 +357,19 @@ public final class VFS: @unchecked Sendable {
         if !backend.isWritable { throw FSError.readOnly }
         if key.path.isRoot { throw FSError.permissionDenied }
         return backend
+    }
+}
+
+extension VFS {
+    /// What the caches last knew of `key`, however old, while its source is unreachable: its attributes; ENOENT when
+    /// its parent's last complete listing lacks it (so a file can be created offline); nil when nothing is known
+    /// (the caller then fails as it would have).
+    func staleAttributes(of key: NodeKey, backend: Backend, now: Date) throws -> RemoteAttributes? {
+        if let stale = metadata.attributes(key, ttl: .infinity, now: now) { return stale }
+        if backend.listingIsComplete(key.parent.path), let siblings = metadata.listing(key.parent, ttl: .infinity, now: now),
+           !siblings.contains(where: { $0.name == key.name }) {
+            throw FSError.notFound
+        }
+        return nil
     }
 }

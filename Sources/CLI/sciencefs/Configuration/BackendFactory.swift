@@ -16,8 +16,9 @@ enum BackendFactory {
             switch type {
             case .agave: return try makeAgave(name: name, source, logger: logger)
             case .rucio: return try makeRucio(name: name, source, logger: logger)
-            case .amie: return try makeAMIE(name: name, source, logger: logger)
-            case .jdma: return try makeJDMA(name: name, source, logger: logger)
+            case .amie, .jdma:
+                _ = try OfflineAndProxySettings.proxy(name, source, type: type)
+                return try type == .amie ? makeAMIE(name: name, source, logger: logger) : makeJDMA(name: name, source, logger: logger)
             }
         }
     }
@@ -51,6 +52,7 @@ enum BackendFactory {
         }
         if let v = source.pageSize { config.pageSize = max(1, v) }
         if let v = source.transferURLs { config.transferURLs = v }
+        config.proxy = try OfflineAndProxySettings.proxy(name, source, type: .agave)
         config.apply(source, name: name, logger: logger)
         let http = HTTPClient(configuration: config.httpClientConfiguration, logger: logger)
         return AgaveBackend(configuration: config, http: http, logger: logger)
@@ -94,6 +96,7 @@ enum BackendFactory {
             guard v > 0 else { throw ConfigurationError("source \(name): replica_stall_timeout must be positive") }
             config.replicaStallTimeout = v
         }
+        config.proxy = try OfflineAndProxySettings.proxy(name, source, type: .rucio)
         config.apply(source, name: name, logger: logger)
         return RucioBackend(configuration: config, logger: logger)
     }
