@@ -70,7 +70,7 @@ final class TLSFront {
         process.waitUntilExit()
     }
 
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -85,7 +85,7 @@ final class TLSFront {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    private static func isAccepting(_ port: Int) -> Bool {
+    static func isAccepting(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
