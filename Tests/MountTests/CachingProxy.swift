@@ -22,20 +22,9 @@ final class CachingProxy {
         // file once, and answers every range (this one and later ones) from the cache: ranged reads are cached.
         // `proxy_cache_lock` makes concurrent misses of one file (readahead) wait for that one fetch. The key leaves
         // the Authorization header out: replicas are immutable files, the same bytes for every reader.
-        let config = """
-            master_process off;
-            worker_processes 1;
-            pid \(directory.appendingPathComponent("nginx.pid").path);
-            error_log \(directory.appendingPathComponent("error.log").path) warn;
-            events { worker_connections 256; }
-            http {
+        let config = TLSFront.nginxConfig(directory: directory, http: """
                 log_format cache '$upstream_cache_status $request_method $uri $http_range';
                 access_log \(accessLog.path) cache;
-                client_body_temp_path \(temp)/body;
-                proxy_temp_path \(temp)/proxy;
-                fastcgi_temp_path \(temp)/fastcgi;
-                uwsgi_temp_path \(temp)/uwsgi;
-                scgi_temp_path \(temp)/scgi;
                 proxy_cache_path \(directory.appendingPathComponent("cache").path) levels=1:2 keys_zone=site:10m
                                  max_size=1g inactive=7d use_temp_path=off;
                 server {
@@ -51,8 +40,7 @@ final class CachingProxy {
                         proxy_ignore_headers Cache-Control Expires Set-Cookie Vary;
                     }
                 }
-            }
-            """
+            """)
         let configURL = directory.appendingPathComponent("nginx.conf")
         try config.write(to: configURL, atomically: true, encoding: .utf8)
         process = Process()

@@ -84,10 +84,12 @@ extension VFS {
 
     /// Parks `staged` until its source is back, when `error` (nil: the source is already known to be offline) is
     /// an outage of a `serve-stale` source and the bytes are journaled; returns the error the upload then throws,
-    /// nil when the upload fails as it always did.
+    /// nil when the upload fails as it always did. An upload that timed out is not parked: the server accepted it
+    /// and may be acting on it, so it fails with ETIMEDOUT and is kept, as before (the source still goes offline).
     func parkUpload(_ staged: StagedFile, after error: Error?) -> UploadWaitsForSource? {
+        let outage = error.map { SourceHealth.isOutage($0) && FSError.from($0) != .timedOut } ?? true
         guard let source = staged.key.source, offlineMode(source) == .serveStale, let id = staged.journalID,
-              error.map(SourceHealth.isOutage) ?? true else { return nil }
+              outage else { return nil }
         staged.lock.lock()
         let first = !staged.waitsForSource
         staged.waitsForSource = true

@@ -29,9 +29,9 @@ enum OfflineAndProxySettings {
         }
         guard let parsed = URLComponents(string: url), let scheme = parsed.scheme, parsed.host?.isEmpty == false,
               ["http", "https", "socks4", "socks4a", "socks5", "socks5h"].contains(scheme.lowercased()) else {
-            // The value may hold a password: the message shows it without credentials.
-            throw ConfigurationError("source \(name): proxy must be a URL such as http://squid.example.org:3128, "
-                + "not \"\(URLRedaction.redact(url))\"")
+            // The value may hold a password, and one that does not parse cannot be trusted to hide it: not echoed.
+            throw ConfigurationError("source \(name): proxy must be a URL with a scheme and a host, such as "
+                + "http://squid.example.org:3128")
         }
         return ProxySettings(url: url, noProxy: source.noProxy)
     }
