@@ -22,7 +22,8 @@ import SciencefsStore
 /// 6. Leaves, under which no other lock is taken: `MetadataCache.lock`, `AttributeOverlays.lock`,
 ///    `VerificationLedger.lock`, `UploadCoordinator.condition`, `UploadStream.condition` (taken under
 ///    `StagedFile.lock` by writes), `StreamingUpload.condition`, `ReadaheadPool.condition` (its fetchers run with
-///    it released), `ServerCopyProgress`'s and `SharedPrefetchers`' mutexes, and `DataCache`'s `indexWriter` then
+///    it released), `ServerCopyProgress`'s and `SharedPrefetchers`' mutexes, `SourceHealth.lock` and
+///    `WaitingUploads.lock` (outage state: probes and parked uploads run with them released), and `DataCache`'s `indexWriter` then
 ///    `lock` (extent flushes hold only the first while SQLite writes;
 ///    removals, renames and evictions write the index and unlink files under the second). `MetadataStore` is
 ///    GRDB's own serial writer, innermost of all.
