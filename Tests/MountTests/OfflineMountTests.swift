@@ -1,4 +1,5 @@
 import Foundation
+import JDMAEmulator
 import RucioEmulator
 import XCTest
 
@@ -8,6 +9,7 @@ import XCTest
 /// the same state, and the write arrives without a remount.
 final class OfflineMountTests: XCTestCase {
     private var fixture: MountFixture!
+    private var jdma: JDMAEmulator?
 
     override func tearDown() {
         if let fixture, (testRun?.failureCount ?? 0) > 0 {
@@ -15,6 +17,8 @@ final class OfflineMountTests: XCTestCase {
         }
         fixture?.tearDown()
         fixture = nil
+        jdma?.stop()
+        jdma = nil
     }
 
     /// TTLs of one second and no kernel caching: every `ls` and `stat` after the outage begins reaches the VFS past
@@ -66,8 +70,9 @@ final class OfflineMountTests: XCTestCase {
         XCTAssertEqual(written.status, 0, written.stderr)
         XCTAssertEqual(fixture.run("cat", [runs + "/result.txt"]).stdout, content)
         XCTAssertTrue(fixture.run("ls", [runs]).lines.contains("offline.txt"))
+        // The daemon rewrites its status file every 2 s.
+        XCTAssertTrue(waitUntil(seconds: 10) { status().contains("offline:        agave since") }, status())
         let offline = status()
-        XCTAssertTrue(offline.contains("offline:        agave since"), offline)
         XCTAssertTrue(offline.contains("staged: /agave/systems/\(MountFixture.system)/runs/offline.txt"), offline)
         XCTAssertEqual(logLines(containing: "serving cached metadata since").count, 1, fixture.log)
         XCTAssertFalse(FileManager.default.fileExists(atPath: fixture.serverFile("runs/offline.txt").path))
@@ -107,7 +112,7 @@ final class OfflineMountTests: XCTestCase {
         let unread = fixture.run("cat", [dataset + "/f2.root"])
         XCTAssertNotEqual(unread.status, 0)
         XCTAssertTrue(unread.stderr.contains("Input/output error"), unread.stderr)
-        XCTAssertTrue(status().contains("offline:        rucio since"), status())
+        XCTAssertTrue(waitUntil(seconds: 10) { status().contains("offline:        rucio since") }, status())
         XCTAssertEqual(logLines(containing: "serving cached metadata since").count, 1, fixture.log)
 
         try rucio.restart()
@@ -115,6 +120,42 @@ final class OfflineMountTests: XCTestCase {
         letTheCachesExpire()
         XCTAssertEqual(fixture.run("cat", [dataset + "/f2.root"]).text, "other\n")
         XCTAssertEqual(logLines(containing: "source back online").count, 1, fixture.log)
+    }
+
+    func testJDMABatchesStayBrowsableThroughAnOutage() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-offline-\(UUID().uuidString)")
+        let jdma = try JDMAEmulator(stateDirectory: root.appendingPathComponent("jdma"))
+        self.jdma = jdma
+        _ = try jdma.start()
+        jdma.addUser("alice", workspaces: ["gws"], quotaBytes: 1 << 30)
+        try jdma.addBatch(user: "alice", workspace: "gws", label: "run17", files: ["out.nc": Data(count: 2_000)])
+        fixture = try MountFixture(extraConfig: """
+
+            [sources.jdma]
+            type = "jdma"
+            base_url = "\(jdma.serverURL.absoluteString)"
+            username = "alice"
+            workspaces = ["gws"]
+            staging_dir = "\(root.appendingPathComponent("staging").path)"
+            listing_ttl = 1
+            attribute_ttl = 1
+
+            """, mountSettings: "entry_timeout = 0\nattr_timeout = 0")
+        try fixture.mount()
+        let gws = fixture.mountpoint.appendingPathComponent("jdma/gws").path
+        XCTAssertEqual(fixture.run("ls", [gws]).lines, ["run17"])
+        XCTAssertEqual(fixture.run("ls", [gws + "/run17"]).lines, ["out.nc"])
+
+        jdma.stop()
+        letTheCachesExpire()
+
+        XCTAssertEqual(fixture.run("ls", [gws + "/run17"]).lines, ["out.nc"], fixture.log)
+        XCTAssertEqual(fixture.run("stat", ["-c", "%s", gws + "/run17/out.nc"]).text, "2000\n")
+        XCTAssertTrue(waitUntil(seconds: 10) { status().contains("offline:        jdma since") }, status())
+        XCTAssertEqual(logLines(containing: "serving cached metadata since").count, 1, fixture.log)
+
+        try jdma.restart()
+        XCTAssertTrue(waitUntil(seconds: 60) { status().contains("back online:    jdma since") }, status())
     }
 
     func testFailModeAnswersErrorsAsWithoutACache() throws {
