@@ -13,21 +13,9 @@ final class JDMAMountTests: XCTestCase {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-jdma-\(UUID().uuidString)")
         staging = root.appendingPathComponent("staging")
         try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-        jdma = try JDMAEmulator(stateDirectory: root.appendingPathComponent("jdma"))
-        _ = try jdma.start()
-        jdma.addUser("alice", workspaces: ["gws"], quotaBytes: 1 << 30)
-        fixture = try MountFixture(extraConfig: """
-
-            [sources.jdma]
-            type = "jdma"
-            base_url = "\(jdma.serverURL.absoluteString)"
-            username = "alice"
-            workspaces = ["gws"]
-            staging_dir = "\(staging.path)"
-            read_timeout = 60
-            allow_batch_delete = true
-
-            """)
+        jdma = try JDMAEmulator.startedForAlice(root: root)
+        fixture = try MountFixture(extraConfig: jdma.sourceTable(staging: staging,
+                                                                  settings: "read_timeout = 60\nallow_batch_delete = true"))
     }
 
     override func tearDown() {

@@ -124,23 +124,12 @@ final class OfflineMountTests: XCTestCase {
 
     func testJDMABatchesStayBrowsableThroughAnOutage() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-offline-\(UUID().uuidString)")
-        let jdma = try JDMAEmulator(stateDirectory: root.appendingPathComponent("jdma"))
+        let jdma = try JDMAEmulator.startedForAlice(root: root)
         self.jdma = jdma
-        _ = try jdma.start()
-        jdma.addUser("alice", workspaces: ["gws"], quotaBytes: 1 << 30)
         try jdma.addBatch(user: "alice", workspace: "gws", label: "run17", files: ["out.nc": Data(count: 2_000)])
-        fixture = try MountFixture(extraConfig: """
-
-            [sources.jdma]
-            type = "jdma"
-            base_url = "\(jdma.serverURL.absoluteString)"
-            username = "alice"
-            workspaces = ["gws"]
-            staging_dir = "\(root.appendingPathComponent("staging").path)"
-            listing_ttl = 1
-            attribute_ttl = 1
-
-            """, mountSettings: "entry_timeout = 0\nattr_timeout = 0")
+        fixture = try MountFixture(extraConfig: jdma.sourceTable(staging: root.appendingPathComponent("staging"),
+                                                                  settings: "listing_ttl = 1\nattribute_ttl = 1"),
+                                   mountSettings: "entry_timeout = 0\nattr_timeout = 0")
         try fixture.mount()
         let gws = fixture.mountpoint.appendingPathComponent("jdma/gws").path
         XCTAssertEqual(fixture.run("ls", [gws]).lines, ["run17"])
