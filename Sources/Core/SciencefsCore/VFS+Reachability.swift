@@ -21,6 +21,18 @@ extension VFS {
         offlineMode(key.source) == .serveStale && SourceHealth.isOutage(error)
     }
 
+    /// What the caches last knew of `key`, however old, while its source is unreachable: its attributes; ENOENT when
+    /// its parent's last complete listing lacks it (so a file can be created offline); nil when nothing is known
+    /// (the caller then fails as it would have).
+    func staleAttributes(of key: NodeKey, backend: Backend, now: Date) throws -> RemoteAttributes? {
+        if let stale = metadata.attributes(key, ttl: .infinity, now: now) { return stale }
+        if backend.listingIsComplete(key.parent.path), let siblings = metadata.listing(key.parent, ttl: .infinity, now: now),
+           !siblings.contains(where: { $0.name == key.name }) {
+            throw FSError.notFound
+        }
+        return nil
+    }
+
     /// Runs one call to `key`'s backend and tells `SourceHealth` what it showed: an outage takes the source offline
     /// (logged once), any answer brings it back (logged once). `probe` repeats a cheap form of the call; while the
     /// source is offline it runs every `SourceHealth.probeInterval` seconds. Errors are rethrown unchanged.

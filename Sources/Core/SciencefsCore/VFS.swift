@@ -23,8 +23,8 @@ import SciencefsStore
 ///    `VerificationLedger.lock`, `UploadCoordinator.condition`, `UploadStream.condition` (taken under
 ///    `StagedFile.lock` by writes), `StreamingUpload.condition`, `ReadaheadPool.condition` (its fetchers run with
 ///    it released), `ServerCopyProgress`'s and `SharedPrefetchers`' mutexes, `SourceHealth.lock` and
-///    `WaitingUploads.lock` (outage state: probes and parked uploads run with them released), and `DataCache`'s `indexWriter` then
-///    `lock` (extent flushes hold only the first while SQLite writes;
+///    `WaitingUploads.lock` (probes and parked uploads run with them released), and `DataCache`'s `indexWriter`
+///    then `lock` (extent flushes hold only the first while SQLite writes;
 ///    removals, renames and evictions write the index and unlink files under the second). `MetadataStore` is
 ///    GRDB's own serial writer, innermost of all.
 ///
@@ -358,19 +358,5 @@ public final class VFS: @unchecked Sendable {
         if !backend.isWritable { throw FSError.readOnly }
         if key.path.isRoot { throw FSError.permissionDenied }
         return backend
-    }
-}
-
-extension VFS {
-    /// What the caches last knew of `key`, however old, while its source is unreachable: its attributes; ENOENT when
-    /// its parent's last complete listing lacks it (so a file can be created offline); nil when nothing is known
-    /// (the caller then fails as it would have).
-    func staleAttributes(of key: NodeKey, backend: Backend, now: Date) throws -> RemoteAttributes? {
-        if let stale = metadata.attributes(key, ttl: .infinity, now: now) { return stale }
-        if backend.listingIsComplete(key.parent.path), let siblings = metadata.listing(key.parent, ttl: .infinity, now: now),
-           !siblings.contains(where: { $0.name == key.name }) {
-            throw FSError.notFound
-        }
-        return nil
     }
 }
