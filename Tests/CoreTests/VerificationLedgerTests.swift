@@ -8,6 +8,9 @@ final class VerificationLedgerTests: XCTestCase {
         .init(node: NodeKey(source: "rucio", path: RemotePath(string: path)), version: version)
     }
 
+    private let checked = VerificationLedger.CheckedChecksums(checksums: [.adler32("0a1b2c3d")],
+                                                              at: Date(timeIntervalSince1970: 1_800_000_000))
+
     func testAVerdictHoldsForOneVersionOnly() {
         let ledger = VerificationLedger()
         ledger.record(key("/s/ds/f"), .corrupt("checksum mismatch"))
@@ -18,12 +21,12 @@ final class VerificationLedgerTests: XCTestCase {
     func testTheCapForgetsVerifiedFilesButNeverCorruptOnes() {
         let ledger = VerificationLedger(capacity: 3)
         ledger.record(key("/bad"), .corrupt("bad"))
-        ledger.record(key("/a"), .verified)
-        ledger.record(key("/b"), .verified)
-        ledger.record(key("/c"), .verified)
+        ledger.record(key("/a"), .verified(checked))
+        ledger.record(key("/b"), .verified(checked))
+        ledger.record(key("/c"), .verified(checked))
         XCTAssertEqual(ledger.state(key("/bad")), .corrupt("bad"))
         XCTAssertNil(ledger.state(key("/a")))
-        XCTAssertEqual(ledger.state(key("/c")), .verified)
+        XCTAssertEqual(ledger.state(key("/c")), .verified(checked))
     }
 
     func testARefreshOfADirectoryForgetsTheFilesBelowIt() {
@@ -33,5 +36,12 @@ final class VerificationLedgerTests: XCTestCase {
         ledger.forget(NodeKey(source: "rucio", path: RemotePath(string: "/s/ds")))
         XCTAssertNil(ledger.state(key("/s/ds/f")))
         XCTAssertEqual(ledger.state(key("/s/other/g")), .corrupt("bad"))
+    }
+
+    func testVerifiedSaysWhichChecksumsMatchedAndWhen() {
+        let both = VerificationLedger.CheckedChecksums(checksums: [.adler32("0a1b2c3d"), .md5("d41d8cd98f00b204e9800998ecf8427e")],
+                                                       at: Date(timeIntervalSince1970: 1_800_000_000))
+        XCTAssertEqual(VFS.verifiedDescription(both),
+                       "adler32:0a1b2c3d md5:d41d8cd98f00b204e9800998ecf8427e at 2027-01-15T08:00:00Z")
     }
 }

@@ -107,26 +107,11 @@ final class CrashSafetyTests: XCTestCase {
     }
 
     func testJDMABatchStagingSurvivesKill9() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-crash-\(UUID().uuidString)")
-        let staging = root.appendingPathComponent("staging")
-        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-        let jdma = try JDMAEmulator(stateDirectory: root.appendingPathComponent("jdma"))
-        _ = try jdma.start()
-        cleanup.append { jdma.stop(); try? FileManager.default.removeItem(at: root) }
-        jdma.addUser("alice", workspaces: ["gws"], quotaBytes: 1 << 34)
+        let service = try JDMATestService(prefix: "sciencefs-crash", quotaBytes: 1 << 34)
+        let (jdma, staging) = (service.jdma, service.staging)
+        cleanup.append { service.stop() }
         jdma.setTapeDelay(0.5)
-        let fixture = try MountFixture(extraConfig: """
-
-            [sources.jdma]
-            type = "jdma"
-            base_url = "\(jdma.serverURL.absoluteString)"
-            username = "alice"
-            workspaces = ["gws"]
-            staging_dir = "\(staging.path)"
-            read_timeout = 60
-            quiet_period = 2
-
-            """)
+        let fixture = try MountFixture(extraConfig: service.sourceTable(extra: "quiet_period = 2"))
         cleanup.append { fixture.tearDown() }
         logForFailure = { fixture.log }
         let batches = fixture.mountpoint.appendingPathComponent("jdma/gws")

@@ -122,26 +122,11 @@ final class FaultMatrixTests: XCTestCase {
     }
 
     func testTapeRequest() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-faults-\(UUID().uuidString)")
-        let staging = root.appendingPathComponent("staging")
-        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-        let jdma = try JDMAEmulator(stateDirectory: root.appendingPathComponent("jdma"))
-        _ = try jdma.start()
-        cleanup.append { jdma.stop(); try? FileManager.default.removeItem(at: root) }
-        jdma.addUser("alice", workspaces: ["gws"], quotaBytes: 1 << 30)
+        let service = try JDMATestService(prefix: "sciencefs-faults")
+        let jdma = service.jdma
+        cleanup.append { service.stop() }
         jdma.setTapeDelay(0.2)
-        let fixture = try agaveMount(extraConfig: """
-
-            [sources.jdma]
-            type = "jdma"
-            base_url = "\(jdma.serverURL.absoluteString)"
-            username = "alice"
-            workspaces = ["gws"]
-            staging_dir = "\(staging.path)"
-            read_timeout = 60
-            \(FaultMatrix.sourceSettings)
-
-            """)
+        let fixture = try agaveMount(extraConfig: service.sourceTable(extra: FaultMatrix.sourceSettings))
         var contents: [Data] = []
         for i in 0..<Kind.allCases.count {
             let data = PseudoRandomBytes.make(100_000, seed: 300 + i)

@@ -12,8 +12,7 @@ import XCTest
 final class HostileNameTests: XCTestCase {
     private var fixture: MountFixture?
     private var amie: AMIEMountSession?
-    private var jdma: JDMAEmulator?
-    private var jdmaRoot: URL?
+    private var jdmaService: JDMATestService?
 
     override func tearDown() {
         if (testRun?.failureCount ?? 0) > 0 {
@@ -22,8 +21,7 @@ final class HostileNameTests: XCTestCase {
         }
         fixture?.tearDown()
         amie?.tearDown()
-        jdma?.stop()
-        if let jdmaRoot { try? FileManager.default.removeItem(at: jdmaRoot) }
+        jdmaService?.stop()
         fixture = nil
         amie = nil
     }
@@ -233,27 +231,11 @@ final class HostileNameTests: XCTestCase {
     // MARK: JDMA
 
     private func jdmaFixture() throws -> (MountFixture, JDMAEmulator) {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-hostile-jdma-\(UUID().uuidString)")
-        jdmaRoot = root
-        let staging = root.appendingPathComponent("staging")
-        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-        let jdma = try JDMAEmulator(stateDirectory: root.appendingPathComponent("jdma"))
-        self.jdma = jdma
-        _ = try jdma.start()
-        jdma.addUser("alice", workspaces: ["gws"], quotaBytes: 1 << 30)
-        let fixture = try MountFixture(extraConfig: """
-
-            [sources.jdma]
-            type = "jdma"
-            base_url = "\(jdma.serverURL.absoluteString)"
-            username = "alice"
-            workspaces = ["gws"]
-            staging_dir = "\(staging.path)"
-            read_timeout = 10
-
-            """)
+        let service = try JDMATestService(prefix: "sciencefs-hostile-jdma")
+        jdmaService = service
+        let fixture = try MountFixture(extraConfig: service.sourceTable(readTimeout: 10))
         self.fixture = fixture
-        return (fixture, jdma)
+        return (fixture, service.jdma)
     }
 
     func testJDMABatchLabelsBecomeLegalUniqueDirectoryNames() throws {

@@ -6,16 +6,13 @@ import XCTest
 /// becomes one GET request for the batch, O_NONBLOCK, and a copied-in tree submitted as one PUT batch.
 final class JDMAMountTests: XCTestCase {
     private var fixture: MountFixture!
-    private var jdma: JDMAEmulator!
-    private var staging: URL!
+    private var service: JDMATestService!
+    private var jdma: JDMAEmulator { service.jdma }
+    private var staging: URL { service.staging }
 
     override func setUpWithError() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-jdma-\(UUID().uuidString)")
-        staging = root.appendingPathComponent("staging")
-        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-        jdma = try JDMAEmulator.startedForAlice(root: root)
-        fixture = try MountFixture(extraConfig: jdma.sourceTable(staging: staging,
-                                                                  settings: "read_timeout = 60\nallow_batch_delete = true"))
+        service = try JDMATestService(prefix: "sciencefs-jdma")
+        fixture = try MountFixture(extraConfig: service.sourceTable(extra: "allow_batch_delete = true"))
     }
 
     override func tearDown() {
@@ -23,8 +20,7 @@ final class JDMAMountTests: XCTestCase {
             print("--- sciencefs log (last 4000 chars) ---\n\(fixture.log.suffix(4000))")
         }
         fixture?.tearDown()
-        jdma?.stop()
-        if let staging { try? FileManager.default.removeItem(at: staging.deletingLastPathComponent()) }
+        service?.stop()
     }
 
     private func path(_ relative: String) -> String { fixture.mountpoint.appendingPathComponent("jdma").path + "/" + relative }

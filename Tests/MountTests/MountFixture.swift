@@ -25,7 +25,7 @@ final class MountFixture {
     /// top-level lines (e.g. `attr_timeout = 0`).
     init(maxPageLimit: Int = 100, tokenLifetime: TimeInterval = 14_400, listingTTL: Double = 60,
          withRucio: Bool = false, extraConfig: String = "", agaveSettings: String = "", rucioSettings: String = "",
-         mountSettings: String = "") throws {
+         mountSettings: String = "", dataCacheMB: Int = 512) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-mount-\(UUID().uuidString)")
         mountpoint = root.appendingPathComponent("mnt")
         cacheRoot = root.appendingPathComponent("cache")
@@ -65,7 +65,7 @@ final class MountFixture {
         }
         let config = """
             cache_dir = "\(cacheRoot.path)"
-            data_cache_size_mb = 512
+            data_cache_size_mb = \(dataCacheMB)
             \(mountSettings)
 
             [sources.agave]

@@ -9,7 +9,7 @@ import XCTest
 /// the same state, and the write arrives without a remount.
 final class OfflineMountTests: XCTestCase {
     private var fixture: MountFixture!
-    private var jdma: JDMAEmulator?
+    private var jdma: JDMATestService?
 
     override func tearDown() {
         if let fixture, (testRun?.failureCount ?? 0) > 0 {
@@ -123,12 +123,11 @@ final class OfflineMountTests: XCTestCase {
     }
 
     func testJDMABatchesStayBrowsableThroughAnOutage() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-offline-\(UUID().uuidString)")
-        let jdma = try JDMAEmulator.startedForAlice(root: root)
-        self.jdma = jdma
+        let service = try JDMATestService(prefix: "sciencefs-offline")
+        self.jdma = service
+        let jdma = service.jdma
         try jdma.addBatch(user: "alice", workspace: "gws", label: "run17", files: ["out.nc": Data(count: 2_000)])
-        fixture = try MountFixture(extraConfig: jdma.sourceTable(staging: root.appendingPathComponent("staging"),
-                                                                  settings: "listing_ttl = 1\nattribute_ttl = 1"),
+        fixture = try MountFixture(extraConfig: service.sourceTable(extra: "listing_ttl = 1\nattribute_ttl = 1"),
                                    mountSettings: "entry_timeout = 0\nattr_timeout = 0")
         try fixture.mount()
         let gws = fixture.mountpoint.appendingPathComponent("jdma/gws").path

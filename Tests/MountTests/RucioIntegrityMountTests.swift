@@ -42,6 +42,13 @@ final class RucioIntegrityMountTests: XCTestCase {
         fixture.run("getfattr", ["-n", name, "--only-values", path]).text
     }
 
+    /// `user.sciencefs.verified` names the checksums Rucio published (Adler-32, MD5) and when they matched.
+    private func assertVerified(_ file: String, line: UInt = #line) {
+        let verified = xattr("user.sciencefs.verified", file)
+        XCTAssertNotNil(verified.range(of: #"^adler32:[0-9a-f]{8} md5:[0-9a-f]{32} at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"#,
+                                       options: .regularExpression), verified, line: line)
+    }
+
     private static func pattern(_ count: Int, _ factor: Int) -> Data {
         Data((0..<count).map { UInt8(truncatingIfNeeded: $0 &* factor &+ $0 >> 11) })
     }
@@ -73,7 +80,7 @@ final class RucioIntegrityMountTests: XCTestCase {
         try data.write(to: expected)
         let cmp = fixture.run("cmp", [file, expected.path])
         XCTAssertEqual(cmp.status, 0, cmp.text + cmp.stderr)
-        XCTAssertEqual(xattr("user.sciencefs.verified", file), "yes")
+        assertVerified(file)
     }
 
     func testAGoodFileIsFetchedWholeAndVerifiedBeforeItsFirstByteThenReadsByteForByte() throws {
@@ -85,7 +92,7 @@ final class RucioIntegrityMountTests: XCTestCase {
         let fetched = rucio.requestLog.all.filter { $0.listener == "SITE_A" && $0.method == "GET" && $0.path.hasSuffix("/good.bin") }
         XCTAssertEqual(fetched.reduce(0) { $0 + $1.bytesSent }, data.count,
                        "a 200-byte read fetched the whole file to verify it: \(fetched.map { "\($0.range ?? "-") \($0.bytesSent)" })")
-        XCTAssertEqual(xattr("user.sciencefs.verified", file), "yes")
+        assertVerified(file)
         let expected = fixture.root.appendingPathComponent("good.expected")
         try data.write(to: expected)
         let cmp = fixture.run("cmp", [file, expected.path])

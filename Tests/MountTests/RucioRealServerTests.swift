@@ -44,13 +44,18 @@ final class RucioRealServerTests: XCTestCase {
         }
     }
 
-    func testRealRucioTreeIsBrowsableReadableAndWritableThroughTheMount() throws {
+    /// Starts the server and uploads the tree with the real client; false (with the script's output) if either failed.
+    private func startAndSeed() -> Bool {
         let start = script("start-rucio.sh", [workdir.path])
         XCTAssertEqual(start.status, 0, "start-rucio.sh failed:\n\(start.stderr.suffix(3000))")
-        guard start.status == 0 else { return }
+        guard start.status == 0 else { return false }
         let seed = script("seed-tree.sh", [workdir.path])
         XCTAssertEqual(seed.status, 0, "seed-tree.sh failed:\n\(seed.stderr.suffix(3000))")
-        guard seed.status == 0 else { return }
+        return seed.status == 0
+    }
+
+    func testRealRucioTreeIsBrowsableReadableAndWritableThroughTheMount() throws {
+        guard startAndSeed() else { return }
         let env = try JSONSerialization.jsonObject(with: Data(contentsOf: workdir.appendingPathComponent("env.json"))) as? [String: Any] ?? [:]
         let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: workdir.appendingPathComponent("seed.json"))) as? [String: Any] ?? [:]
         let files = manifest["files"] as? [[String: Any]] ?? []
@@ -95,5 +100,38 @@ final class RucioRealServerTests: XCTestCase {
         XCTAssertEqual(cp.status, 0, cp.stderr)
         let check = script("check-with-client.sh", [workdir.path, "\(scope):from-sciencefs.bin", "\(scope):ds1", local.path])
         XCTAssertEqual(check.status, 0, check.text + check.stderr)
+    }
+
+    /// `sciencefs stage --to RSE` against the real server: ds2's file already has a replica on SITE_B, so the rule
+    /// there is OK as soon as it is made and `--wait` ends; ds1 has none there, and with no transfer daemon in this
+    /// harness its rule stays REPLICATING, shown as such in `.sciencefs/transfers/`.
+    func testStageToAnRSEAddsAReplicationRuleOnTheRealServer() throws {
+        guard startAndSeed() else { return }
+        let fixture = try MountFixture(extraConfig: """
+
+            [sources.cern]
+            type = "rucio"
+            rucio_config = "\(workdir.appendingPathComponent("rucio.cfg").path)"
+
+            """)
+        self.fixture = fixture
+        try fixture.mount()
+        let root = fixture.mountpoint.appendingPathComponent("cern/user.alice").path
+        let stage = { (arguments: [String]) in
+            fixture.run(MountFixture.binary.path, ["stage", "--config", fixture.configURL.path] + arguments)
+        }
+        let ready = stage(["--wait", "--to", "SITE_B", "\(root)/ds2"])
+        XCTAssertEqual(ready.status, 0, ready.text + ready.stderr)
+        XCTAssertTrue(ready.lines.contains { $0.hasPrefix("cern ") && $0.contains("FINISHED") }, ready.text)
+
+        let pending = stage(["--to", "SITE_B", "\(root)/cont1/ds1"])
+        XCTAssertEqual(pending.status, 0, pending.text + pending.stderr)
+        XCTAssertTrue(pending.text.contains("staging (cern/"), pending.text)
+        let transfers = fixture.mountpoint.appendingPathComponent(".sciencefs/transfers").path
+        XCTAssertTrue(waitUntil(seconds: 30) {
+            fixture.run("ls", [transfers]).lines.filter { $0.hasPrefix("cern-") }.contains { name in
+                fixture.run("cat", [transfers + "/" + name]).text.contains("\"REPLICATING\"")
+            }
+        }, "the REPLICATING rule is shown in .sciencefs/transfers/")
     }
 }

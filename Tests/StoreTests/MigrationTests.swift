@@ -5,7 +5,7 @@ import XCTest
 
 final class MigrationTests: XCTestCase {
     private let allMigrations = [Migrations.nodesAndListings, Migrations.uploadJournal, Migrations.dataCache,
-                                 Migrations.transferJobs, Migrations.attributeOverlay]
+                                 Migrations.transferJobs, Migrations.attributeOverlay, Migrations.cachePins]
 
     func testFreshDatabaseGetsEveryMigration() throws {
         let dir = try makeTemporaryDirectory(self).appendingPathComponent("store")

@@ -28,6 +28,8 @@ public final class AMIEBackend: Backend {
     let cache: AMIEPacketCache
     /// The synthetic directories report the mount time as their mtime.
     private let createdAt = Date()
+    /// Where reads report the service they came from (`user.sciencefs.served_from`).
+    let readOrigins = ReadOriginSlot()
 
     public init(configuration: AMIEConfiguration, http: HTTPClient, logger: Logger) {
         self.name = configuration.name
@@ -172,8 +174,11 @@ public final class AMIEBackend: Backend {
         guard offset < size, length > 0 else { return 0 }
         let end = offset + min(length, size - offset)
         try file.bytes[Int(offset)..<Int(end)].withUnsafeBytes { try sink($0) }
+        readOrigins.value?.report(path, url: configuration.baseURL)
         return end - offset
     }
+
+    public func attach(_ origins: ReadOrigins.Reporter) { readOrigins.value = origins }
 
     // MARK: Refused operations
 

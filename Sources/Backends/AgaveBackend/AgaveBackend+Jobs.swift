@@ -135,7 +135,9 @@ extension AgaveBackend {
         case .history:
             return try deliver(try jobDocument(.history, of: job, refresh: false), offset: offset, length: length, sink: sink)
         case .outputs(let outputPath):
-            return try downloadOutput(job, path: outputPath, offset: offset, length: length, sink: sink)
+            let delivered = try downloadOutput(job, path: outputPath, offset: offset, length: length, sink: sink)
+            readOrigins.value?.report(path, url: api.endpoints.jobOutputMedia(job.id, path: outputPath))
+            return delivered
         }
     }
 

@@ -112,4 +112,15 @@ extension AgaveBackend {
         }
         jobsSlot.jobs = jobs
     }
+
+    public func attach(_ origins: ReadOrigins.Reporter) { readOrigins.value = origins }
+
+    /// A job's outputs (`jobs/<name>-<id>/outputs/…`) were made by that job. The id comes from the job registry,
+    /// which resolved the directory when the path was looked up, so this costs no request.
+    public func producingJob(of path: RemotePath) -> String? {
+        guard case .jobs(let jobPath)? = try? AgaveLocation(path),
+              case .job(let directory, let itemPath)? = try? AgaveJobLocation(jobPath),
+              case .outputs(let output)? = try? AgaveJobItem(itemPath), !output.isEmpty else { return nil }
+        return jobRegistry.known(directory: directory)?.summary.id
+    }
 }

@@ -19,7 +19,7 @@ extension AgaveBackend {
             try AgaveLocation(path).onSystem(orElse: .isDirectory)
         }
         let url = api.endpoints.media(system: id, path: components)
-        return try mapErrors("read", path) {
+        let delivered = try mapErrors("read", path) {
             do {
                 return try api.download(url, range: range, sink: sink).bytesDelivered
             } catch HTTPError.status(code: 416, _) {
@@ -30,6 +30,8 @@ extension AgaveBackend {
                 throw FSError.isDirectory // "Directory downloads not supported"
             }
         }
+        readOrigins.value?.report(path, url: url)
+        return delivered
     }
 
     /// Multipart upload into the parent directory (docs/protocols/agave.md §4.4), streamed from disk. The name travels both

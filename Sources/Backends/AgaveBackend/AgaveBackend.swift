@@ -25,6 +25,8 @@ public final class AgaveBackend: Backend {
     let jobRegistry = AgaveJobRegistry()
     /// The Core's door to the job tracker, which follows imports (`AgaveImports`); nil until the VFS attaches it.
     let jobsSlot = JobsSlot()
+    /// Where reads report their download URL (`user.sciencefs.served_from`); nil until the VFS attaches it.
+    let readOrigins = ReadOriginSlot()
     /// Numbers this process's import job ids.
     let importCounter = ImportCounter()
 

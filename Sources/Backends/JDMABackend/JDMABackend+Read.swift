@@ -26,7 +26,9 @@ extension JDMABackend {
                      sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
         try mapErrors("read", path) {
             let url = try stagedFile(path, nonBlocking: false)
-            return try Self.copyBytes(of: url, offset: offset, length: length, sink: sink)
+            let delivered = try Self.copyBytes(of: url, offset: offset, length: length, sink: sink)
+            if let origin = readOrigin(of: path) { readOrigins.value?.report(path, from: origin) }
+            return delivered
         }
     }
 
@@ -39,6 +41,17 @@ extension JDMABackend {
               let file = try? tree(of: record, named: batchName).files[inside.joined(separator: "/")],
               let checksum = DigestCheck.coreChecksum(digest: file.digest, format: file.digestFormat) else { return [] }
         return [checksum]
+    }
+
+    /// Which batch (and storage) a read of `path` came from, from what `stagedFile` just resolved (no request):
+    /// "batch 42 (label) on tape", or the put staging area for a batch not yet on storage.
+    private func readOrigin(of path: RemotePath) -> String? {
+        guard case .batch(let workspace, let batchName, _) = JDMALocation(path) else { return nil }
+        if pendingBatch(workspace: workspace, label: batchName) != nil {
+            return "put staging area of \(workspace)/\(batchName) (not yet on storage)"
+        }
+        guard let record = try? resolveRemoteBatch(workspace: workspace, name: batchName) else { return nil }
+        return "JDMA batch \(record.id) (\(record.label)) on \(record.storage ?? "storage")"
     }
 
     /// The local file that holds `path`'s bytes: a staged retrieval, or a file copied in and not yet on tape.

@@ -36,6 +36,8 @@ public final class JDMABackend: Backend {
     let removals = RemovalMarks()
     /// The Core's door to the job tracker; nil until the VFS attaches it (then no request can be followed).
     let jobsSlot = JobsSlot()
+    /// Where reads report the batch and storage they came from (`user.sciencefs.served_from`).
+    let readOrigins = ReadOriginSlot()
     let puts: PutStaging
     /// Submits batches left alone for the quiet period (nil when no quiet period is configured).
     let quietTimer = QuietTimerSlot()
@@ -95,6 +97,7 @@ public final class JDMABackend: Backend {
     }
 
     public func attach(_ facts: NodeFacts) { self.facts.attach(facts) }
+    public func attach(_ origins: ReadOrigins.Reporter) { readOrigins.value = origins }
 
     // MARK: Metadata
 

@@ -15,13 +15,15 @@ struct ReplicaCandidate: Equatable, Sendable {
 ///    `client_extract`); not on TAPE (a tape replica needs staging first); and only RSEs whose state is
 ///    `AVAILABLE` (the server already filters unless asked otherwise; a missing state counts as available).
 /// 2. RSEs that failed within the last `failurePenalty` seconds go to the end — still tried, but last.
-/// 3. Then the configured preferred RSEs, in the order configured.
+/// 3. Then the RSE a finished `sciencefs stage` rule put the file on, then the configured preferred RSEs, in order.
 /// 4. Then the server's `priority` (1 = best; it already puts LAN before WAN and honours the client's site).
 /// 5. Then https/davs before http, then the PFN text, so the order is deterministic.
 struct ReplicaSelector: Sendable {
     var preferredRSEs: [String]
 
-    func order(_ record: ReplicaRecord, recentlyFailed: Set<String>) -> [ReplicaCandidate] {
+    /// `placed` (the RSE a finished `sciencefs stage` rule put the file on) ranks before `preferredRSEs`.
+    func order(_ record: ReplicaRecord, recentlyFailed: Set<String>, placed: [String] = []) -> [ReplicaCandidate] {
+        let preferredRSEs = placed + self.preferredRSEs
         var candidates: [ReplicaCandidate] = []
         for (pfn, info) in record.pfns {
             guard let url = StorageURL.httpURL(forPFN: pfn) else { continue }

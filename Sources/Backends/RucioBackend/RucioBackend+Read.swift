@@ -25,7 +25,11 @@ extension RucioBackend {
             let size = try replicas.bytes ?? record(did, at: path).bytes ?? 0
             guard offset < size, length > 0 else { return 0 }
             let end = min(size, offset.addingReportingOverflow(length).overflow ? size : offset + length)
-            do { return try readFromReplicas(replicas, did: did, from: offset, to: end, sink: sink) } catch FSError.io(let why) {
+            let placed = placements.rse(for: path).map { [$0] } ?? []
+            do {
+                return try readFromReplicas(replicas, did: did, path: path, placed: placed, from: offset, to: end,
+                                            sink: sink)
+            } catch FSError.io(let why) {
                 forgetReplicas(at: path) // the list may be stale: ask the server again next time
                 throw FSError.io(why)
             }
@@ -38,9 +42,10 @@ extension RucioBackend {
     /// storage server costs one stall timeout per replica tried; a replica that stalled less than that long ago is
     /// not waited for again (see `RSEFailureMemory.stalledRecently`). A warning is logged when the read moves on;
     /// when no replica is left, the thrown error says what each one did.
-    private func readFromReplicas(_ record: ReplicaRecord, did: DID, from start: UInt64, to end: UInt64,
-                                  sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
-        let candidates = selector.order(record, recentlyFailed: failures.recentlyFailed())
+    /// `placed`: the RSE a finished replication rule put the file on, tried before the configured preferences.
+    private func readFromReplicas(_ record: ReplicaRecord, did: DID, path: RemotePath, placed: [String],
+                                  from start: UInt64, to end: UInt64, sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
+        let candidates = selector.order(record, recentlyFailed: failures.recentlyFailed(), placed: placed)
         guard !candidates.isEmpty else {
             throw FSError.io("\(did) has no replica we can read (need an AVAILABLE disk replica over https/davs/http)")
         }
@@ -69,6 +74,7 @@ extension RucioBackend {
                     throw HTTPError.transport(code: 18, message: "replica ended after \(start + delivered) of \(end) bytes")
                 }
                 failures.recordSuccess(candidate.rse)
+                readOrigins.value?.report(path, url: candidate.url, detail: "RSE \(candidate.rse)")
                 return delivered
             } catch where !sinkFailed && Self.isReplicaFailure(error) {
                 failures.recordFailure(candidate.rse)

@@ -39,6 +39,12 @@ public final class RucioBackend: Backend {
     let metaPluginAllUnavailable = LockedFlag()
     /// The Core's metadata cache, handed over by the VFS (`attach`).
     let facts: AttachedFacts
+    /// Where reads report the replica they used (`user.sciencefs.served_from`); nil until the VFS attaches it.
+    let readOrigins = ReadOriginSlot()
+    /// The Core's job tracker, for replication rules (`attach(_ jobs:)`, RucioBackend+Stage).
+    let jobsSlot = JobsSlot()
+    /// Where finished rules put files: reads try that RSE first.
+    let placements = RulePlacements()
 
     public init(configuration: RucioConfiguration, http: HTTPClient, storage: HTTPClient, logger: Logger) {
         self.name = configuration.name
@@ -105,6 +111,7 @@ public final class RucioBackend: Backend {
     }
 
     public func attach(_ facts: NodeFacts) { self.facts.attach(facts) }
+    public func attach(_ origins: ReadOrigins.Reporter) { readOrigins.value = origins }
 
     public func list(_ path: RemotePath) throws -> [RemoteEntry] {
         try mapErrors("list", path) {

@@ -31,6 +31,9 @@ public struct RucioConfiguration: Sendable, CustomStringConvertible {
     public var uploadRSE: String?
     /// RSEs to read from first, in this order (before the server's own priority).
     public var preferredRSEs: [String]
+    /// The RSE `sciencefs stage` makes a replication rule to when the user names none (`stage_rse`); nil = stage
+    /// into the local data cache instead.
+    public var stageRSE: String?
     /// Sent as `client_location.site` with replica lookups so the server ranks that site's replicas first.
     public var site: String?
     public var scopeListing: ScopeListing

@@ -16,6 +16,9 @@ struct RucioEndpoints: Sendable {
     func meta(_ did: DID, plugin: String = "ALL") -> String { self.did(did) + "/meta?plugin=\(plugin)" }
     var replicasList: String { base + "/replicas/list" }
     var replicas: String { base + "/replicas" }
+    /// Trailing slash kept: the client sends it (§7.9).
+    var rules: String { base + "/rules/" }
+    func rule(_ id: String) -> String { base + "/rules/\(seg(id))" }
     func rse(_ rse: String) -> String { base + "/rses/\(seg(rse))" }
     func lfns2pfns(rse: String, did: DID, scheme: String) -> String {
         base + "/rses/\(seg(rse))/lfns2pfns?lfn=\(PercentEncoding.formComponent(did.description))"

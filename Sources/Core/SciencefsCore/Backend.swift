@@ -63,6 +63,14 @@ public protocol Backend: AnyObject, Sendable {
     /// journals each job there, so the jobs survive a restart and show in `MNT/.sciencefs/transfers/`.
     /// The default ignores it.
     func attach(_ jobs: ServerJobs)
+    /// Called by the VFS before any other call: where the backend says which replica, storage or URL each read came
+    /// from (`user.sciencefs.served_from`). A backend that knows reports once per `read` call that delivered bytes,
+    /// with the replica's URL and RSE, the download URL or the tape batch, and never a credential (BackendKit's
+    /// `report(_:url:detail:)` strips them from a URL). The default ignores it.
+    func attach(_ origins: ReadOrigins.Reporter)
+    /// The id of the job that produced the file at `path` (`user.sciencefs.job`), when the path says so (an Agave
+    /// job's outputs), answered without a request. nil (the default) for a file no job made.
+    func producingJob(of path: RemotePath) -> String?
     /// Streams bytes `[offset, offset+length)` (clamped to the object's end) to `sink`, in order.
     /// Returns the number of bytes delivered.
     @discardableResult
@@ -109,6 +117,10 @@ public protocol Backend: AnyObject, Sendable {
     /// The URL a third-party copy service (FTS3) reaches this object at: where it reads an existing file, or where
     /// it writes a new one. nil (the default) when the source exposes no such URL; a copy then streams.
     func transferURL(of path: RemotePath) throws -> String?
+    /// `sciencefs stage` (`user.sciencefs.stage`): makes `files`, the files at or below `path`, ready to read the
+    /// service's way, towards `target` when the user named a storage location (`--to`). The default (in
+    /// StageRequest.swift) answers `.prefetch`: the Core copies the bytes into its data cache.
+    func stage(_ path: RemotePath, files: [StageFile], target: String?) throws -> StageAnswer
 }
 
 extension Backend {
@@ -117,6 +129,8 @@ extension Backend {
     public func listingIsComplete(_ path: RemotePath) -> Bool { true }
     public func attach(_ facts: NodeFacts) {}
     public func attach(_ jobs: ServerJobs) {}
+    public func attach(_ origins: ReadOrigins.Reporter) {}
+    public func producingJob(of path: RemotePath) -> String? { nil }
     public var streamsUploads: Bool { false }
     public func upload(streaming source: UploadStream, to path: RemotePath) throws -> RemoteAttributes {
         throw FSError.unsupported

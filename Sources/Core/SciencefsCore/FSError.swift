@@ -21,6 +21,8 @@ public enum FSError: Error, Equatable, Sendable, CustomStringConvertible {
     case wouldBlock
     case unsupported
     case crossDevice
+    /// The object is held for another purpose (a pinned file asked to be evicted).
+    case busy
     case invalidArgument(String)
     case readOnly
     case nameTooLong
@@ -53,6 +55,7 @@ public enum FSError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wouldBlock: return EAGAIN
         case .unsupported: return EOPNOTSUPP
         case .crossDevice: return EXDEV
+        case .busy: return EBUSY
         case .cancelled: return ECANCELED
         case .invalidArgument: return EINVAL
         case .readOnly: return EROFS
@@ -98,6 +101,7 @@ public enum FSError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wouldBlock: return "EAGAIN"
         case .unsupported: return "EOPNOTSUPP"
         case .crossDevice: return "EXDEV"
+        case .busy: return "EBUSY"
         case .cancelled: return "ECANCELED"
         case .invalidArgument: return "EINVAL"
         case .readOnly: return "EROFS"

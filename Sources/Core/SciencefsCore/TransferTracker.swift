@@ -470,9 +470,14 @@ public final class TransferTracker: @unchecked Sendable {
         }
     }
 
-    /// FTS3 returns one row per file in submission order; match by URLs first, position second.
+    /// FTS3 returns one row per file in submission order; match by URLs first, position second. The row at the file's
+    /// own position wins when its URLs match too: several files of one job may share URLs (a replication rule's
+    /// files all name the rule's DID and RSE).
     private static func match(_ file: TrackedTransferFile, in reported: [TransferFileStatus], index: Int) -> TransferFileStatus? {
-        reported.first { $0.source == file.sourceURL && $0.destination == file.destinationURL }
+        if index < reported.count, reported[index].source == file.sourceURL, reported[index].destination == file.destinationURL {
+            return reported[index]
+        }
+        return reported.first { $0.source == file.sourceURL && $0.destination == file.destinationURL }
             ?? (index < reported.count ? reported[index] : nil)
     }
 

@@ -206,7 +206,10 @@ extension VFS {
     private func removed(_ key: NodeKey, isDirectory: Bool) {
         metadata.removed(key, now: clock.now())
         overlays.removed(key, isDirectory: isDirectory)
-        if let source = key.source { try? dataCache?.remove(source: source, path: key.path.string) }
+        if let source = key.source {
+            try? dataCache?.remove(source: source, path: key.path.string)
+            try? dataCache?.forgetPins(source: source, path: key.path.string)
+        }
         lock.lock()
         inodes.unlink(key)
         let staged = staged.removeValue(forKey: key)

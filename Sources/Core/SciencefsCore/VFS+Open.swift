@@ -120,7 +120,7 @@ extension VFS {
         ReadaheadWindow(initial: options.initialReadahead, maximum: options.maxReadahead)
     }
 
-    private func cacheObject(for key: NodeKey, attributes: RemoteAttributes) -> CachedObject? {
+    func cacheObject(for key: NodeKey, attributes: RemoteAttributes) -> CachedObject? {
         guard let dataCache, let source = key.source else { return nil }
         let version = Self.version(of: attributes)
         do {

@@ -51,6 +51,9 @@ extension VFS {
     /// Besides each file and its directory, the directory above the job's common destination is dropped, so
     /// directories the job created (`sciencefs cp -r`) show up in listings cached before it ran.
     public func transferEnded(_ job: TrackedJob) {
+        // A job that leaves its files where they are (a stage: a prefetch, a replication rule, a tape recall) changed
+        // no listing or attribute: what is known about them stays true (a backend forgets its own facts, replicas).
+        if job.files.allSatisfy({ $0.sourcePath == $0.destinationPath }) { return }
         var common: [String]?
         for file in job.files {
             let key = Self.nodeKey(mountPath: file.destinationPath)

@@ -33,14 +33,16 @@ extension VFS {
         return (checksums, mode)
     }
 
-    /// `user.sciencefs.verify` (when the file is checked) and `user.sciencefs.verified` (whether it was, so far).
+    /// `user.sciencefs.verify` (when the file is checked) and `user.sciencefs.verified`: the checksums and time of the
+    /// last whole-file check that passed (`adler32:0a1b2c3d md5:… at 2026-12-05T21:30:00Z`), `corrupt` after a
+    /// mismatch, `no` while this version of the file has not been checked in this mount.
     func verificationAttributes(_ key: NodeKey, attributes: RemoteAttributes) -> [String: String] {
         guard key.source != nil, attributes.kind == .file, let backend = try? backend(for: key) else { return [:] }
         let checksums = backend.checksums(of: key.path, attributes: attributes)
         guard let mode = backend.verificationPolicy.mode(size: attributes.size, checksums: checksums) else { return [:] }
         let state: String
         switch verification.state(ledgerKey(key, attributes: attributes)) {
-        case .verified?: state = "yes"
+        case .verified(let checked)?: state = Self.verifiedDescription(checked)
         case .corrupt?: state = "corrupt"
         case nil: state = "no"
         }
@@ -116,7 +118,7 @@ extension VFS {
         guard !file.checkedComplete, let object = file.cacheObject, object.isComplete(size: size) else { return }
         file.checkedComplete = true
         guard file.verifyMode != nil, !file.verifiedWhole else { return }
-        if verification.state(ledgerKey(file.key, attributes: file.attributes)) == .verified { return }
+        if verification.state(ledgerKey(file.key, attributes: file.attributes))?.isVerified == true { return }
         do { try verifyChecksums(file, object: object) } catch {
             file.verificationFailure = FSError.from(error)
             throw error
@@ -136,7 +138,7 @@ extension VFS {
     private func judge(_ file: ReadHandle, actual: ChecksumCalculator.Result) throws {
         let key = ledgerKey(file.key, attributes: file.attributes)
         guard let bad = ChecksumCalculator.mismatch(expected: file.checksums, actual: actual) else {
-            verification.record(key, .verified)
+            verification.record(key, .verified(.init(checksums: file.checksums, at: clock.now())))
             logger.debug("checksums verified", metadata: ["path": "\(file.key)", "expected": "\(file.checksums)"])
             return
         }
@@ -146,5 +148,12 @@ extension VFS {
         logger.error("checksum mismatch: cached bytes evicted; every read fails with EIO until refreshed or changed",
                      metadata: ["path": "\(file.key)", "expected": "\(bad.expected)", "computed": "\(bad.actual)"])
         throw FSError.corrupt(why)
+    }
+}
+
+extension VFS {
+    /// `user.sciencefs.verified`'s text for a passed check: each checksum as `algorithm:value`, then the time (UTC).
+    static func verifiedDescription(_ checked: VerificationLedger.CheckedChecksums) -> String {
+        checked.checksums.map(\.description).joined(separator: " ") + " at " + ISO8601DateFormatter().string(from: checked.at)
     }
 }

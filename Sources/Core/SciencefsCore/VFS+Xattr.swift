@@ -11,6 +11,7 @@ extension VFS {
 
     public func getxattr(_ ino: UInt64, name: String) throws -> [UInt8] {
         if Self.isSystemName(name) { throw FSError.unsupported }
+        if name == Self.stageAttribute { return try stageAnswer(ino) }
         let key = try key(for: ino)
         guard let value = try extendedAttributes(of: key)[name] else { throw FSError.noAttribute }
         return Array(value.utf8)
@@ -25,7 +26,9 @@ extension VFS {
     /// (see VFS+KeptUploads); any other name goes to the backend, which may act on it.
     public func setxattr(_ ino: UInt64, name: String, value: [UInt8]) throws {
         if name == "user.sciencefs.refresh" { return try refresh(ino) }
+        if name == Self.stageAttribute { return try stage(ino, value: value) }
         if try handleUploadControl(ino, name: name, value: value) { return }
+        if try handleCacheControl(ino, name: name, value: value) { return }
         if Self.isSystemName(name) { throw FSError.unsupported }
         let key = try key(for: ino)
         guard key.source != nil, !key.path.isRoot else { throw FSError.unsupported }
@@ -55,6 +58,7 @@ extension VFS {
             all["user.sciencefs.source"] = source
             if stagedFile(key) == nil {
                 all.merge(verificationAttributes(key, attributes: attrs)) { _, ours in ours }
+                all.merge(provenanceAttributes(key, attributes: attrs)) { _, ours in ours }
             }
             if let job = transfers?.job(writing: Self.mountPath(key)) {
                 all["user.sciencefs.transfer_id"] = job.jobID

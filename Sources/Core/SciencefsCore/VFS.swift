@@ -20,12 +20,12 @@ import SciencefsStore
 /// 5. `Prefetcher.condition`: taken under `readLock`; under it only `DataCache.lock` (via `CachedObject`) and
 ///    `ReadaheadPool.condition`.
 /// 6. Leaves, under which no other lock is taken: `MetadataCache.lock`, `AttributeOverlays.lock`,
-///    `VerificationLedger.lock`, `UploadCoordinator.condition`, `UploadStream.condition` (taken under
-///    `StagedFile.lock` by writes), `StreamingUpload.condition`, `ReadaheadPool.condition` (its fetchers run with
+///    `VerificationLedger.lock`, `ReadOrigins.lock` (taken by backends inside `read`),
+///    `UploadCoordinator.condition`, `UploadStream.condition` (taken under `StagedFile.lock` by writes), `StreamingUpload.condition`, `ReadaheadPool.condition` (its fetchers run with
 ///    it released), `ServerCopyProgress`'s and `SharedPrefetchers`' mutexes, `SourceHealth.lock` and
 ///    `WaitingUploads.lock` (probes and parked uploads run with them released), and `DataCache`'s `indexWriter`
 ///    then `lock` (extent flushes hold only the first while SQLite writes;
-///    removals, renames and evictions write the index and unlink files under the second). `MetadataStore` is
+///    removals, renames, evictions and pins write the index and unlink files under the second). `MetadataStore` is
 ///    GRDB's own serial writer, innermost of all.
 ///
 /// Rules that hold:
@@ -67,8 +67,12 @@ public final class VFS: @unchecked Sendable {
     let serverCopies = ServerCopyProgress()
     /// Readahead, one per file version, shared by the handles reading it; fetched by one pool under one budget.
     let prefetchers: SharedPrefetchers
+    /// `sciencefs stage`'s prefetch jobs, on the readahead pool (VFS+StageRequests).
+    let stager: Stager
     /// Which file versions passed or failed checksum verification, for every handle.
     let verification = VerificationLedger()
+    /// Where each file's last network read came from, as backends report it (`user.sciencefs.served_from`).
+    let readOrigins = ReadOrigins()
     /// Every server-side job (FTS3 copies, backends' imports and tape requests) and their journal; nil without a
     /// store (then backends get no `ServerJobs`).
     public let transfers: TransferTracker?
@@ -97,6 +101,13 @@ public final class VFS: @unchecked Sendable {
         self.prefetchers = SharedPrefetchers(pool: ReadaheadPool(
             budget: options.readaheadBudget,
             fetchers: ReadaheadPool.fetchers(budget: options.readaheadBudget, rangeSize: options.maxReadahead)))
+        let stager = Stager(pool: prefetchers.pool, chunk: options.maxReadahead)
+        self.stager = stager
+        if let transfers {
+            do { try transfers.register(stager) } catch {
+                logger.error("stage prefetches cannot be followed", metadata: ["why": "\(error)"])
+            }
+        }
         let storeLogger = logger
         self.metadata = MetadataCache(store: store) { error in
             storeLogger.warning("metadata store error (cache continues in memory)", metadata: ["error": "\(error)"])
@@ -109,6 +120,7 @@ public final class VFS: @unchecked Sendable {
                 backend?.cachePolicy(for: path) ?? CachePolicy()
             })
             if let transfers { backend.attach(transfers.jobs(of: backend.name)) }
+            backend.attach(readOrigins.reporter(for: backend.name))
         }
         try FileManager.default.createDirectory(at: stagingDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])

@@ -10,9 +10,21 @@ import Foundation
 /// held across that fetch (see the lock order in `VFS`).
 final class VerificationLedger: @unchecked Sendable {
     enum State: Equatable {
-        case verified
+        /// The whole file matched these checksums (the service's, which it was checked against) at this time.
+        case verified(CheckedChecksums)
         /// The reason, as the first reader was told (and the log said, once).
         case corrupt(String)
+
+        var isVerified: Bool {
+            if case .verified = self { return true }
+            return false
+        }
+    }
+
+    /// What a passed whole-file check compared, and when: `user.sciencefs.verified` shows it.
+    struct CheckedChecksums: Equatable {
+        var checksums: [Checksum]
+        var at: Date
     }
 
     struct Key: Hashable {
@@ -40,7 +52,7 @@ final class VerificationLedger: @unchecked Sendable {
 
     func record(_ key: Key, _ state: State) {
         lock.withLock {
-            if states.count >= capacity { states = states.filter { $0.value != .verified } }
+            if states.count >= capacity { states = states.filter { !$0.value.isVerified } }
             states[key] = state
         }
     }

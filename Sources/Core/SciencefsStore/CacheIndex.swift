@@ -79,4 +79,40 @@ struct CacheIndex: Sendable {
             }
         }
     }
+
+    // MARK: - Pins (table `cache_pins`)
+
+    func loadPins() throws -> [CacheKey: UInt64] {
+        try database.read { db in
+            var pins: [CacheKey: UInt64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT source, path, size FROM cache_pins") {
+                let size: Int64 = row[2]
+                pins[CacheKey(source: row[0], path: row[1])] = UInt64(max(0, size))
+            }
+            return pins
+        }
+    }
+
+    func savePin(_ key: CacheKey, size: UInt64) throws {
+        try database.write { db in
+            try db.execute(sql: """
+                INSERT INTO cache_pins (source, path, size) VALUES (?, ?, ?)
+                ON CONFLICT(source, path) DO UPDATE SET size = excluded.size
+                """, arguments: [key.source, key.path, Int64(clamping: size)])
+        }
+    }
+
+    /// Deletes the pins of `removed` and moves those of `moves` (old key, new path), in one transaction.
+    func applyPins(removing removed: [CacheKey], moving moves: [(from: CacheKey, to: String)] = []) throws {
+        if removed.isEmpty && moves.isEmpty { return }
+        try database.write { db in
+            for key in removed {
+                try db.execute(sql: "DELETE FROM cache_pins WHERE source = ? AND path = ?", arguments: [key.source, key.path])
+            }
+            for move in moves {
+                try db.execute(sql: "UPDATE cache_pins SET path = ? WHERE source = ? AND path = ?",
+                               arguments: [move.to, move.from.source, move.from.path])
+            }
+        }
+    }
 }

@@ -23,13 +23,14 @@ public final class DataCache: @unchecked Sendable {
     public let directory: URL
     public let capacityBytes: UInt64
 
-    private let index: CacheIndex
+    let index: CacheIndex
     private let lock = NSLock()
     /// Serialises every write to the index that changes a row's path or existence (flushes, removals, renames),
     /// so a flush's snapshot never lands after a later change. Taken before `lock`, never under it; a flush holds
     /// it, not `lock`, while SQLite writes, so readers and writers of every file go on meanwhile.
     private let indexWriter = NSLock()
-    private var entries: [CacheKey: CacheEntry] = [:]
+    /// Guarded by `lock`, as are `pins` and every other `var` here.
+    var entries: [CacheKey: CacheEntry] = [:]
     private var dirtyEntries: [Int64: CacheEntry] = [:]
     private var usedBytes: UInt64 = 0
     /// Set when the disk filled up: the cache grows no further than this (see `diskFull`).
@@ -41,6 +42,9 @@ public final class DataCache: @unchecked Sendable {
     private var lastFlush: Double = 0
     /// The largest object id given out; the next new object takes the one after (its row is written later).
     private var lastID: Int64 = 0
+    /// Pinned files (`sciencefs pin`) and the size each reserves against the cap: never evicted. Written through to
+    /// the index at once (a pin is rare and must survive a crash).
+    var pins: [CacheKey: UInt64] = [:]
 
     /// Extents are written to SQLite once this many new bytes are cached...
     static let flushBytes: UInt64 = 8 << 20
@@ -98,7 +102,8 @@ public final class DataCache: @unchecked Sendable {
         return CachedObject(cache: self, entry: entry, descriptor: fd)
     }
 
-    /// Discards the cached bytes of `path` and of any object below it (a deleted file or directory).
+    /// Discards the cached bytes of `path` and of any object below it (a deleted file or directory, a file written
+    /// anew). Pins stay: `forgetPins` drops those of a deleted path.
     public func remove(source: String, path: String) throws {
         indexWriter.lock()
         defer { indexWriter.unlock() }
@@ -132,6 +137,7 @@ public final class DataCache: @unchecked Sendable {
             entry.key.path = move.path
             entries[entry.key] = entry
         }
+        try renamePins(source: source, from: from, to: to)
     }
 
     /// Bytes present (sum of extents), the cap, and cache lookups since this instance was opened: a hit is a
@@ -219,6 +225,16 @@ public final class DataCache: @unchecked Sendable {
         try? writeOut()
     }
 
+    /// Runs `body` holding `indexWriter` then `lock`, as every change written to the index does.
+    func changingIndex<T>(_ body: () throws -> T) rethrows -> T {
+        try indexWriter.withLock { try lock.withLock(body) }
+    }
+
+    /// Runs `body` holding `lock` (in-memory state only).
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        try lock.withLock(body)
+    }
+
     func fileURL(_ entry: CacheEntry) -> URL {
         directory.appendingPathComponent(entry.fileName, isDirectory: false)
     }
@@ -227,6 +243,7 @@ public final class DataCache: @unchecked Sendable {
 
     private func load() throws {
         let stored = try index.loadAll()
+        pins = try index.loadPins()
         lastID = try index.largestID()
         var known = Set<String>()
         var missing: [Int64] = []
@@ -258,10 +275,10 @@ public final class DataCache: @unchecked Sendable {
     }
 
     /// Evicts least-recently-used objects until usage fits the cap. Never evicts `sparing`, an object with a write
-    /// in flight, or an empty object (it frees nothing).
+    /// in flight, a pinned file, or an empty object (it frees nothing).
     private func evict(sparing: CacheEntry?) throws {
         let candidates = entries.values
-            .filter { $0 !== sparing && $0.pendingWrites == 0 && $0.extents.byteCount > 0 }
+            .filter { $0 !== sparing && $0.pendingWrites == 0 && $0.extents.byteCount > 0 && pins[$0.key] == nil }
             .sorted { ($0.lastUsed, $0.id) < ($1.lastUsed, $1.id) }
         var victims: [CacheEntry] = []
         var remaining = usedBytes

@@ -8,6 +8,7 @@ enum Migrations {
     static let dataCache = "v1-data-cache"
     static let transferJobs = "v2-transfer-jobs"
     static let attributeOverlay = "v3-attribute-overlay"
+    static let cachePins = "v4-cache-pins"
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -110,6 +111,20 @@ enum Migrations {
                     atimeNanoseconds INTEGER,
                     serverSize INTEGER,
                     serverMtime REAL,
+                    PRIMARY KEY (source, path)
+                ) WITHOUT ROWID;
+                """)
+        }
+
+        migrator.registerMigration(cachePins) { db in
+            // Files the user pinned in the data cache (`sciencefs pin`): never evicted. Keyed by path, not by cached
+            // object, so a pin outlives a new version of the file; `size` is the file's size when pinned, what the
+            // pin reserves against `data_cache_size_mb`.
+            try db.execute(sql: """
+                CREATE TABLE cache_pins (
+                    source TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    size INTEGER NOT NULL,
                     PRIMARY KEY (source, path)
                 ) WITHOUT ROWID;
                 """)

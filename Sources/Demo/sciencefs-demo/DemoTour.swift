@@ -9,6 +9,7 @@ enum DemoTour {
         let sciencefs = shellQuoted(binary)
         let config = shellQuoted(configFile)
         let agave = services.agave
+        let pinned = "\(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)/\(RucioDemoData.run1Dataset)/AOD.run001._000011.pool.root"
         return """
 
             sciencefs demo mounted on \(m). Try, in another terminal:
@@ -21,6 +22,9 @@ enum DemoTour {
               ls -lt \(m)/agave/jobs/                                  # a finished and a running job
               ls \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)
               getfattr -d \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)/\(RucioDemoData.run1Dataset)/*  | head -20
+              \(sciencefs) pin \(pinned)   # fetched whole, never evicted
+              getfattr -d -m user.sciencefs \(pinned)   # cached, served_from, verified
+              \(sciencefs) stage --wait --to SITE_B --config \(config) \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)/\(RucioDemoData.run1Dataset)   # a replication rule, followed to OK
               cp /etc/hostname \(m)/rucio/\(RucioDemoData.userScope)/\(RucioDemoData.analysisContainer)/\(RucioDemoData.analysisDataset)/
               ls -R \(m)/jdma/gws-climate | head                        # batches on tape: no tape touched
               head -c 100 \(m)/jdma/gws-climate/cmip6-tas-2015/*/* | head   # one GET request, then the read

@@ -81,7 +81,10 @@ struct RucioAPIResponder: HTTPResponder {
                 }
             }
         case "rules":
-            if segments.count == 1, method == "POST" { return try await RuleEndpoint(state: state).add(request: request) }
+            if segments.count == 1, method == "POST" {
+                return try await RuleEndpoint(state: state).add(request: request, account: account)
+            }
+            if segments.count == 2, method == "GET" { return try RuleEndpoint(state: state).get(try RucioRequest.decode(segments[1])) }
         default:
             break
         }

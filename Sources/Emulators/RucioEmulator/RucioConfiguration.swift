@@ -61,6 +61,8 @@ extension RucioEmulator {
         public var serverVersion: String
         /// Where the emulator logs (swift-log); tokens and passwords are never logged.
         public var logger: Logger
+        /// Seconds a replication rule stays REPLICATING before its files are copied and it is OK (`RuleBook`).
+        public var ruleReplicationTime: TimeInterval = 1
 
         public init(accounts: [String: Credentials] = [
                         "root": Credentials(username: "ddmlab", password: "secret"),

@@ -9,6 +9,7 @@ final class RucioServerState: @unchecked Sendable {
     let tokens: RucioTokens
     let requestLog = RequestLog()
     let faults = FaultInjector()
+    let rules = RuleBook()
     /// In configuration order (the order replicas are listed in).
     let storages: [RSEStorage]
 

@@ -1,8 +1,14 @@
 #ifndef SCIENCEFS_CFUSE_SHIM_H
 #define SCIENCEFS_CFUSE_SHIM_H
 /* libfuse 3 low-level API for Swift. FUSE_USE_VERSION must precede the include.
- * Swift cannot call macros, so the few we need are wrapped in static inline functions. */
-#define FUSE_USE_VERSION 35
+ * Swift cannot call macros, so the few we need are wrapped in static inline functions.
+ *
+ * 312 (3.12) or later is required by sciencefs_fuse_session_loop_mt below: with an older FUSE_USE_VERSION the
+ * header maps fuse_session_loop_mt to fuse_session_loop_mt_32, which reads the opaque 3.12 loop config as the old
+ * two-field struct. The config's version marker then reads as clone_fd (true), its clone_fd as max_idle_threads (0),
+ * and max_threads stays at libfuse's default of 10: every request spawned a thread that opened its own /dev/fuse
+ * and exited after one reply. */
+#define FUSE_USE_VERSION 312
 #include <fuse_lowlevel.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>

@@ -28,11 +28,8 @@ struct UploadsListCommand: ParsableCommand {
 
     func run() throws {
         umask(0o077) // opening the journal may create SQLite -wal/-shm files
-        let caches = MountCaches.find(mountpoint: mountpoint, config: config)
-        if caches.isEmpty {
-            throw ValidationError(mountpoint.map { "no sciencefs cache for \(MountIdentity(mountpoint: $0).mountpoint)" }
-                                  ?? "no sciencefs mounts (name an unmounted one: sciencefs uploads MOUNTPOINT)")
-        }
+        let caches = try MountCaches.require(mountpoint: mountpoint, config: config,
+                                             unmountedHint: " (name an unmounted one: sciencefs uploads MOUNTPOINT)")
         for cache in caches {
             let uploads = try cache.openStore().uploads(in: [.failed, .staged, .uploading])
             print("\(cache.mountpoint)  (\(cache.isLive ? "mounted" : "not mounted"))")

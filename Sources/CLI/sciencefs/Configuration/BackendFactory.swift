@@ -83,6 +83,7 @@ enum BackendFactory {
         }
         if let v = source.uploadRSE { config.uploadRSE = v }
         if let v = source.preferredRSEs { config.preferredRSEs = v }
+        if let v = source.stageRSE { config.stageRSE = v }
         if let v = source.site { config.site = v }
         if let v = source.scopes {
             guard let listing = RucioConfiguration.ScopeListing(rawValue: v) else {

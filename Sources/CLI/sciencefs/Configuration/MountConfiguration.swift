@@ -114,6 +114,8 @@ struct SourceConfiguration: Decodable {
     var tokenFile: String?
     var uploadRSE: String?
     var preferredRSEs: [String]?
+    /// Rucio: the RSE `sciencefs stage` asks a replication rule to when no `--to` is given.
+    var stageRSE: String?
     var site: String?
     var scopes: String?
     var containerSuffix: String?
@@ -169,6 +171,7 @@ struct SourceConfiguration: Decodable {
         case tokenFile = "token_file"
         case uploadRSE = "upload_rse"
         case preferredRSEs = "preferred_rses"
+        case stageRSE = "stage_rse"
         case site
         case scopes = "scope_listing"
         case containerSuffix = "container_suffix"

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import SciencefsStore
 
@@ -26,6 +27,17 @@ enum MountCaches {
         if let configuration = try? MountConfiguration.load(from: configURL) { roots.insert(configuration.cacheRoot, at: 0) }
         var seen = Set<String>()
         return roots.filter { seen.insert($0.standardizedFileURL.path).inserted }
+    }
+
+    /// `find`, or a `ValidationError` naming what was looked for when nothing is found; `unmountedHint` tells how
+    /// to name an unmounted mount, for commands that can act on one.
+    static func require(mountpoint: String?, config: String?, unmountedHint: String = "") throws -> [MountCache] {
+        let caches = find(mountpoint: mountpoint, config: config)
+        if caches.isEmpty {
+            throw ValidationError(mountpoint.map { "no sciencefs cache for \(MountIdentity(mountpoint: $0).mountpoint)" }
+                                  ?? "no sciencefs mounts" + unmountedHint)
+        }
+        return caches
     }
 
     /// Every registered mount, or only `mountpoint`'s cache (registered or not).
