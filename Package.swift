@@ -10,7 +10,7 @@ import PackageDescription
 ///                ↓
 ///   Core       SciencefsCore (VFS, caches, the Backend protocol, the transfer tracker) → SciencefsStore (SQLite)
 ///                ↓ Backend protocol
-///   Backends   AgaveBackend, RucioBackend, JDMABackend, AMIEBackend, FTS3Client, all on BackendKit
+///   Backends   AgaveBackend, TapisBackend, RucioBackend, JDMABackend, AMIEBackend, FTS3Client, all on BackendKit
 ///                ↓
 ///   Transport  SciencefsHTTP (libcurl), SciencefsX509 (certificates and proxies for FTS3)
 ///                ↓
@@ -79,6 +79,10 @@ let package = Package(
             "SciencefsCore", "SciencefsHTTP", "BackendKit",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Backends/AgaveBackend"),
+        .target(name: "TapisBackend", dependencies: [
+            "SciencefsCore", "SciencefsHTTP", "BackendKit",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/Backends/TapisBackend"),
         .target(name: "RucioBackend", dependencies: [
             "SciencefsCore", "SciencefsHTTP", "BackendKit",
             .product(name: "Logging", package: "swift-log"),
@@ -113,12 +117,18 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Emulators/RucioEmulator"),
         .target(name: "JDMAEmulator", dependencies: ["EmulatorSupport", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")], path: "Sources/Emulators/JDMAEmulator"),
+        /// A Tapis v3 server (tokens, systems, files, transfer tasks, jobs) as tapipy's bundled OpenAPI specs describe it.
+        .target(name: "TapisEmulator", dependencies: [
+            "EmulatorSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Sources/Emulators/TapisEmulator"),
         /// What both executables need: where a user's files go (XDG), the stdout stream.
         .target(name: "CLISupport", path: "Sources/CLI/CLISupport"),
         /// The installed binary. It links no emulator, no Hummingbird and no NIO: the demo is `sciencefs-demo`.
         .executableTarget(name: "sciencefs", dependencies: [
             "CLISupport", "SciencefsCore", "SciencefsStore", "SciencefsFuse", "SciencefsHTTP", "AgaveBackend",
-            "RucioBackend", "AMIEBackend", "JDMABackend", "FTS3Client", "SciencefsX509",
+            "RucioBackend", "AMIEBackend", "JDMABackend", "FTS3Client", "SciencefsX509", "TapisBackend",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
@@ -126,7 +136,7 @@ let package = Package(
         /// The demo: the emulators with sample data, mounted by the `sciencefs` binary that sits beside this one.
         .executableTarget(name: "sciencefs-demo", dependencies: [
             "CLISupport", "SciencefsFuse", "AgaveEmulator", "RucioEmulator", "AMIEEmulator", "JDMAEmulator",
-            "FTS3Emulator", "SciencefsX509",
+            "FTS3Emulator", "SciencefsX509", "TapisEmulator",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/Demo/sciencefs-demo"),
@@ -140,9 +150,10 @@ let package = Package(
                                                             "AMIEBackend", "FTS3Client", "SciencefsCore", "SciencefsHTTP"]),
         .testTarget(name: "StoreTests", dependencies: ["SciencefsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AgaveBackendTests", dependencies: ["AgaveBackend", "AgaveEmulator", "SciencefsHTTP", "SciencefsCore"]),
+        .testTarget(name: "TapisBackendTests", dependencies: ["TapisBackend", "BackendKit", "SciencefsCore"]),
         .testTarget(name: "RucioBackendTests", dependencies: ["RucioBackend", "RucioEmulator", "SciencefsHTTP", "SciencefsCore"]),
         .testTarget(name: "MountTests", dependencies: ["sciencefs", "CLISupport", "AgaveEmulator", "RucioEmulator", "AMIEEmulator", "JDMAEmulator",
-                                                       "FTS3Emulator", "SciencefsX509", "TestSupport"]),
+                                                       "FTS3Emulator", "SciencefsX509", "TestSupport", "TapisEmulator"]),
         .testTarget(name: "X509Tests", dependencies: ["SciencefsX509", "TestSupport"]),
         .testTarget(name: "FTS3EmulatorTests", dependencies: ["FTS3Emulator", "SciencefsX509", "RucioEmulator", "SciencefsHTTP",
                                                               "TestSupport"],
@@ -155,14 +166,16 @@ let package = Package(
         .testTarget(name: "RucioEmulatorTests", dependencies: ["RucioEmulator"]),
         .testTarget(name: "JDMAEmulatorTests", dependencies: ["JDMAEmulator"]),
         .testTarget(name: "FuzzTests", dependencies: ["sciencefs", "AgaveBackend", "RucioBackend", "JDMABackend", "AMIEBackend",
-                                                      "FTS3Client", "SciencefsCore", "TestSupport"]),
+                                                      "FTS3Client", "SciencefsCore", "TestSupport", "TapisBackend", "BackendKit"]),
         /// One suite of checks against the Backend protocol, run against every backend over its emulator.
         .testTarget(name: "BackendConformanceTests", dependencies: [
             "AgaveBackend", "AgaveEmulator", "RucioBackend", "RucioEmulator", "JDMABackend", "JDMAEmulator",
             "AMIEBackend", "AMIEEmulator", "EmulatorSupport", "SciencefsCore", "SciencefsHTTP", "SciencefsStore",
+            "TapisBackend", "TapisEmulator",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "FidelityTests", dependencies: ["AgaveEmulator", "TestSupport"], exclude: ["agavepy_fidelity.py"]),
+        .testTarget(name: "FidelityTests", dependencies: ["AgaveEmulator", "TapisEmulator", "TestSupport"],
+                    exclude: ["agavepy_fidelity.py", "tapipy_fidelity.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import BackendKit
 @testable import AgaveBackend
 import SciencefsCore
 import XCTest
@@ -31,17 +32,21 @@ final class AgaveJobNamingTests: XCTestCase {
     }
 
     func testLayoutParsesFiltersJobsAndItems() throws {
-        XCTAssertEqual(try AgaveJobLocation([]), .jobList(filter: nil))
-        XCTAssertEqual(try AgaveJobLocation([".status"]), .statusFilters)
-        XCTAssertEqual(try AgaveJobLocation([".status", "FINISHED"]), .jobList(filter: .status("FINISHED")))
-        XCTAssertEqual(try AgaveJobLocation([".app", "sim-1.0"]), .jobList(filter: .app("sim-1.0")))
-        XCTAssertEqual(try AgaveJobLocation([".status", "RUNNING", "x-1", "outputs", "a"]),
+        // The layout is BackendKit's, shared with Tapis; `.status/` takes Agave's job states.
+        func layout(_ components: [String]) throws -> JobTreeLocation {
+            try JobTreeLocation(components, isKnownStatus: AgaveJobStatus.isKnown)
+        }
+        XCTAssertEqual(try layout([]), .jobList(filter: nil))
+        XCTAssertEqual(try layout([".status"]), .statusFilters)
+        XCTAssertEqual(try layout([".status", "FINISHED"]), .jobList(filter: .status("FINISHED")))
+        XCTAssertEqual(try layout([".app", "sim-1.0"]), .jobList(filter: .app("sim-1.0")))
+        XCTAssertEqual(try layout([".status", "RUNNING", "x-1", "outputs", "a"]),
                        .job(directory: "x-1", path: ["outputs", "a"]))
-        XCTAssertEqual(try AgaveJobLocation(["x-1", "job.json"]), .job(directory: "x-1", path: ["job.json"]))
-        XCTAssertThrowsError(try AgaveJobLocation([".status", "finished"]))
-        XCTAssertEqual(try AgaveJobItem(["outputs", "a", "b"]), .outputs(["a", "b"]))
-        XCTAssertThrowsError(try AgaveJobItem(["other"]))
-        XCTAssertThrowsError(try AgaveJobItem(["job.json", "x"]))
+        XCTAssertEqual(try layout(["x-1", "job.json"]), .job(directory: "x-1", path: ["job.json"]))
+        XCTAssertThrowsError(try layout([".status", "finished"]))
+        XCTAssertEqual(try JobItem(["outputs", "a", "b"]), .outputs(["a", "b"]))
+        XCTAssertThrowsError(try JobItem(["other"]))
+        XCTAssertThrowsError(try JobItem(["job.json", "x"]))
     }
 
     func testOutputRowTellsItselfFromAChild() throws {

@@ -86,22 +86,6 @@ final class EmulatorHTTPTests: XCTestCase {
         if path != "/token" { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpBody = body
-        let done = DispatchSemaphore(value: 0)
-        let outcome = Outcome()
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            if let error {
-                outcome.result = .failure(error)
-            } else if let http = response as? HTTPURLResponse {
-                outcome.result = .success((data ?? Data(), http.statusCode, http.allHeaderFields))
-            }
-            done.signal()
-        }.resume()
-        _ = done.wait(timeout: .now() + 30)
-        return try outcome.result.get()
+        return try LoopbackHTTP.send(request)
     }
-}
-
-/// The completion handler's result, handed to the waiting test thread (the semaphore orders the accesses).
-private final class Outcome: @unchecked Sendable {
-    var result: Result<(Data, Int, [AnyHashable: Any]), Error> = .failure(URLError(.timedOut))
 }

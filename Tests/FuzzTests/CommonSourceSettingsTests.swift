@@ -45,9 +45,15 @@ final class CommonSourceSettingsTests: XCTestCase {
             username = "u"
             staging_dir = "\(staging.path)"
             \(common)
+            [sources.t]
+            type = "tapis"
+            base_url = "http://127.0.0.1:5"
+            username = "u"
+            password = "p"
+            \(common)
             """, origin: "config.toml")
         let backends = try BackendFactory.make(config.sources, logger: Logger(label: "test"))
-        XCTAssertEqual(backends.map(\.name), ["a", "j", "m", "r"])
+        XCTAssertEqual(backends.map(\.name), ["a", "j", "m", "r", "t"])
         for backend in backends {
             XCTAssertFalse(backend.isWritable, "\(backend.name): read_only")
             XCTAssertEqual(backend.cachePolicy, CachePolicy(attributeTTL: 8, listingTTL: 7, negativeTTL: 3), backend.name)

@@ -8,9 +8,10 @@ import XCTest
 /// the server accepted is followed to its end, and no staged byte is deleted before the server confirmed it.
 /// `SCIENCEFS_CRASH_RUNS` sets the runs per scenario (default 1; the report uses 20).
 final class CrashSafetyTests: XCTestCase {
-    private var cleanup: [() -> Void] = []
-    private var logForFailure: (() -> String)?
-    private var generator = SystemRandomNumberGenerator()
+    /// Internal, like the helpers below, for the other sources' scenarios in their own files.
+    var cleanup: [() -> Void] = []
+    var logForFailure: (() -> String)?
+    var generator = SystemRandomNumberGenerator()
 
     override func tearDown() {
         if let logForFailure, (testRun?.failureCount ?? 0) > 0 {
@@ -173,7 +174,7 @@ final class CrashSafetyTests: XCTestCase {
 
     // MARK: Helpers
 
-    private func killDaemon(_ fixture: MountFixture) {
+    func killDaemon(_ fixture: MountFixture) {
         guard let daemon = fixture.process else { return }
         kill(daemon.processIdentifier, SIGKILL)
         daemon.waitUntilExit()
@@ -181,7 +182,7 @@ final class CrashSafetyTests: XCTestCase {
         fixture.unmount()
     }
 
-    private func startBackground(_ script: String) throws -> Process {
+    func startBackground(_ script: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = ["-c", script]
@@ -191,7 +192,7 @@ final class CrashSafetyTests: XCTestCase {
         return process
     }
 
-    private func waitFor(_ process: Process) {
+    func waitFor(_ process: Process) {
         let deadline = Date().addingTimeInterval(90)
         while process.isRunning && Date() < deadline { usleep(50_000) }
         if process.isRunning {
@@ -202,7 +203,7 @@ final class CrashSafetyTests: XCTestCase {
     }
 
     /// `index → exit status` from lines `"<index> <status>"`.
-    private func exitStatuses(_ file: URL) -> [Int: Int32] {
+    func exitStatuses(_ file: URL) -> [Int: Int32] {
         let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
         var result: [Int: Int32] = [:]
         for line in text.split(separator: "\n") {

@@ -8,9 +8,10 @@ import XCTest
 /// `FaultMatrix.hangBound`, the outcome is the documented one, the mount stays up, and a log line names the cause
 /// whenever the client saw the fault. With `SCIENCEFS_REPORTS` set the cells are written to `fault-table.md`.
 final class FaultMatrixTests: XCTestCase {
-    private typealias Kind = FaultMatrix.Kind
-    private var cleanup: [() -> Void] = []
-    private var logForFailure: (() -> String)?
+    typealias Kind = FaultMatrix.Kind
+    /// Shared with the other sources' cells in their own files (TapisFaultMatrixTests.swift).
+    var cleanup: [() -> Void] = []
+    var logForFailure: (() -> String)?
 
     override func tearDown() {
         if let logForFailure, (testRun?.failureCount ?? 0) > 0 {
@@ -24,16 +25,16 @@ final class FaultMatrixTests: XCTestCase {
     /// connection or a 5xx, and a read also after a reply shorter than its Content-Range; a JSON reply that does
     /// not parse is EIO. A POST is repeated after 503 (the server says it did nothing) but not after its reply was
     /// lost, because the server may have acted: then the caller gets EIO and nothing is sent twice behind its back.
-    private static let reads: [Kind: String] = [
+    static let reads: [Kind: String] = [
         .latency: "ok", .serverErrors: "ok", .resetMidBody: "ok", .truncatedBody: "ok",
         .wrongContentLength: "ok", .neverAnswers: "ETIMEDOUT", .expiredToken: "ok",
     ]
-    private static let metadata = reads.merging([.truncatedBody: "EIO"]) { $1 }
+    static let metadata = reads.merging([.truncatedBody: "EIO"]) { $1 }
     /// Agave uploads are repeatable (the same bytes to the same path), so only an unreadable reply is EIO; the
     /// staged bytes stay in the journal and are uploaded again.
     /// A reply cut short (but looking complete) is not retried by the HTTP client; the streamed upload it ended is
     /// followed by the upload at close, which succeeds, so `cp` does too.
-    private static let uploads = reads
+    static let uploads = reads
     private static let submissions = reads.merging([.resetMidBody: "EIO", .truncatedBody: "EIO",
                                                     .wrongContentLength: "EIO"]) { $1 }
 
@@ -157,7 +158,7 @@ final class FaultMatrixTests: XCTestCase {
         return fixture
     }
 
-    private func runMatrix(operation: String, bodyBytes: Int, injector: FaultInjector, mount: MountFixture,
+    func runMatrix(operation: String, bodyBytes: Int, injector: FaultInjector, mount: MountFixture,
                            expected: [Kind: String], notApplicable: [Kind: String] = [:],
                            rule: (Int, FaultMatrix.Fault) -> FaultInjector.Rule,
                            perform: (Int) -> (succeeded: Bool, stderr: String)) throws {

@@ -10,7 +10,8 @@ import XCTest
 /// nothing outside the directory is reachable through such a name; a reply that cannot be decoded at all is EIO
 /// with a log line; the mount stays up.
 final class HostileNameTests: XCTestCase {
-    private var fixture: MountFixture?
+    /// Internal, like the shared assertions below, for the other sources' cases in their own files.
+    var fixture: MountFixture?
     private var amie: AMIEMountSession?
     private var jdmaService: JDMATestService?
 
@@ -26,8 +27,8 @@ final class HostileNameTests: XCTestCase {
         amie = nil
     }
 
-    private typealias Cases = HostileNameCases
-    private static let skipLine = "a name from the server cannot be shown and is skipped"
+    typealias Cases = HostileNameCases
+    static let skipLine = "a name from the server cannot be shown and is skipped"
 
     // MARK: Agave files
 
@@ -379,7 +380,7 @@ final class HostileNameTests: XCTestCase {
     // MARK: Shared assertions
 
     /// `find DIR` succeeds and finds exactly what `ls -A` lists one level down, and `stat` of each entry works.
-    private func assertEveryEntryWorks(in dir: String, file: StaticString = #filePath, line: UInt = #line) {
+    func assertEveryEntryWorks(in dir: String, file: StaticString = #filePath, line: UInt = #line) {
         guard let fixture else { return }
         let listed = fixture.run("ls", ["-A", dir])
         XCTAssertEqual(listed.status, 0, listed.stderr, file: file, line: line)
@@ -396,7 +397,7 @@ final class HostileNameTests: XCTestCase {
 
     /// `DIR/..` is the real parent (the kernel resolves it; the server's `..` never reaches it) and names that
     /// only exist outside `DIR` are not found inside it.
-    private func assertNothingEscapes(from dir: String, outsideNames: [String], file: StaticString = #filePath, line: UInt = #line) {
+    func assertNothingEscapes(from dir: String, outsideNames: [String], file: StaticString = #filePath, line: UInt = #line) {
         guard let fixture else { return }
         let parent = (dir as NSString).deletingLastPathComponent
         XCTAssertEqual(fixture.run("ls", ["-a", "\(dir)/.."]).lines, fixture.run("ls", ["-a", parent]).lines, file: file, line: line)
@@ -409,7 +410,7 @@ final class HostileNameTests: XCTestCase {
         }
     }
 
-    private func assertSkipLogged(_ shown: String, bytes: Int, in log: String, note: String = "",
+    func assertSkipLogged(_ shown: String, bytes: Int, in log: String, note: String = "",
                                   file: StaticString = #filePath, line: UInt = #line) {
         let hit = log.split(separator: "\n").contains { logLine in
             logLine.contains(Self.skipLine) && logLine.contains("bytes=\(bytes)") && logLine.contains("name=\(shown)")

@@ -133,7 +133,7 @@ final class OrdinaryUserMountTests: XCTestCase {
         started.append(demo)
         XCTAssertTrue(waitForMount(demo, timeout: 180), (try? String(contentsOf: output, encoding: .utf8)) ?? "")
         let ls = user.run(fixture, "ls", [fixture.mountpoint.path])
-        XCTAssertEqual(ls.lines, ["agave", "amie", "jdma", "rucio"], ls.stderr)
+        XCTAssertEqual(ls.lines, ["agave", "amie", "jdma", "rucio", "tapis"], ls.stderr)
         let state = user.home.appendingPathComponent(".cache/sciencefs/demo")
         XCTAssertTrue(FileManager.default.fileExists(atPath: state.appendingPathComponent("agave").path),
                       "the demo keeps its state under $HOME/.cache/sciencefs/demo")

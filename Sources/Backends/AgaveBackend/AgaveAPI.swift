@@ -10,26 +10,23 @@ import SciencefsHTTP
 final class AgaveAPI: Sendable {
     let endpoints: AgaveEndpoints
     private let http: HTTPClient
-    private let tokens: AgaveTokenManager
+    private let token: RenewingToken
     private let logger: Logger
 
     init(configuration: AgaveConfiguration, http: HTTPClient, logger: Logger) {
         self.endpoints = AgaveEndpoints(baseURL: configuration.baseURL)
         self.http = http
-        self.tokens = AgaveTokenManager(configuration: configuration, http: http, logger: logger)
+        let grants = AgaveTokenManager(configuration: configuration, http: http, logger: logger)
+        self.token = RenewingToken(initial: grants.initialToken, margin: configuration.tokenRefreshMargin) { reason in
+            try grants.renew(reason: reason)
+        }
         self.logger = logger
     }
 
     /// Runs `call` with a token; on a gateway 401 renews the token and runs it once more, unless the call cannot be
     /// repeated (`repeatable` false: a streamed body, already consumed), when the rejection is the call's error.
     func authorized<R>(repeatable: Bool = true, _ call: (String) throws -> R) throws -> R {
-        let token = try tokens.currentToken()
-        do {
-            return try call(token)
-        } catch where repeatable && AgaveErrorMapping.isTokenRejection(error) {
-            let fresh = try tokens.tokenAfterRejection(of: token)
-            return try call(fresh)
-        }
+        try token.authorized(repeatable: repeatable, isRejection: AgaveErrorMapping.isTokenRejection, call)
     }
 
     func send(_ method: HTTPMethod, _ url: String, body: RequestBody = .none,

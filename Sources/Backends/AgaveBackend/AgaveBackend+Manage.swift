@@ -1,3 +1,4 @@
+import BackendKit
 import Foundation
 import SciencefsCore
 import SciencefsHTTP
@@ -6,7 +7,7 @@ import SciencefsHTTP
 extension AgaveBackend {
     public func makeDirectory(_ path: RemotePath) throws -> RemoteAttributes {
         try mapErrors("mkdir", path) {
-            let (id, components) = try AgaveLocation.forWriting(path)
+            let (id, components) = try SystemsTreeLocation.forWriting(path)
             guard let leaf = components.last else {
                 // Systems cannot be created through the filesystem; an existing one is simply there.
                 _ = try stat(path)
@@ -32,7 +33,7 @@ extension AgaveBackend {
     /// first (one listing request with limit 2: the `.` row plus at most one child).
     public func delete(_ path: RemotePath, kind: NodeKind) throws {
         try mapErrors("delete", path) {
-            let (id, components) = try AgaveLocation.forWriting(path)
+            let (id, components) = try SystemsTreeLocation.forWriting(path)
             guard !components.isEmpty else { throw FSError.permissionDenied } // never delete a system root
             if kind == .directory {
                 let rows = try api.result([AgaveFileRecord].self, .get,
@@ -47,8 +48,8 @@ extension AgaveBackend {
     /// system root). Across systems there is no single request: `.crossDevice`, so `mv` copies instead.
     public func rename(_ from: RemotePath, to: RemotePath) throws {
         try mapErrors("rename", from) {
-            let source = try AgaveLocation.forWriting(from)
-            let target = try AgaveLocation.forWriting(to)
+            let source = try SystemsTreeLocation.forWriting(from)
+            let target = try SystemsTreeLocation.forWriting(to)
             guard !source.path.isEmpty, let leaf = target.path.last else { throw FSError.permissionDenied }
             guard source.id == target.id else { throw FSError.crossDevice }
             let action = source.path.dropLast() == target.path.dropLast()
@@ -67,9 +68,7 @@ extension AgaveBackend {
     ///   Without a job journal (a backend used outside a mount) there is no import: `.notPossible`.
     /// Anything else (another source) is `.notPossible`, so the kernel streams the bytes.
     public func copy(from: RemoteRef, to: RemotePath) throws -> CopyOutcome {
-        guard from.source == name,
-              case .system(let sourceID, let sourcePath)? = try? AgaveLocation(from.path), !sourcePath.isEmpty,
-              case .system(let targetID, let targetPath)? = try? AgaveLocation(to), !targetPath.isEmpty else {
+        guard let (sourceID, sourcePath, targetID, targetPath) = SystemsTreeLocation.copyWithin(source: name, from: from, to: to) else {
             return .notPossible
         }
         if sourceID == targetID {
@@ -115,12 +114,9 @@ extension AgaveBackend {
 
     public func attach(_ origins: ReadOrigins.Reporter) { readOrigins.value = origins }
 
-    /// A job's outputs (`jobs/<name>-<id>/outputs/…`) were made by that job. The id comes from the job registry,
-    /// which resolved the directory when the path was looked up, so this costs no request.
+    /// A job's outputs (`jobs/<name>-<id>/outputs/…`) were made by that job (`user.sciencefs.job`); no request.
     public func producingJob(of path: RemotePath) -> String? {
-        guard case .jobs(let jobPath)? = try? AgaveLocation(path),
-              case .job(let directory, let itemPath)? = try? AgaveJobLocation(jobPath),
-              case .outputs(let output)? = try? AgaveJobItem(itemPath), !output.isEmpty else { return nil }
-        return jobRegistry.known(directory: directory)?.summary.id
+        guard case .jobs(let jobPath)? = try? SystemsTreeLocation(path) else { return nil }
+        return jobs.producingJob(jobPath)
     }
 }

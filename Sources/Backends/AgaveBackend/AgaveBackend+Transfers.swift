@@ -1,3 +1,4 @@
+import BackendKit
 import Foundation
 import SciencefsCore
 import SciencefsHTTP
@@ -9,23 +10,21 @@ extension AgaveBackend {
     @discardableResult
     public func read(_ path: RemotePath, offset: UInt64, length: UInt64,
                      sink: (UnsafeRawBufferPointer) throws -> Void) throws -> UInt64 {
-        guard let range = ByteRange(offset: offset, length: length) else { return 0 }
-        if case .jobs(let jobPath)? = try? AgaveLocation(path) {
+        if case .jobs(let jobPath)? = try? SystemsTreeLocation(path) {
             return try mapErrors("read", path) {
-                try readJobs(AgaveJobLocation(jobPath), path: path, offset: offset, length: length, sink: sink)
+                try jobs.read(jobPath, offset: offset, length: length,
+                              served: { readOrigins.value?.report(path, url: $0) }, sink: sink)
             }
         }
         let (id, components) = try mapErrors("read", path) {
-            try AgaveLocation(path).onSystem(orElse: .isDirectory)
+            try SystemsTreeLocation(path).onSystem(orElse: .isDirectory)
         }
         let url = api.endpoints.media(system: id, path: components)
         let delivered = try mapErrors("read", path) {
             do {
-                return try api.download(url, range: range, sink: sink).bytesDelivered
-            } catch HTTPError.status(code: 416, _) {
-                let size = try stat(path).size
-                guard offset < size, let clamped = ByteRange(offset: offset, length: min(length, size - offset)) else { return 0 }
-                return try api.download(url, range: clamped, sink: sink).bytesDelivered
+                return try RangedDownload.read(offset: offset, length: length, size: { try stat(path).size }) { range in
+                    try api.download(url, range: range, sink: sink).bytesDelivered
+                }
             } catch HTTPError.status(code: 501, _) {
                 throw FSError.isDirectory // "Directory downloads not supported"
             }
@@ -43,9 +42,7 @@ extension AgaveBackend {
     /// `STAGING_FAILED` fails with EIO and the service's reason (the Core keeps the bytes for a retry). The
     /// attributes returned are those of the landed object.
     public func upload(from localFile: URL, to path: RemotePath) throws -> RemoteAttributes {
-        try upload(to: path, retryable: true) { leaf in
-            .file(name: "fileToUpload", file: localFile, filename: leaf, contentType: "application/octet-stream")
-        }
+        try upload(to: path, retryable: true, content: UploadPart.file(localFile, field: "fileToUpload"))
     }
 
     public var streamsUploads: Bool { true }
@@ -56,16 +53,13 @@ extension AgaveBackend {
     /// Sent once: the stream cannot be rewound, so neither a dropped connection nor a rejected token is retried
     /// here; the Core then uploads the staged file whole.
     public func upload(streaming source: UploadStream, to path: RemotePath) throws -> RemoteAttributes {
-        let body = StreamedBody(read: { try source.read(into: $0) }, isAbandoned: { source.isAbandoned })
-        return try upload(to: path, retryable: false) { leaf in
-            .stream(name: "fileToUpload", body: body, filename: leaf, contentType: "application/octet-stream")
-        }
+        try upload(to: path, retryable: false, content: UploadPart.stream(source, field: "fileToUpload"))
     }
 
     private func upload(to path: RemotePath, retryable: Bool,
                         content: (String) -> MultipartForm.Part) throws -> RemoteAttributes {
         try mapErrors("upload", path) {
-            let (id, components) = try AgaveLocation.forWriting(path)
+            let (id, components) = try SystemsTreeLocation.forWriting(path)
             guard let leaf = components.last else { throw FSError.isDirectory }
             let form = MultipartForm([.field(name: "fileName", value: leaf), content(leaf)])
             let url = api.endpoints.media(system: id, path: Array(components.dropLast()))

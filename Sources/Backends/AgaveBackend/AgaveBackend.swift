@@ -8,7 +8,7 @@ import SciencefsHTTP
 ///
 /// Layout under the source's directory: `systems/` lists the user's storage systems, and
 /// `systems/<systemId>/<path>` is `<path>` under that system's root directory; `jobs/` holds the user's jobs
-/// and their outputs, read-only (layout in `AgaveJobLocation`).
+/// and their outputs, read-only (layout in `JobTreeLocation`).
 ///
 /// Thread-safety: stateless apart from the token manager (locked) and the HTTP client (thread-safe), so
 /// any number of VFS threads may call at once; each call blocks until its requests are done.
@@ -21,14 +21,14 @@ public final class AgaveBackend: Backend {
     let logger: Logger
     /// The synthetic directories (source root, `systems/`, `jobs/`) report the mount time as their mtime.
     let createdAt = Date()
-    /// Job directory names, records and generated `job.json`/`history.json` bytes.
-    let jobRegistry = AgaveJobRegistry()
+    /// `jobs/`: job directory names, records, generated `job.json`/`history.json` bytes, outputs.
+    let jobs: JobTree<AgaveJobs>
     /// The Core's door to the job tracker, which follows imports (`AgaveImports`); nil until the VFS attaches it.
     let jobsSlot = JobsSlot()
     /// Where reads report their download URL (`user.sciencefs.served_from`); nil until the VFS attaches it.
     let readOrigins = ReadOriginSlot()
     /// Numbers this process's import job ids.
-    let importCounter = ImportCounter()
+    let importCounter = JobCounter()
 
     public init(configuration: AgaveConfiguration, http: HTTPClient, logger: Logger) {
         self.name = configuration.name
@@ -36,7 +36,10 @@ public final class AgaveBackend: Backend {
         self.isWritable = configuration.isWritable
         self.configuration = configuration
         self.logger = logger
-        self.api = AgaveAPI(configuration: configuration, http: http, logger: logger)
+        let api = AgaveAPI(configuration: configuration, http: http, logger: logger)
+        self.api = api
+        self.jobs = JobTree(service: AgaveJobs(api: api), caching: configuration.jobCaching,
+                            pageSize: configuration.pageSize, createdAt: createdAt)
     }
 
     /// A backend with its own HTTP client built from `configuration` (TLS, timeouts, retries).
@@ -49,7 +52,7 @@ public final class AgaveBackend: Backend {
 
     public func stat(_ path: RemotePath) throws -> RemoteAttributes {
         try mapErrors("stat", path) {
-            switch try AgaveLocation(path) {
+            switch try SystemsTreeLocation(path) {
             case .root, .systems:
                 return .directory(mtime: createdAt)
             case .system(let id, let components):
@@ -59,40 +62,35 @@ public final class AgaveBackend: Backend {
                 guard let row = rows.first else { throw FSError.notFound }
                 return row.attributes
             case .jobs(let components):
-                return try statJobs(AgaveJobLocation(components))
+                return try jobs.stat(components)
             }
         }
     }
 
     /// `jobs/.app/` lists nothing, yet `jobs/.app/<appId>/` exists for every app with a job; every other
     /// directory lists all it holds.
-    public func listingIsComplete(_ path: RemotePath) -> Bool {
-        guard case .jobs(let components)? = try? AgaveLocation(path) else { return true }
-        return (try? AgaveJobLocation(components)) != .appFilters
-    }
+    public func listingIsComplete(_ path: RemotePath) -> Bool { jobs.listingIsComplete(path) }
 
     public func list(_ path: RemotePath) throws -> [RemoteEntry] {
         try mapErrors("list", path) {
-            switch try AgaveLocation(path) {
+            switch try SystemsTreeLocation(path) {
             case .root:
-                return [RemoteEntry(name: AgaveLocation.systemsDirectory, attributes: .directory(mtime: createdAt)),
-                        RemoteEntry(name: AgaveLocation.jobsDirectory,
-                                    attributes: .directory(mtime: createdAt, permissions: Self.jobDirectoryMode))]
+                return jobs.rootEntries()
             case .systems:
-                let systems = try AgavePaging.fetchAll(pageSize: configuration.pageSize) { limit, offset in
+                let systems = try LimitOffsetPaging.fetchAll(pageSize: configuration.pageSize) { limit, offset in
                     try api.result([AgaveSystemSummary].self, .get, api.endpoints.storageSystems(limit: limit, offset: offset))
                 }
                 return systems.map { RemoteEntry(name: $0.id, attributes: $0.attributes) }
             case .system(let id, let components):
                 return try listDirectory(system: id, path: components)
             case .jobs(let components):
-                return try listJobs(AgaveJobLocation(components))
+                return try jobs.list(components)
             }
         }
     }
 
     private func listDirectory(system: String, path: [String]) throws -> [RemoteEntry] {
-        let rows = try AgavePaging.fetchAll(pageSize: configuration.pageSize, checkFirstPage: { (first: [AgaveFileRecord]) in
+        let rows = try LimitOffsetPaging.fetchAll(pageSize: configuration.pageSize, checkFirstPage: { (first: [AgaveFileRecord]) in
             // A directory's listing starts with its `.` row; a file's "listing" is the file itself.
             if let row = first.first, !row.isSelfOrParent, !row.isDirectory, row.name == path.last {
                 throw FSError.notDirectory

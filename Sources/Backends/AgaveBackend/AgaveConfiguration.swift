@@ -1,3 +1,4 @@
+import BackendKit
 import Foundation
 import SciencefsCore
 import SciencefsHTTP
@@ -36,7 +37,7 @@ public struct AgaveConfiguration: Sendable {
     /// An HTTP proxy for every request of the source (`proxy`, `no_proxy`). nil: libcurl's environment variables apply.
     public var proxy: ProxySettings?
     /// How long job records and outputs stay fresh (`jobs/`); set after `init`.
-    public var jobCaching = AgaveJobCaching()
+    public var jobCaching = JobCaching()
     /// System id → the base URL a third-party copy service (FTS3) reaches that system's storage at, e.g.
     /// `davs://gridftp.example.org:443/data` (the system's root directory). Systems not listed take part in no FTS copy.
     public var transferURLs: [String: String] = [:]

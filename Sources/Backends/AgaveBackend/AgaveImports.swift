@@ -1,3 +1,4 @@
+import BackendKit
 import Foundation
 import SciencefsCore
 import SciencefsHTTP
@@ -49,11 +50,11 @@ final class AgaveImports: JobService {
     static func deciding(_ events: [AgaveHistoryEvent], since: Date) -> AgaveHistoryEvent? {
         let relevant = events.enumerated().filter { _, event in
             ["STAGING_QUEUED", "STAGING"].contains(event.status) || AgaveHistoryEvent.terminal.contains(event.status)
-        }.filter { _, event in event.created.flatMap(AgaveTimestamp.parse).map { $0 >= since } ?? true }
+        }.filter { _, event in event.created.flatMap(ISOTimestamp.parse).map { $0 >= since } ?? true }
         let terminal = relevant.filter { AgaveHistoryEvent.terminal.contains($0.element.status) }
         return (terminal.isEmpty ? relevant : terminal).max { a, b in
-            let ta = a.element.created.flatMap(AgaveTimestamp.parse) ?? .distantPast
-            let tb = b.element.created.flatMap(AgaveTimestamp.parse) ?? .distantPast
+            let ta = a.element.created.flatMap(ISOTimestamp.parse) ?? .distantPast
+            let tb = b.element.created.flatMap(ISOTimestamp.parse) ?? .distantPast
             return ta == tb ? a.offset < b.offset : ta < tb
         }?.element
     }
@@ -70,13 +71,4 @@ final class AgaveImports: JobService {
         let path = parts.dropFirst().map { $0.removingPercentEncoding ?? $0 }
         return path.contains("") ? nil : (system, Array(path))
     }
-}
-
-/// Numbers the import job ids of one process (with the time of the request, unique across restarts).
-final class ImportCounter: @unchecked Sendable {
-    /// Guards `value`.
-    private let lock = NSLock()
-    private var value = 0
-
-    func next() -> Int { lock.withLock { value += 1; return value } }
 }

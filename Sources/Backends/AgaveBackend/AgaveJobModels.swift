@@ -1,9 +1,10 @@
+import BackendKit
 import Foundation
 
 /// One job as `GET /jobs/v2/` (a summary) or `GET /jobs/v2/{id}` (the full record) describes it
 /// (docs/protocols/agave.md §4.9). Only the fields the filesystem shows are decoded; the full record is kept as raw JSON
-/// for `job.json` (see `AgaveJobDocuments`).
-struct AgaveJobSummary: Decodable, Equatable {
+/// for `job.json` (see `ResultDocuments`).
+struct AgaveJobSummary: Decodable, Equatable, Sendable, JobSummary {
     let id: String
     let name: String?
     let owner: String?
@@ -21,7 +22,7 @@ struct AgaveJobSummary: Decodable, Equatable {
     /// ended, else its start time, else when it was created or submitted. Epoch 0 when the server gave none.
     var mtime: Date {
         for text in [endTime, startTime, created, submitTime] {
-            if let text, let date = AgaveTimestamp.parse(text) { return date }
+            if let text, let date = ISOTimestamp.parse(text) { return date }
         }
         return Date(timeIntervalSince1970: 0)
     }

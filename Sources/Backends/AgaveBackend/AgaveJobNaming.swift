@@ -1,51 +1,19 @@
-/// How a job becomes a directory name, and back.
-///
-/// The name is `<job name>-<job id>`: the name first so people find their runs, the id last so names stay
-/// unique. The job name is sanitised: `/` and NUL become `_` (neither may appear in a file name), a leading `.`
-/// becomes `_` (so no job is hidden from `ls` or mistaken for `.status`/`.app`), an empty name becomes `job`,
-/// and the name is shortened (at a character boundary) so the whole directory name fits in 255 bytes.
-///
-/// Agave ids contain `-` themselves (`6d1c9bd6-…-007`), so a name cannot be split back at a fixed `-`.
-/// `candidateIDs` lists the plausible ids inside a directory name, the Agave id shape first; the backend asks
-/// the server and keeps the job whose own directory name is exactly the one looked up.
+import BackendKit
+
+/// Job directory names for Agave (the rule is `JobDirectoryNaming`'s, shared with Tapis), preferring Agave's id shape.
 enum AgaveJobNaming {
-    static let maxNameBytes = 255
+    static let maxCandidates = JobDirectoryNaming.maxCandidates
 
     static func directoryName(name: String?, id: String) -> String {
-        var cleaned = String((name ?? "").map { $0 == "/" || $0 == "\0" ? "_" : $0 })
-        if cleaned.hasPrefix(".") { cleaned = "_" + cleaned.dropFirst() }
-        if cleaned.isEmpty { cleaned = "job" }
-        let budget = maxNameBytes - id.utf8.count - 1
-        while cleaned.utf8.count > max(budget, 1), !cleaned.isEmpty { cleaned.removeLast() }
-        return cleaned + "-" + id
+        JobDirectoryNaming.directoryName(name: name, id: id)
     }
 
-    /// The most requests a lookup of an unknown directory name may cost.
-    static let maxCandidates = 6
-
-    /// Possible job ids inside `directoryName`: every suffix after a `-`, those shaped like Agave ids
-    /// (`8-4-4-4-12` hex groups and a numeric suffix) first, then the rest longest first.
     static func candidateIDs(in directoryName: String) -> [String] {
-        var suffixes: [String] = []
-        var index = directoryName.startIndex
-        while let dash = directoryName[index...].firstIndex(of: "-") {
-            let suffix = String(directoryName[directoryName.index(after: dash)...])
-            if !suffix.isEmpty { suffixes.append(suffix) }
-            index = directoryName.index(after: dash)
-        }
-        let shaped = suffixes.filter(looksLikeAgaveID)
-        let others = suffixes.filter { !looksLikeAgaveID($0) }
-        return Array((shaped + others).prefix(maxCandidates))
+        JobDirectoryNaming.candidateIDs(in: directoryName, hasIDShape: looksLikeAgaveID)
     }
 
     /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx-NNN` with hex groups, as Agave v2 issues job ids.
     static func looksLikeAgaveID(_ text: String) -> Bool {
-        let groups = text.split(separator: "-", omittingEmptySubsequences: false)
-        let lengths = [8, 4, 4, 4, 12]
-        guard groups.count == 6 else { return false }
-        for (group, length) in zip(groups, lengths) where group.count != length || !group.allSatisfy(\.isHexDigit) {
-            return false
-        }
-        return !groups[5].isEmpty && groups[5].allSatisfy(\.isNumber)
+        JobDirectoryNaming.hasUUIDGroups(text) { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
     }
 }

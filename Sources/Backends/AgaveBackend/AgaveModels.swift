@@ -1,3 +1,4 @@
+import BackendKit
 import Foundation
 
 /// The `{"status","message","version","result"}` wrapper around every Agave JSON reply (except `/token`).
@@ -57,28 +58,6 @@ struct AgaveTokenReply: Decodable {
         case refreshToken = "refresh_token"
         case expiresIn = "expires_in"
     }
-}
-
-/// A number that some servers and the Agave CLI write as a JSON number and others as a string.
-struct LenientNumber: Decodable, Equatable {
-    let value: Double
-
-    init(_ value: Double) { self.value = value }
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let number = try? container.decode(Double.self) {
-            value = number
-        } else if let text = try? container.decode(String.self),
-                  let number = Double(text.trimmingCharacters(in: .whitespaces)) {
-            value = number
-        } else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected a number or a numeric string")
-        }
-    }
-
-    /// The value as a byte count; negative, non-finite or too large values (2^64 and up) become nil.
-    var unsigned: UInt64? { value.isFinite && value >= 0 && value < 18_446_744_073_709_551_616.0 ? UInt64(value) : nil }
 }
 
 /// One event of a file's history (`GET /files/v2/history/…`, docs/protocols/agave.md §4.8).

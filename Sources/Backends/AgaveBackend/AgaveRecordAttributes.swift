@@ -1,3 +1,4 @@
+import BackendKit
 import Foundation
 import SciencefsCore
 
@@ -11,7 +12,7 @@ extension AgaveFileRecord {
         let kind: NodeKind = isDirectory ? .directory : .file
         return RemoteAttributes(kind: kind,
                                 size: kind == .file ? (length?.unsigned ?? 0) : 0,
-                                mtime: lastModified.flatMap(AgaveTimestamp.parse) ?? Date(timeIntervalSince1970: 0),
+                                mtime: lastModified.flatMap(ISOTimestamp.parse) ?? Date(timeIntervalSince1970: 0),
                                 permissions: AgavePermissions.mode(permissions, kind: kind))
     }
 }
@@ -19,7 +20,7 @@ extension AgaveFileRecord {
 extension AgaveSystemSummary {
     /// A storage system appears as a directory; its listing holds the system's root.
     var attributes: RemoteAttributes {
-        .directory(mtime: lastModified.flatMap(AgaveTimestamp.parse) ?? Date(timeIntervalSince1970: 0))
+        .directory(mtime: lastModified.flatMap(ISOTimestamp.parse) ?? Date(timeIntervalSince1970: 0))
     }
 }
 

@@ -1,3 +1,4 @@
+import BackendKit
 import Foundation
 import SciencefsCore
 import SciencefsHTTP
@@ -68,7 +69,7 @@ struct AgaveStagingFollower {
     /// has no history for it yet (404).
     func history(system: String, path: [String]) throws -> [AgaveHistoryEvent]? {
         do {
-            return try AgavePaging.fetchAll(pageSize: pageSize) { limit, offset in
+            return try LimitOffsetPaging.fetchAll(pageSize: pageSize) { limit, offset in
                 try api.result([AgaveHistoryEvent].self, .get,
                                api.endpoints.history(system: system, path: path, limit: limit, offset: offset))
             }
@@ -82,7 +83,7 @@ struct AgaveStagingFollower {
     static func anchor(in events: [AgaveHistoryEvent], requestedAt: Date) -> Int {
         if let queued = events.lastIndex(where: { $0.status == "STAGING_QUEUED" }) { return queued + 1 }
         let since = requestedAt.addingTimeInterval(-2)
-        return events.firstIndex { event in event.created.flatMap(AgaveTimestamp.parse).map { $0 >= since } ?? false }
+        return events.firstIndex { event in event.created.flatMap(ISOTimestamp.parse).map { $0 >= since } ?? false }
             ?? events.count
     }
 

@@ -1,53 +1,38 @@
+import BackendKit
 import Foundation
 import Logging
 import SciencefsCore
 import SciencefsHTTP
 
-/// Holds the OAuth2 access token of one Agave source and renews it: before it expires (with a margin) and
-/// when the server rejects it. `@unchecked Sendable` because `lock` guards `accessToken`, `refreshToken` and
-/// `expiry`, and is held across the renewal request on purpose: while one thread refreshes, the others wait for
-/// its result instead of each spending the (single-use, rotating) refresh token. Nothing else is locked under it.
+/// Gets new OAuth2 access tokens for one Agave source: the refresh grant, else the password grant. When to renew
+/// (before expiry, after a rejection) and the one-renewal-at-a-time rule are `RenewingToken`'s, shared with Tapis.
+/// `@unchecked Sendable` because `refreshToken` is read and replaced only inside `renew`, which `RenewingToken` runs
+/// under its lock: while one thread refreshes, the others wait for its result instead of each spending the
+/// (single-use, rotating) refresh token.
 final class AgaveTokenManager: @unchecked Sendable {
     private let configuration: AgaveConfiguration
     private let http: HTTPClient
     private let logger: Logger
     private let credentialsFile: AgaveCredentialsFile?
 
-    private let lock = NSLock()
-    private var accessToken: String?
     private var refreshToken: String?
-    private var expiry: Date?
 
     init(configuration: AgaveConfiguration, http: HTTPClient, logger: Logger) {
         self.configuration = configuration
         self.http = http
         self.logger = logger
         self.credentialsFile = configuration.credentialsFile.map(AgaveCredentialsFile.init(url:))
-        self.accessToken = configuration.accessToken
         self.refreshToken = configuration.refreshToken
-        self.expiry = configuration.tokenExpiry
     }
 
-    /// A token to send now: the current one unless it is (nearly) expired or absent.
-    func currentToken() throws -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        if let token = accessToken {
-            guard let expiry, expiry.timeIntervalSinceNow < configuration.tokenRefreshMargin else { return token }
-        }
-        return try renewLocked(reason: accessToken == nil ? "no access token yet" : "access token about to expire")
-    }
-
-    /// Called after the server answered 401 to `rejected`. Renews unless another thread already did.
-    func tokenAfterRejection(of rejected: String) throws -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        if let token = accessToken, token != rejected { return token }
-        return try renewLocked(reason: "server rejected the access token")
+    /// The configured token, if any, to start with.
+    var initialToken: RenewingToken.Issued? {
+        configuration.accessToken.map { RenewingToken.Issued(token: $0, expiry: configuration.tokenExpiry) }
     }
 
     /// Refresh grant if we have a refresh token, else (or if that fails) the password grant if we have a password.
-    private func renewLocked(reason: String) throws -> String {
+    /// Runs under `RenewingToken`'s lock (see the type's comment).
+    func renew(reason: String) throws -> RenewingToken.Issued {
         guard let key = configuration.apiKey, let secret = configuration.apiSecret else {
             logger.error("Agave token cannot be renewed: no API key/secret", metadata: ["source": "\(configuration.name)", "why": "\(reason)"])
             throw FSError.permissionDenied
@@ -72,7 +57,7 @@ final class AgaveTokenManager: @unchecked Sendable {
         throw FSError.permissionDenied
     }
 
-    private func requestToken(client: BasicCredentials, reason: String, fields: [(String, String)]) throws -> String {
+    private func requestToken(client: BasicCredentials, reason: String, fields: [(String, String)]) throws -> RenewingToken.Issued {
         let grant = fields.first?.1 ?? "?"
         logger.info("renewing Agave access token", metadata: ["source": "\(configuration.name)", "grant": "\(grant)", "why": "\(reason)"])
         let request = HTTPRequest(method: .post, url: configuration.baseURL + "/token", body: .form(fields), basicAuth: client)
@@ -94,16 +79,14 @@ final class AgaveTokenManager: @unchecked Sendable {
         // agavepy treats a missing or non-numeric lifetime as one hour.
         let lifetime = reply.expiresIn?.value ?? 3600
         let now = Date()
-        accessToken = reply.accessToken
         if let fresh = reply.refreshToken { refreshToken = fresh }
-        expiry = now.addingTimeInterval(lifetime)
-        persist(createdAt: now, lifetime: lifetime)
-        return reply.accessToken
+        persist(accessToken: reply.accessToken, createdAt: now, lifetime: lifetime)
+        return RenewingToken.Issued(token: reply.accessToken, expiry: now.addingTimeInterval(lifetime))
     }
 
     /// Writes the new tokens back to the CLI's cache file; a failure is logged, not fatal (we hold them in memory).
-    private func persist(createdAt: Date, lifetime: TimeInterval) {
-        guard let credentialsFile, let accessToken else { return }
+    private func persist(accessToken: String, createdAt: Date, lifetime: TimeInterval) {
+        guard let credentialsFile else { return }
         do {
             try credentialsFile.writeTokens(accessToken: accessToken, refreshToken: refreshToken,
                                             createdAt: createdAt, expiresIn: lifetime)

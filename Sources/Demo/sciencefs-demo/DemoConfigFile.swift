@@ -1,5 +1,6 @@
 import AgaveEmulator
 import Foundation
+import TapisEmulator
 
 /// The demo's `config.toml`: one source per emulated service, FTS3 for copies between them. It holds the services'
 /// passwords and keys, so it is written for its owner only (0600), as `sciencefs mount` asks of any config with
@@ -47,6 +48,15 @@ enum DemoConfigFile {
             username = "demo"
             workspaces = ["gws-climate"]
             staging_dir = "\(services.jdmaStaging.path)"
+
+            [sources.tapis]
+            type = "tapis"
+            base_url = "\(services.tapis.baseURL.absoluteString)"
+            username = "demo"
+            password = "demo-password"
+
+            [sources.tapis.transfer_urls]
+            "\(TapisDemoData.workSystem)" = "\(services.tapis.storageDoorURL(system: TapisDemoData.workSystem))"
 
             [sources.amie]
             type = "amie"

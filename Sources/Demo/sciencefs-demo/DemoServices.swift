@@ -6,8 +6,9 @@ import JDMAEmulator
 import Logging
 import RucioEmulator
 import SciencefsX509
+import TapisEmulator
 
-/// The five emulated services with their sample data, on free ports of 127.0.0.1, their files under one state
+/// The six emulated services with their sample data, on free ports of 127.0.0.1, their files under one state
 /// directory. Each service's stop is handed to `stopper` as soon as it runs, so a failure or a signal part-way
 /// leaves nothing running.
 struct DemoServices {
@@ -20,6 +21,7 @@ struct DemoServices {
     let jdmaStaging: URL
     let pki: TestPKI
     let ftsEndpoint: URL
+    let tapis: TapisEmulator
 
     init(stateRoot: URL, agavePort requestedPort: Int, agaveStagingDelay: Double, stopper: ServiceStopper,
          logger: Logger) throws {
@@ -55,6 +57,14 @@ struct DemoServices {
         jdmaStaging = stateRoot.appendingPathComponent("jdma-staging")
         try FileManager.default.createDirectory(at: jdmaStaging, withIntermediateDirectories: true)
         print("emulated JDMA server on \(jdma.serverURL.absoluteString) (batches on emulated tape)")
+
+        // Tapis v3, Agave's successor: users log in as demo/demo-password, as on the Agave tenant.
+        let tapis = try TapisEmulator(stateDirectory: stateRoot.appendingPathComponent("tapis"))
+        try TapisDemoData.seed(into: tapis)
+        stopper.add { tapis.stop() }
+        _ = try tapis.start(port: 0)
+        print("emulated Tapis v3 server on \(tapis.baseURL.absoluteString)")
+        self.tapis = tapis
 
         // FTS3 over HTTPS with client certificates from a throw-away CA; copies between sources become its jobs.
         pki = try TestPKI.create(in: stateRoot.appendingPathComponent("fts3-pki"), userCommonName: "Demo Researcher")

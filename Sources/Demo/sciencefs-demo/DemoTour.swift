@@ -1,6 +1,7 @@
 import AgaveEmulator
 import Foundation
 import RucioEmulator
+import TapisEmulator
 
 /// What the demo prints once the mount is up: commands to try, each one working as printed (the `sciencefs` lines
 /// name the binary by its full path, since a built tree puts none on the PATH).
@@ -20,6 +21,8 @@ enum DemoTour {
               cmp \(m)/agave/systems/\(DemoData.dataSystem)/\(DemoData.largeFilePath) \(agave.localURL(system: DemoData.dataSystem, path: DemoData.largeFilePath).path)
               cp /etc/hostname \(m)/agave/systems/\(DemoData.scratchSystem)/
               ls -lt \(m)/agave/jobs/                                  # a finished and a running job
+              ls \(m)/tapis/systems \(m)/tapis/jobs                     # the same tenant layout on Tapis v3
+              cp \(m)/tapis/systems/\(TapisDemoData.workSystem)/README.md \(m)/tapis/systems/\(TapisDemoData.scratchSystem)/   # a Tapis transfer task
               ls \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)
               getfattr -d \(m)/rucio/\(RucioDemoData.dataScope)/\(RucioDemoData.physicsContainer)/\(RucioDemoData.run1Dataset)/*  | head -20
               \(sciencefs) pin \(pinned)   # fetched whole, never evicted

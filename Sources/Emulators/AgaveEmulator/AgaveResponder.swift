@@ -46,23 +46,9 @@ struct AgaveResponder: HTTPResponder {
         // An upload refused halfway: the rest of its body is not read, so the connection cannot carry another request.
         if interrupted != nil { response.headers[.connection] = "close" }
 
-        let planned = request.method == .head ? 0 : (response.body.contentLength ?? 0)
-        let sequence = state.requestLog.record(method: method, path: loggedPath, query: rawQuery,
-                                               range: request.headers[.range], status: response.status.code,
-                                               bytesSent: exchange.shaping.bytesSent(of: planned),
-                                               requestBodyChunked: Self.isChunked(request))
+        state.requestLog.record(request, path: loggedPath, response: &response, shaping: exchange.shaping)
         state.logger.debug("\(method) \(loggedPath)", metadata: ["status": "\(response.status.code)"])
-        if request.method != .head {
-            response.body = ObservedBody.wrap(response.body, shaping: exchange.shaping) { [log = state.requestLog] sent in
-                log.updateBytesSent(sequence: sequence, bytesSent: sent)
-            }
-        }
         return response
-    }
-
-    /// Whether the request body came with chunked transfer encoding (RFC 9112 §6.1).
-    private static func isChunked(_ request: Request) -> Bool {
-        (request.headers[.transferEncoding] ?? "").lowercased().contains("chunked")
     }
 
     private func route(_ request: Request, rawSegments: [Substring], query: [String: String], options: ReplyOptions) async -> Response {
@@ -82,6 +68,9 @@ struct AgaveResponder: HTTPResponder {
             return try await routeAuthenticated(request, rawSegments: rawSegments, query: query, options: options, owner: owner)
         } catch let error as AgaveError {
             return Replies.error(error, options: options, version: state.configuration.apiVersion)
+        } catch let invalid as SystemPath.InvalidPath {
+            return Replies.error(AgaveError.badRequest(invalid.message), options: options,
+                                 version: state.configuration.apiVersion)
         } catch {
             state.logger.warning("request failed", metadata: ["error": "\(error)"])
             return Replies.error(AgaveError(500, "Internal error: \(error)"), options: options,

@@ -125,15 +125,7 @@ final class JobStore: @unchecked Sendable {
     private func write(_ data: Data, jobID: String, path: String, append: Bool) throws {
         let segments = try SystemPath.validatedSegments(path)
         guard !segments.isEmpty else { throw JobStoreError.badOutputPath(path) }
-        let url = segments.reduce(outputsDirectory(of: jobID)) { $0.appendingPathComponent($1) }
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        if append, let handle = try? FileHandle(forWritingTo: url) {
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            try handle.write(contentsOf: data)
-        } else {
-            try data.write(to: url)
-        }
+        try OutputFile.write(data, under: outputsDirectory(of: jobID), segments: segments, append: append)
     }
 
     private func persist(_ job: EmulatedJob) throws {

@@ -1,15 +1,11 @@
 import EmulatorSupport
 import Foundation
 import Hummingbird
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `GET`/`HEAD /files/v2/media/system/{id}/{path}` (docs/protocols/agave.md §4.3): raw bytes streamed from disk in
-/// fixed-size chunks, with a single `Range` honoured under Agave's 416 rules.
+/// fixed-size chunks (`FileRangeStream`), with a single `Range` honoured under Agave's 416 rules.
 struct MediaDownload {
     let state: EmulatorState
-    static let chunkSize = 256 * 1024
 
     func respond(_ path: SystemPath, request: Request, query: [String: String], options: ReplyOptions) throws -> Response {
         guard let stat = FileStat(path: path.fileSystemPath) else { throw AgaveError.notFound() }
@@ -22,50 +18,19 @@ struct MediaDownload {
             .contentDisposition: Self.contentDisposition(name: path.name, attachment: query["force"]?.lowercased() == "true"),
         ]
         let isHead = request.method == .head
-        let first: UInt64, count: UInt64, status: Int
-        switch HTTPRange.parse(request.headers[.range], length: stat.size) {
-        case .whole:
-            (first, count, status) = (0, stat.size, 200)
-        case .partial(let range):
-            (first, count, status) = (range.lowerBound, range.upperBound - range.lowerBound + 1, 206)
-            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(stat.size)"
-        case .unsatisfiable:
+        guard let served = HTTPRange.served(request.headers[.range], length: stat.size) else {
             var response = Replies.error(AgaveError(416, "Requested range not satisfiable"), options: options,
                                          version: state.configuration.apiVersion)
             response.headers[.contentRange] = "bytes */\(stat.size)"
             return response
         }
+        let (first, count, status) = (served.first, served.count, served.status)
+        headers[.contentRange] = served.contentRange
         headers[.contentLength] = String(count)
         if isHead { return Response(status: Replies.status(status), headers: headers, body: ResponseBody()) }
 
-        let file = path.fileSystemPath
-        let body = ResponseBody(contentLength: Int(count)) { writer in
-            try await Self.stream(file: file, from: first, count: count, to: &writer)
-            try await writer.finish(nil)
-        }
-        return Response(status: Replies.status(status), headers: headers, body: body)
-    }
-
-    /// Reads `count` bytes from `offset` with `pread` and writes them chunk by chunk; never holds more than one
-    /// chunk in memory. Throws (closing the connection) if the file shrank underneath.
-    static func stream(file: String, from offset: UInt64, count: UInt64, to writer: inout any ResponseBodyWriter) async throws {
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw AgaveError(500, "Cannot open \(file): errno \(errno)") }
-        defer { close(fd) }
-        var position = offset
-        var remaining = count
-        let allocator = ByteBufferAllocator()
-        while remaining > 0 {
-            let want = Int(min(remaining, UInt64(chunkSize)))
-            var buffer = allocator.buffer(capacity: want)
-            let got = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw in
-                max(0, pread(fd, raw.baseAddress, want, off_t(position)))
-            }
-            guard got > 0 else { throw AgaveError(500, "File changed during download") }
-            try await writer.write(buffer)
-            position += UInt64(got)
-            remaining -= UInt64(got)
-        }
+        return Response(status: Replies.status(status), headers: headers,
+                        body: FileRangeStream.body(file: path.fileSystemPath, from: first, count: count))
     }
 
     /// `inline; filename="…"` with an ASCII fallback plus RFC 5987 `filename*` for other names.

@@ -56,3 +56,28 @@ public enum HTTPRange: Equatable, Sendable {
         return .partial(start...end)
     }
 }
+
+extension HTTPRange {
+    /// What a file server sends for one request: the first byte and the byte count, the status (200 or 206) and, for
+    /// a 206, its `Content-Range` value.
+    package struct Served: Equatable, Sendable {
+        package let first: UInt64
+        package let count: UInt64
+        package let status: Int
+        package let contentRange: String?
+    }
+
+    /// `header` against a file of `length` bytes as a response plan; nil when the range cannot be satisfied (answer
+    /// 416 with `Content-Range: bytes */length`).
+    package static func served(_ header: String?, length: UInt64, endPastEOF: EndPastEOF = .unsatisfiable) -> Served? {
+        switch parse(header, length: length, endPastEOF: endPastEOF) {
+        case .whole:
+            return Served(first: 0, count: length, status: 200, contentRange: nil)
+        case .partial(let range):
+            return Served(first: range.lowerBound, count: range.upperBound - range.lowerBound + 1, status: 206,
+                          contentRange: "bytes \(range.lowerBound)-\(range.upperBound)/\(length)")
+        case .unsatisfiable:
+            return nil
+        }
+    }
+}

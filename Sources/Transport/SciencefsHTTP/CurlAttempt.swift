@@ -36,7 +36,12 @@ struct CurlAttempt {
         } else if let basic = request.basicAuth {
             headers.set("Authorization", "Basic " + Data("\(basic.user):\(basic.password)".utf8).base64EncodedString())
         }
-        if let range { headers.set("Range", range.headerValue) }
+        if let range {
+            switch request.rangeForm {
+            case .http: headers.set("Range", range.headerValue)
+            case .tapis: headers.set("range", range.tapisValue)
+            }
+        }
 
         try setMethodAndBody(request, headers: &headers, resources: &resources)
 

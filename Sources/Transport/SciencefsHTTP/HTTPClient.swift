@@ -87,7 +87,9 @@ public final class HTTPClient: Sendable {
             // Resume from the first byte not yet delivered; the first attempt of an unranged GET sends no Range.
             let attemptRange: ByteRange? = (range == nil && delivered == 0)
                 ? nil : ByteRange(start: (range?.start ?? 0) + delivered, end: range?.end)
-            let state = TransferState(destination: .stream(sink), requestedStart: attemptRange?.start ?? 0,
+            // A `200` to HTTP's Range is the whole object, to be skipped into; to Tapis's it is the range itself.
+            let skipOn200 = request.rangeForm == .http ? (attemptRange?.start ?? 0) : 0
+            let state = TransferState(destination: .stream(sink), requestedStart: skipOn200,
                                       allowed: total.map { $0 - delivered })
             let outcome = try execute(request, range: attemptRange, state: state)
             delivered += state.delivered

@@ -36,6 +36,17 @@ public struct ByteRange: Sendable, Equatable {
 
     public var count: UInt64? { end.map { $0 >= start ? $0 - start + 1 : 0 } }
     var headerValue: String { "bytes=\(start)-" + (end.map(String.init) ?? "") }
+    /// Tapis's form, `min,max` with both bounds included; an open end is the largest value it parses.
+    var tapisValue: String { "\(start)," + String(end ?? UInt64(Int64.max)) }
+}
+
+/// How a ranged download asks for its bytes.
+public enum RangeForm: Sendable, Equatable {
+    /// HTTP's `Range: bytes=a-b`; a `200` reply is the whole object (the client skips to the range).
+    case http
+    /// The Tapis files service's `range: min,max` header (docs/protocols/tapis.md §5.2), answered `200` with just
+    /// those bytes. Same header name as HTTP's (names are case-insensitive), other syntax.
+    case tapis
 }
 
 /// What a request sends. Files are streamed from disk by libcurl, never loaded whole.
@@ -107,6 +118,8 @@ public struct HTTPRequest: Sendable {
     public var retryAfterBodySent: Bool
     /// Overrides the client's total time limit for this request (seconds; nil = client default).
     public var timeout: TimeInterval?
+    /// How a ranged download states its range.
+    public var rangeForm: RangeForm = .http
 
     public init(method: HTTPMethod = .get, url: String, headers: HTTPHeaders = HTTPHeaders(),
                 body: RequestBody = .none, bearerToken: String? = nil, basicAuth: BasicCredentials? = nil,

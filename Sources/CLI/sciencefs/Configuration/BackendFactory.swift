@@ -13,12 +13,14 @@ enum BackendFactory {
             guard let type = SourceType(rawValue: source.type) else {
                 throw ConfigurationError("source \(name): unknown type \"\(source.type)\" (known: \(SourceType.known))")
             }
+            // Agave and Rucio read `proxy` themselves; every other type refuses it rather than ignore it.
+            if type != .agave && type != .rucio { _ = try OfflineAndProxySettings.proxy(name, source, type: type) }
             switch type {
             case .agave: return try makeAgave(name: name, source, logger: logger)
             case .rucio: return try makeRucio(name: name, source, logger: logger)
-            case .amie, .jdma:
-                _ = try OfflineAndProxySettings.proxy(name, source, type: type)
-                return try type == .amie ? makeAMIE(name: name, source, logger: logger) : makeJDMA(name: name, source, logger: logger)
+            case .amie: return try makeAMIE(name: name, source, logger: logger)
+            case .jdma: return try makeJDMA(name: name, source, logger: logger)
+            case .tapis: return try makeTapis(name: name, source, logger: logger)
             }
         }
     }

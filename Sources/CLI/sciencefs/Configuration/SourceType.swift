@@ -6,7 +6,8 @@ enum SourceType: String, CaseIterable, Sendable {
     case rucio
     case amie
     case jdma
+    case tapis
 
-    /// "agave, rucio, amie, jdma", for messages that list what is accepted.
+    /// "agave, rucio, amie, jdma, tapis", for messages that list what is accepted.
     static var known: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }

@@ -1,6 +1,7 @@
 import SciencefsCore
 
-/// Where a path below `<source>/jobs/` points. The layout (documented for users in docs/sources/agave.md, "Jobs"):
+/// Where a path below `<source>/jobs/` points, for every backend with a jobs tree (Agave, Tapis). The layout
+/// (documented for users in docs/sources/agave.md and docs/sources/tapis.md, "Jobs"; URLs here are Agave's):
 ///
 /// ```
 /// jobs/                                  every job of the user, one directory each (paged GET /jobs/v2/)
@@ -20,9 +21,9 @@ import SciencefsCore
 /// `jobs/.app/` itself lists nothing (the app ids are not known without listing every job);
 /// `jobs/.app/<appId>/` exists when at least one job of that app does (the backend declares `.app/`'s listing
 /// incomplete, so the Core asks rather than inferring ENOENT from the empty listing).
-enum AgaveJobLocation: Equatable {
+public enum JobTreeLocation: Equatable, Sendable {
     /// `jobs/` or a filter directory: a list of job directories, narrowed by `filter` when one is given.
-    case jobList(filter: AgaveJobFilter?)
+    case jobList(filter: JobFilter?)
     /// `jobs/.status/`: the known job states.
     case statusFilters
     /// `jobs/.app/`: lookup-only.
@@ -30,24 +31,24 @@ enum AgaveJobLocation: Equatable {
     /// `jobs/<dir>/…`; `path` is what follows the job directory.
     case job(directory: String, path: [String])
 
-    static let statusDirectory = ".status"
-    static let appDirectory = ".app"
-    static let recordFile = "job.json"
-    static let historyFile = "history.json"
-    static let outputsDirectory = "outputs"
+    public static let statusDirectory = ".status"
+    public static let appDirectory = ".app"
+    public static let recordFile = "job.json"
+    public static let historyFile = "history.json"
+    public static let outputsDirectory = "outputs"
 
-    /// `components` are the path components after `jobs`.
-    init(_ components: [String]) throws {
+    /// `components` are the path components after `jobs`; `isKnownStatus` says which `.status/<STATUS>` exist.
+    public init(_ components: [String], isKnownStatus: (String) -> Bool) throws {
         guard let first = components.first else {
             self = .jobList(filter: nil)
             return
         }
-        let filter: AgaveJobFilter
+        let filter: JobFilter
         switch first {
         case Self.statusDirectory:
             guard components.count > 1 else { self = .statusFilters; return }
             let status = components[1]
-            guard AgaveJobStatus.isKnown(status) else { throw FSError.notFound }
+            guard isKnownStatus(status) else { throw FSError.notFound }
             filter = .status(status)
         case Self.appDirectory:
             guard components.count > 1 else { self = .appFilters; return }
@@ -64,19 +65,12 @@ enum AgaveJobLocation: Equatable {
     }
 }
 
-/// A search term of the jobs search API: `GET /jobs/v2/?<field>=<value>`.
-enum AgaveJobFilter: Equatable {
+/// What a filter directory narrows the job list to.
+public enum JobFilter: Equatable, Sendable {
     case status(String)
     case app(String)
 
-    var field: String {
-        switch self {
-        case .status: return "status"
-        case .app: return "appId"
-        }
-    }
-
-    var value: String {
+    public var value: String {
         switch self {
         case .status(let v), .app(let v): return v
         }
@@ -84,18 +78,18 @@ enum AgaveJobFilter: Equatable {
 }
 
 /// What a path inside one job directory is.
-enum AgaveJobItem: Equatable {
+public enum JobItem: Equatable, Sendable {
     case directory
     case record
     case history
     case outputs([String])
 
-    init(_ path: [String]) throws {
+    public init(_ path: [String]) throws {
         guard let first = path.first else { self = .directory; return }
         switch first {
-        case AgaveJobLocation.recordFile where path.count == 1: self = .record
-        case AgaveJobLocation.historyFile where path.count == 1: self = .history
-        case AgaveJobLocation.outputsDirectory: self = .outputs(Array(path.dropFirst()))
+        case JobTreeLocation.recordFile where path.count == 1: self = .record
+        case JobTreeLocation.historyFile where path.count == 1: self = .history
+        case JobTreeLocation.outputsDirectory: self = .outputs(Array(path.dropFirst()))
         default: throw FSError.notFound
         }
     }

@@ -1,10 +1,10 @@
 import Foundation
 
-/// Parses Agave's ISO-8601 timestamps: `2018-07-10T12:28:01.000-05:00`, `…+00:00`, `…Z`, with or without
+/// Parses the ISO-8601 timestamps of Agave and Tapis: `2018-07-10T12:28:01.000-05:00`, `…+00:00`, `…Z`, with or without
 /// fractional seconds, offset with or without a colon. Hand-written because Foundation's formatters are not
 /// thread-safe to share and are slow to create per row of a 10,000-entry listing.
-enum AgaveTimestamp {
-    static func parse(_ text: String) -> Date? {
+public enum ISOTimestamp {
+    public static func parse(_ text: String) -> Date? {
         let b = Array(text.utf8)
         var i = 0
         func number(_ digits: Int) -> Int? {

@@ -3,16 +3,16 @@ import Foundation
 import Glibc
 #endif
 
-/// What the emulator needs to know about a file on disk, read with one `stat(2)`.
-struct FileStat: Sendable {
-    let isDirectory: Bool
-    let size: UInt64
+/// What an emulator needs to know about a file on disk, read with one `stat(2)`.
+package struct FileStat: Sendable {
+    package let isDirectory: Bool
+    package let size: UInt64
     /// POSIX permission bits (`st_mode & 0o7777`).
-    let mode: UInt32
-    let modified: Date
+    package let mode: UInt32
+    package let modified: Date
 
     /// `nil` when nothing is at `path` (or it cannot be stat'ed).
-    init?(path: String) {
+    package init?(path: String) {
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
         isDirectory = (st.st_mode & S_IFMT) == S_IFDIR
@@ -20,29 +20,13 @@ struct FileStat: Sendable {
         mode = UInt32(st.st_mode) & 0o7777
         modified = Date(timeIntervalSince1970: TimeInterval(st.st_mtim.tv_sec) + TimeInterval(st.st_mtim.tv_nsec) / 1e9)
     }
-
-    /// Agave's `permissions` value for the *owner* bits: the emulator serves files as their owner, so the owner
-    /// triplet is what the calling user may do.
-    var agavePermission: String {
-        let r = mode & 0o400 != 0, w = mode & 0o200 != 0, x = mode & 0o100 != 0
-        switch (r, w, x) {
-        case (true, true, true): return "ALL"
-        case (true, true, false): return "READ_WRITE"
-        case (true, false, true): return "READ_EXECUTE"
-        case (false, true, true): return "WRITE_EXECUTE"
-        case (true, false, false): return "READ"
-        case (false, true, false): return "WRITE"
-        case (false, false, true): return "EXECUTE"
-        case (false, false, false): return "NONE"
-        }
-    }
 }
 
 /// Timestamp formats used on the wire.
-enum WireTime {
+package enum WireTime {
     /// `2018-07-10T12:28:01.000-05:00`: ISO-8601 with milliseconds and a numeric offset, in `zone` (Agave's
     /// servers report their local zone, which is why clients must honour the offset).
-    static func iso8601(_ date: Date, zone: TimeZone) -> String {
+    package static func iso8601(_ date: Date, zone: TimeZone) -> String {
         let offset = zone.secondsFromGMT(for: date)
         let millisTotal = Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) + Int64(offset) * 1000
         var seconds = time_t(floorDiv(millisTotal, 1000))
@@ -58,7 +42,7 @@ enum WireTime {
     }
 
     /// RFC 9110 IMF-fixdate for `Last-Modified`, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
-    static func httpDate(_ date: Date) -> String {
+    package static func httpDate(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
@@ -75,11 +59,11 @@ enum WireTime {
     }
 }
 
-/// A small extension → MIME table; Agave guesses types the same way (by name, not content).
-enum MimeType {
-    static let directory = "text/directory"
+/// A small extension → MIME table; Agave and Tapis guess types the same way (by name, not content).
+package enum MimeType {
+    package static let directory = "text/directory"
 
-    static func guess(forName name: String) -> String {
+    package static func guess(forName name: String) -> String {
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "application/octet-stream" }
         switch name[name.index(after: dot)...].lowercased() {
         case "txt", "log", "md", "out", "err": return "text/plain"

@@ -5,9 +5,9 @@ import SciencefsHTTP
 /// The bytes of `job.json` and `history.json`: the `result` of the server's reply, pretty-printed with sorted
 /// keys and a final newline. Sorted keys make the bytes depend only on the content, so two fetches of an
 /// unchanged job give identical files (and the size `stat` reported stays true for `read`).
-enum AgaveJobDocuments {
+public enum ResultDocuments {
     /// Extracts `result` from an envelope and pretty-prints it.
-    static func prettyResult(of body: Data, url: String) throws -> Data {
+    public static func prettyResult(of body: Data, url: String) throws -> Data {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed])
@@ -21,7 +21,7 @@ enum AgaveJobDocuments {
     }
 
     /// An already-decoded JSON value, pretty-printed.
-    static func pretty(_ value: Any) throws -> Data {
+    public static func pretty(_ value: Any) throws -> Data {
         // Foundation traps (rather than throws) on a top-level value that is not an object or array, or on one it
         // cannot encode: check first, so a server's odd `result` is an error, not a crash.
         guard value is [String: Any] || value is [Any], JSONSerialization.isValidJSONObject(value) else {
@@ -38,7 +38,7 @@ enum AgaveJobDocuments {
     }
 
     /// The `result` array of one page of an enveloped list reply (history events), as JSON fragments.
-    static func resultArray(of body: Data, url: String) throws -> [Any] {
+    public static func resultArray(of body: Data, url: String) throws -> [Any] {
         guard let envelope = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any],
               let rows = envelope["result"] as? [Any] else {
             throw FSError.io("malformed JSON from \(URLRedaction.redact(url)): result is not an array")

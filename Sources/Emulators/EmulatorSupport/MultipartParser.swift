@@ -1,4 +1,3 @@
-import EmulatorSupport
 import Foundation
 
 /// An incremental `multipart/form-data` parser (RFC 7578) that never holds more than one part's headers and a

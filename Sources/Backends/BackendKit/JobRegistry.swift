@@ -7,22 +7,28 @@ import Foundation
 /// `@unchecked Sendable` because `lock` guards `byDirectory` and `documents` (held for dictionary work only, never
 /// across a request). Memory is bounded: documents are evicted oldest-first beyond `maxDocuments`; directory names
 /// are a few hundred bytes per job the user has.
-final class AgaveJobRegistry: @unchecked Sendable {
-    struct Known {
-        var summary: AgaveJobSummary
-        var fetchedAt: Date
+public final class JobRegistry<Summary: JobSummary>: @unchecked Sendable {
+    public struct Known {
+        public var summary: Summary
+        public var fetchedAt: Date
     }
 
-    enum DocumentKind: Hashable {
+    public enum DocumentKind: Hashable, Sendable {
         case record
         case history
     }
 
-    struct Document {
-        var bytes: Data
-        var fetchedAt: Date
+    public struct Document {
+        public var bytes: Data
+        public var fetchedAt: Date
         /// Whether the job had ended when the bytes were made; such bytes never go stale.
-        var terminal: Bool
+        public var terminal: Bool
+
+        public init(bytes: Data, fetchedAt: Date, terminal: Bool) {
+            self.bytes = bytes
+            self.fetchedAt = fetchedAt
+            self.terminal = terminal
+        }
     }
 
     private struct DocumentKey: Hashable {
@@ -30,31 +36,34 @@ final class AgaveJobRegistry: @unchecked Sendable {
         var kind: DocumentKind
     }
 
-    static let maxDocuments = 512
+    public static var maxDocuments: Int { 512 }
 
+    public init() {}
+
+    /// Guards `byDirectory` and `documents`.
     private let lock = NSLock()
     private var byDirectory: [String: Known] = [:]
     private var documents: [DocumentKey: Document] = [:]
 
     /// Records jobs seen in a listing or a GET; returns their directory names in the same order.
     @discardableResult
-    func remember(_ summaries: [AgaveJobSummary], at now: Date) -> [String] {
+    public func remember(_ summaries: [Summary], at now: Date) -> [String] {
         lock.lock()
         defer { lock.unlock() }
         return summaries.map { summary in
-            let name = AgaveJobNaming.directoryName(name: summary.name, id: summary.id)
+            let name = JobDirectoryNaming.directoryName(name: summary.name, id: summary.id)
             byDirectory[name] = Known(summary: summary, fetchedAt: now)
             return name
         }
     }
 
-    func known(directory: String) -> Known? {
+    public func known(directory: String) -> Known? {
         lock.lock()
         defer { lock.unlock() }
         return byDirectory[directory]
     }
 
-    func forget(directory: String) {
+    public func forget(directory: String) {
         lock.lock()
         defer { lock.unlock() }
         if let known = byDirectory.removeValue(forKey: directory) {
@@ -62,13 +71,13 @@ final class AgaveJobRegistry: @unchecked Sendable {
         }
     }
 
-    func document(_ kind: DocumentKind, jobID: String) -> Document? {
+    public func document(_ kind: DocumentKind, jobID: String) -> Document? {
         lock.lock()
         defer { lock.unlock() }
         return documents[DocumentKey(jobID: jobID, kind: kind)]
     }
 
-    func store(_ document: Document, _ kind: DocumentKind, jobID: String) {
+    public func store(_ document: Document, _ kind: DocumentKind, jobID: String) {
         lock.lock()
         defer { lock.unlock() }
         documents[DocumentKey(jobID: jobID, kind: kind)] = document
@@ -77,4 +86,14 @@ final class AgaveJobRegistry: @unchecked Sendable {
             documents[oldest] = nil
         }
     }
+}
+
+/// What the jobs tree needs to know of a job: its id and name (for the directory name), its state and app (for the
+/// `.status/` and `.app/` filters), and whether it has ended.
+public protocol JobSummary {
+    var id: String { get }
+    var name: String? { get }
+    var status: String { get }
+    var appId: String? { get }
+    var isTerminal: Bool { get }
 }
