@@ -16,7 +16,6 @@ final class TLSFront {
         var ports: [Int: Int] = [:]
         for upstream in upstreams { ports[upstream] = try Self.freePort() }
         self.ports = ports
-        let temp = directory.appendingPathComponent("temp").path
         let servers = ports.map { upstream, port in
             """
                 server {
@@ -34,22 +33,10 @@ final class TLSFront {
                 }
             """
         }.joined(separator: "\n")
-        let config = """
-            master_process off;
-            worker_processes 1;
-            pid \(directory.appendingPathComponent("nginx.pid").path);
-            error_log \(directory.appendingPathComponent("error.log").path) warn;
-            events { worker_connections 256; }
-            http {
+        let config = Self.nginxConfig(directory: directory, http: """
                 access_log off;
-                client_body_temp_path \(temp)/body;
-                proxy_temp_path \(temp)/proxy;
-                fastcgi_temp_path \(temp)/fastcgi;
-                uwsgi_temp_path \(temp)/uwsgi;
-                scgi_temp_path \(temp)/scgi;
             \(servers)
-            }
-            """
+            """)
         let configURL = directory.appendingPathComponent("nginx.conf")
         try config.write(to: configURL, atomically: true, encoding: .utf8)
         process = Process()
@@ -70,7 +57,28 @@ final class TLSFront {
         process.waitUntilExit()
     }
 
-    private static func freePort() throws -> Int {
+    /// An nginx config for a test's own nginx in `directory` (no master process, pid and logs there, temp files
+    /// under `directory/temp`), with `http` inside its `http` block.
+    static func nginxConfig(directory: URL, http: String) -> String {
+        let temp = directory.appendingPathComponent("temp").path
+        return """
+            master_process off;
+            worker_processes 1;
+            pid \(directory.appendingPathComponent("nginx.pid").path);
+            error_log \(directory.appendingPathComponent("error.log").path) warn;
+            events { worker_connections 256; }
+            http {
+                client_body_temp_path \(temp)/body;
+                proxy_temp_path \(temp)/proxy;
+                fastcgi_temp_path \(temp)/fastcgi;
+                uwsgi_temp_path \(temp)/uwsgi;
+                scgi_temp_path \(temp)/scgi;
+            \(http)
+            }
+            """
+    }
+
+    static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -85,7 +93,7 @@ final class TLSFront {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    private static func isAccepting(_ port: Int) -> Bool {
+    static func isAccepting(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

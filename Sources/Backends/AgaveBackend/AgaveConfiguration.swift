@@ -34,6 +34,8 @@ public struct AgaveConfiguration: Sendable {
     /// Refresh the access token this long before it expires.
     public var tokenRefreshMargin: TimeInterval
     public var isWritable: Bool
+    /// An HTTP proxy for every request of the source (`proxy`, `no_proxy`). nil: libcurl's environment variables apply.
+    public var proxy: ProxySettings?
     /// How long job records and outputs stay fresh (`jobs/`); set after `init`.
     public var jobCaching = JobCaching()
     /// System id → the base URL a third-party copy service (FTS3) reaches that system's storage at, e.g.
@@ -88,6 +90,7 @@ public struct AgaveConfiguration: Sendable {
     /// The HTTP client settings this source implies.
     public var httpClientConfiguration: HTTPClientConfiguration {
         HTTPClientConfiguration(connectTimeout: connectTimeout, lowSpeedLimit: 1, lowSpeedTime: stallTimeout,
-                                retry: retry, tls: TLSOptions(verifyPeer: verifyTLS, caBundlePath: caBundlePath))
+                                retry: retry, tls: TLSOptions(verifyPeer: verifyTLS, caBundlePath: caBundlePath),
+                                proxy: proxy)
     }
 }

@@ -17,6 +17,10 @@ import SciencefsHTTP
 /// | 507 | noSpace | ENOSPC |
 /// | a transport timeout | timedOut | ETIMEDOUT |
 /// | anything else, a malformed reply | io | EIO |
+///
+/// An EIO from a 502, 503 or 504 (a gateway or the service saying it is down) or from a failed connection (see
+/// `isUnreachable`) is marked `FailureCause.unreachable`: the Core then serves what it has cached (`SourceHealth`).
+/// A 500 is not: the service answered, about that request.
 public enum ServiceErrors {
     /// The common meaning of `status`; `context` ("Rucio list /scope") and `message` (from the body) explain an
     /// EINVAL or EIO.
@@ -30,8 +34,18 @@ public enum ServiceErrors {
         case 413: return .fileTooLarge
         case 501: return .unsupported
         case 507: return .noSpace
+        case 502, 503, 504: return .io(FailureCause.unreachable(chain: [context, "HTTP \(status)\(why)"]))
         default: return .io(FailureCause(chain: [context, "HTTP \(status)\(why)"]))
         }
+    }
+
+    /// libcurl failures that mean no exchange with the service took place or finished: the proxy's or the host's
+    /// name did not resolve (5, 6), the connection was refused or failed (7), nothing came back (52) or the
+    /// connection broke while sending or receiving (55, 56). A timeout (28) is `.timedOut`, which the Core counts
+    /// too. TLS failures are not here: they are configuration, not an outage.
+    public static func isUnreachable(_ error: HTTPError) -> Bool {
+        guard case .transport(let code, _) = error else { return false }
+        return [5, 6, 7, 52, 55, 56].contains(code)
     }
 
     /// Any error a service's client threw, as an FSError. `message` reads a service's error body; `override`
@@ -48,7 +62,9 @@ public enum ServiceErrors {
             let text = message(body)
             return override(code, text) ?? fsError(status: code, context: context, message: text)
         case .transport:
-            return http.isTimeout ? .timedOut : .io(FailureCause(chain: [context, "\(http)"]))
+            if http.isTimeout { return .timedOut }
+            return .io(isUnreachable(http) ? FailureCause.unreachable(chain: [context, "\(http)"])
+                                           : FailureCause(chain: [context, "\(http)"]))
         case .invalidRequest(let why):
             return .io(FailureCause(chain: [context, why]))
         }

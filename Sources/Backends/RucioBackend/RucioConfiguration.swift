@@ -58,6 +58,9 @@ public struct RucioConfiguration: Sendable, CustomStringConvertible {
     /// Which files the Core verifies whole before serving them (`verify_whole_mb`).
     public var verification = VerificationPolicy()
     public var isWritable: Bool
+    /// The site's caching HTTP proxy for replica reads (`proxy`, `no_proxy`); API calls never use it. nil: libcurl's
+    /// environment variables apply.
+    public var proxy: ProxySettings?
 
     public init(name: String = "rucio", rucioHost: String, authHost: String? = nil, account: String? = nil,
                 vo: String = "def", credentials: RucioCredentials, verifyTLS: Bool = true, caCertPath: String? = nil,
@@ -131,6 +134,6 @@ public struct RucioConfiguration: Sendable, CustomStringConvertible {
         var retry = storageRetry
         retry.retriesTimeouts = false
         return HTTPClientConfiguration(connectTimeout: min(connectTimeout, replicaStallTimeout), lowSpeedLimit: 1,
-                                       lowSpeedTime: replicaStallTimeout, retry: retry, tls: tlsOptions)
+                                       lowSpeedTime: replicaStallTimeout, retry: retry, tls: tlsOptions, proxy: proxy)
     }
 }

@@ -7,16 +7,27 @@
 public struct FailureCause: Error, Sendable, Hashable, CustomStringConvertible, ExpressibleByStringInterpolation {
     /// Outermost first.
     public private(set) var chain: [String]
+    /// The service could not be reached at all (no connection, no name, no answer, a gateway's 502/503/504): the
+    /// Core may then answer from its caches (see `SourceHealth`). Not part of equality: it is what the chain says.
+    public private(set) var unreachable = false
 
     public init(_ message: String) { chain = [message] }
     public init(chain: [String]) { self.chain = chain.isEmpty ? ["unknown cause"] : chain }
+    /// A cause that says the service could not be reached (see `unreachable`).
+    public static func unreachable(chain: [String]) -> FailureCause {
+        var cause = FailureCause(chain: chain)
+        cause.unreachable = true
+        return cause
+    }
     public init(stringLiteral value: String) { self.init(value) }
     public init(stringInterpolation: DefaultStringInterpolation) { self.init(String(stringInterpolation: stringInterpolation)) }
 
     /// This cause, explained by what was being done when it happened. An empty or repeated context adds nothing.
     public func adding(context: String) -> FailureCause {
         guard !context.isEmpty, chain.first != context else { return self }
-        return FailureCause(chain: [context] + chain)
+        var outer = FailureCause(chain: [context] + chain)
+        outer.unreachable = unreachable
+        return outer
     }
 
     /// The innermost explanation: what the service or the system said.

@@ -60,6 +60,8 @@ public struct VFSOptions: Sendable {
     /// Bytes of background readahead that may be in flight at once across all open files (config key
     /// `readahead_budget_mb`; 0 = no background readahead). See `ReadaheadPool`.
     public var readaheadBudget: UInt64 = 256 << 20
+    /// Each source's `offline` setting; a source not named here serves stale answers (`OfflineMode.serveStale`).
+    public var offlineModes: [String: OfflineMode] = [:]
 
     public init(uid: UInt32 = getuid(), gid: UInt32 = getgid(), readOnly: Bool = false,
                 maxReadahead: UInt64 = 16 << 20, initialReadahead: UInt64 = 1 << 20) {

@@ -4,7 +4,7 @@ import Foundation
 /// until the upload on close succeeds. Shared by every handle open for writing on the same node.
 ///
 /// `@unchecked Sendable` because `lock` guards every `var` (`size`, `mtime`, `dirty`, `uploadFailed`, `uploading`,
-/// `openCount`, `serverCopy`, `unlinked`, `streaming`, `streamAttempted`); the rest is `let`. Reads and writes of the
+/// `openCount`, `serverCopy`, `unlinked`, `streaming`, `streamAttempted`, `waitsForSource`); the rest is `let`. Reads and writes of the
 /// staging file use positional I/O on the `let` descriptor, outside `lock`. The upload itself runs under
 /// `uploadLock` so two closes of the same file never upload twice at once; `uploadLock` is outside `VFS.lock`, which
 /// is outside `lock` (see `VFS`).
@@ -21,6 +21,9 @@ final class StagedFile: @unchecked Sendable {
     var dirty: Bool
     /// The last upload was refused: release keeps the bytes for the journal instead of trying again at once.
     var uploadFailed = false
+    /// The upload is parked until the source is reachable again (`VFS.parkUpload`): the bytes stay journaled and
+    /// the mount keeps showing the file.
+    var waitsForSource = false
     /// An upload is being sent (`dirty` is already false then, so that writes meanwhile mark it again).
     var uploading = false
     var openCount = 0

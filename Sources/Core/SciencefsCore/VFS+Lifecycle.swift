@@ -18,6 +18,8 @@ extension VFS {
         public var knownInodes: Int
         /// The readahead pool's figures (absent in a status file written by an older version).
         public var readahead: ReadaheadStatus?
+        /// Sources found unreachable during this run: offline since when, back since when (VFS+Reachability).
+        public var reachability: [SourceReachability]?
     }
 
     /// Background readahead across the mount: the budget, what of it is in use, and the ranges running and waiting.
@@ -50,7 +52,7 @@ extension VFS {
                       openHandles: open, uploadsInFlight: uploads.count,
                       pendingUploads: journal.filter { $0.state != .failed }.count,
                       failedUploads: journal.filter { $0.state == .failed }.count, knownInodes: inodeCount,
-                      readahead: readaheadStatus)
+                      readahead: readaheadStatus, reachability: reachability)
     }
 
     /// Uploads that a previous run accepted (`close()` returned or the process died mid-upload) but did not finish.
@@ -89,6 +91,7 @@ extension VFS {
     /// let go of the mount): it is abandoned first. Its bytes stay in the journal, staged, and go out whole at the
     /// next mount.
     public func drain(timeout: TimeInterval) -> Bool {
+        health.stopProbes()
         lock.lock()
         let open = Array(staged.values)
         lock.unlock()

@@ -118,21 +118,24 @@ extension VFS {
         let backend = try backend(for: file.key)
         var cursor = start
         var cacheUsable = file.cacheObject != nil
+        let path = file.key.path
         do {
-            return try backend.read(file.key.path, offset: start, length: length) { chunk in
-                let relative = Int(cursor - start)
-                if relative < target.count, let base = target.baseAddress, let src = chunk.baseAddress {
-                    let n = min(chunk.count, target.count - relative)
-                    (base + relative).copyMemory(from: src, byteCount: n)
-                }
-                if cacheUsable, let object = file.cacheObject {
-                    do { try object.write(at: cursor, bytes: chunk) } catch {
-                        cacheUsable = false
-                        logger.warning("data cache write failed; reading on without caching",
-                                       metadata: ["path": "\(file.key)", "error": "\(error)"])
+            return try reaching(file.key, probe: { _ = try backend.stat(path) }) {
+                try backend.read(path, offset: start, length: length) { chunk in
+                    let relative = Int(cursor - start)
+                    if relative < target.count, let base = target.baseAddress, let src = chunk.baseAddress {
+                        let n = min(chunk.count, target.count - relative)
+                        (base + relative).copyMemory(from: src, byteCount: n)
                     }
+                    if cacheUsable, let object = file.cacheObject {
+                        do { try object.write(at: cursor, bytes: chunk) } catch {
+                            cacheUsable = false
+                            logger.warning("data cache write failed; reading on without caching",
+                                           metadata: ["path": "\(file.key)", "error": "\(error)"])
+                        }
+                    }
+                    cursor += UInt64(chunk.count)
                 }
-                cursor += UInt64(chunk.count)
             }
         } catch {
             throw logged(error, "read", file.key)
@@ -148,8 +151,11 @@ extension VFS {
         let shared = "\(key.source ?? "")\u{0}\(path.string)\u{0}\(Self.version(of: attributes))"
         return prefetchers.acquire(shared) {
             Prefetcher(object: object, size: attributes.size, depth: options.prefetchDepth,
-                       pool: prefetchers.pool) { start, length, sink in
-                _ = try backend.read(path, offset: start, length: length, sink: sink)
+                       pool: prefetchers.pool) { [weak self] start, length, sink in
+                guard let self else { _ = try backend.read(path, offset: start, length: length, sink: sink); return }
+                try self.reaching(key, probe: { _ = try backend.stat(path) }) {
+                    _ = try backend.read(path, offset: start, length: length, sink: sink)
+                }
             }
         }
     }

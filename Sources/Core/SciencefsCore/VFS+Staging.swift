@@ -23,8 +23,12 @@ extension VFS {
         staged.close()
         staged.lock.lock()
         let uploaded = !staged.dirty || staged.unlinked
+        let waits = staged.waitsForSource
         staged.lock.unlock()
-        if uploaded {
+        if waits && !uploaded {
+            // Parked until the source is back: the mount keeps showing the file as written (VFS+Reachability).
+            metadata.added(staged.key, attributes: staged.attributes(), now: clock.now())
+        } else if uploaded {
             try? FileManager.default.removeItem(at: staged.url)
             if let id = staged.journalID { try? store?.removeUpload(id: id) }
         } else {

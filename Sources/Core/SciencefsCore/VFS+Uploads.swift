@@ -15,6 +15,8 @@ extension VFS {
         staged.lock.unlock()
         guard dirty else { return }
         let backend = try backend(for: staged.key)
+        // The source is known to be down: park the bytes now rather than wait for the retries to fail.
+        if servesStaleNow(staged.key), let parked = parkUpload(staged, after: nil) { throw parked }
         uploads.begin()
         defer { uploads.end() }
         do {
@@ -29,9 +31,13 @@ extension VFS {
                 staged.uploading = false
                 staged.lock.unlock()
             }
-            let attrs = try backend.upload(from: staged.url, to: staged.key.path)
+            let (url, path) = (staged.url, staged.key.path)
+            let attrs = try reaching(staged.key, probe: { _ = try backend.stat(path) }) {
+                try backend.upload(from: url, to: path)
+            }
             uploaded(staged, attributes: attrs)
         } catch {
+            if let parked = parkUpload(staged, after: error) { throw parked }
             staged.lock.lock()
             staged.dirty = true
             staged.uploadFailed = true
@@ -121,6 +127,7 @@ extension VFS {
         recordUploadState(staged, .done)
         staged.lock.lock()
         staged.uploadFailed = false
+        staged.waitsForSource = false
         staged.lock.unlock()
         metadata.added(staged.key, attributes: attrs, now: clock.now())
         overlays.unbind(staged.key)

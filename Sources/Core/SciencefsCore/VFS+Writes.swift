@@ -27,7 +27,8 @@ extension VFS {
     /// Called on every `close()` of a descriptor: uploads staged bytes, so close reports a failed upload.
     public func flush(handle fh: UInt64) throws {
         guard let file = try? openHandle(fh) as? WriteHandle else { return }
-        try upload(file.staged)
+        // Parked until the source is back (VFS+Reachability): the write is accepted, journaled, and goes out later.
+        do { try upload(file.staged) } catch is UploadWaitsForSource {}
     }
 
     /// The last close of a writer: uploads what `flush` did not, then drops (or keeps, if the server lacks them)
@@ -42,7 +43,7 @@ extension VFS {
         guard last else { return }
         if dirty {
             // flush() normally uploaded already; this is the safety net for a descriptor closed without one.
-            do { try upload(staged) } catch {
+            do { try upload(staged) } catch is UploadWaitsForSource {} catch {
                 // No request waits for this upload, so its failure is logged here (the one line it gets).
                 logger.error("upload at release failed; staged bytes kept",
                              metadata: ["path": "\(staged.key)", "staging": "\(staged.url.path)",
@@ -56,7 +57,7 @@ extension VFS {
     /// uploads: the upload starts now and follows the writer. At most one stream per staged file: once abandoned,
     /// the file is uploaded whole at close.
     private func startStreamingUpload(_ staged: StagedFile) {
-        guard let backend = try? backend(for: staged.key), backend.streamsUploads else { return }
+        guard let backend = try? backend(for: staged.key), backend.streamsUploads, !servesStaleNow(staged.key) else { return }
         staged.lock.lock()
         guard staged.streaming == nil, !staged.streamAttempted, staged.size == 0, staged.openCount == 1,
               !staged.unlinked, staged.serverCopy == nil else {

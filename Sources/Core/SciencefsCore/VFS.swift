@@ -22,8 +22,9 @@ import SciencefsStore
 /// 6. Leaves, under which no other lock is taken: `MetadataCache.lock`, `AttributeOverlays.lock`,
 ///    `VerificationLedger.lock`, `ReadOrigins.lock` (taken by backends inside `read`),
 ///    `UploadCoordinator.condition`, `UploadStream.condition` (taken under `StagedFile.lock` by writes), `StreamingUpload.condition`, `ReadaheadPool.condition` (its fetchers run with
-///    it released), `ServerCopyProgress`'s and `SharedPrefetchers`' mutexes, and `DataCache`'s `indexWriter` then
-///    `lock` (extent flushes hold only the first while SQLite writes;
+///    it released), `ServerCopyProgress`'s and `SharedPrefetchers`' mutexes, `SourceHealth.lock` and
+///    `WaitingUploads.lock` (probes and parked uploads run with them released), and `DataCache`'s `indexWriter`
+///    then `lock` (extent flushes hold only the first while SQLite writes;
 ///    removals, renames, evictions and pins write the index and unlink files under the second). `MetadataStore` is
 ///    GRDB's own serial writer, innermost of all.
 ///
@@ -60,6 +61,9 @@ public final class VFS: @unchecked Sendable {
     /// Files unlinked while open, by inode: the bytes their descriptors keep (see VFS+Orphans).
     var orphans: [UInt64: StagedFile] = [:]
     let uploads = UploadCoordinator()
+    /// Which sources cannot be reached now (VFS+Reachability), and the uploads waiting for them.
+    let health = SourceHealth()
+    let waitingUploads = WaitingUploads()
     let serverCopies = ServerCopyProgress()
     /// Readahead, one per file version, shared by the handles reading it; fetched by one pool under one budget.
     let prefetchers: SharedPrefetchers
@@ -254,8 +258,13 @@ public final class VFS: @unchecked Sendable {
                                    now: now) {
             throw FSError.notFound
         }
+        // The source is down and serves stale answers: what is cached answers at once, without waiting for retries.
+        if servesStaleNow(key), let stale = try staleAttributes(of: key, backend: backend, now: now) { return stale }
         // Kept from when the answer was true: earlier than `now` if the backend built it from facts (AnswerTime).
-        let (answer, asOf) = AnswerTime.measure(asked: now) { try backend.stat(key.path) }
+        let path = key.path
+        let (answer, asOf) = AnswerTime.measure(asked: now) {
+            try reaching(key, probe: { _ = try backend.stat(path) }) { try backend.stat(path) }
+        }
         do {
             let attrs = try answer.get()
             metadata.save(attributes: attrs, for: key, now: asOf)
@@ -264,6 +273,9 @@ public final class VFS: @unchecked Sendable {
         } catch FSError.notFound {
             metadata.saveMissing(key, now: asOf)
             throw FSError.notFound
+        } catch where mayServeStale(after: error, key) {
+            if let stale = try staleAttributes(of: key, backend: backend, now: now) { return stale }
+            throw logged(error, "stat", key)
         } catch {
             throw logged(error, "stat", key)
         }
@@ -284,10 +296,19 @@ public final class VFS: @unchecked Sendable {
         var entries: [RemoteEntry]
         if !fresh, let cached = metadata.listing(key, ttl: backend.cachePolicy(for: key.path).listingTTL, now: now) {
             entries = cached
+        } else if !fresh, servesStaleNow(key), let stale = metadata.listing(key, ttl: .infinity, now: now) {
+            // The source is down: the last listing answers, however old (VFS+Reachability).
+            entries = stale
         } else {
-            let (answer, asOf) = AnswerTime.measure(asked: now) { try backend.list(key.path) }
+            let path = key.path
+            let (answer, asOf) = AnswerTime.measure(asked: now) {
+                try reaching(key, probe: { _ = try backend.list(path) }) { try backend.list(path) }
+            }
             do {
                 entries = try answer.get()
+            } catch where !fresh && mayServeStale(after: error, key) {
+                guard let stale = metadata.listing(key, ttl: .infinity, now: now) else { throw logged(error, "list", key) }
+                return merged(stale, withStagedIn: key)
             } catch {
                 throw logged(error, "list", key)
             }
@@ -295,6 +316,12 @@ public final class VFS: @unchecked Sendable {
             metadata.save(listing: entries, of: key, now: asOf)
             for entry in entries { overlays.observe(key.child(entry.name), server: entry.attributes) }
         }
+        return merged(entries, withStagedIn: key)
+    }
+
+    /// A listing with the files being written in directory `key` merged in.
+    private func merged(_ listing: [RemoteEntry], withStagedIn key: NodeKey) -> [RemoteEntry] {
+        var entries = listing
         lock.lock()
         let pending = staged.filter { $0.key.parent == key }
         lock.unlock()

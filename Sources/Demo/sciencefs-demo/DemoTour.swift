@@ -38,6 +38,7 @@ enum DemoTour {
               ls \(m)/amie/packets/incoming/
               getfattr -d \(m)/amie/packets/incoming/*request_project_create.json
               \(sciencefs) status \(m) --config \(config)
+              # a service that goes down shows there as "offline: <source> since <time>"; what is cached keeps working
             Stop with Ctrl-C or: \(sciencefs) unmount \(m)
 
             """

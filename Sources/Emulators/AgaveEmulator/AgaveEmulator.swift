@@ -51,6 +51,10 @@ public final class AgaveEmulator: @unchecked Sendable {
         return bound
     }
 
+    /// Starts the server again after `stop`, on the port it had, with the state it kept: an outage ends.
+    @discardableResult
+    public func restart() throws -> Int { try start(port: server.lastPort ?? 0) }
+
     /// Stops the server and waits (up to 10 s) until it has closed its listener. Idempotent.
     public func stop() {
         faults.removeAll() // ends any `.hang` so the server can stop

@@ -41,6 +41,12 @@ package final class LoopbackServer<Responder: HTTPResponder>: @unchecked Sendabl
     /// The bound port while running.
     package var port: Int? { lock.withLock { running?.port } }
 
+    /// The port the last `start` bound, kept after `stop`: a test that stopped a server to play an outage starts
+    /// it again there (`start(port: lastPort ?? 0)`), so clients configured with the old URL reach it again.
+    /// Guarded by `lock`.
+    private var boundBefore: Int?
+    package var lastPort: Int? { lock.withLock { boundBefore } }
+
     /// Starts listening on 127.0.0.1 (`port` 0 picks a free one) and returns the bound port once the listener is
     /// up (waits at most 30 s). Calling it while running returns the current port.
     package func start(port: Int = 0) throws -> Int {
@@ -79,6 +85,7 @@ package final class LoopbackServer<Responder: HTTPResponder>: @unchecked Sendabl
             throw StartError.couldNotStart(failure.get().map { "\($0)" } ?? "timed out")
         }
         running = (group, task, stopped, bound)
+        boundBefore = bound
         return bound
     }
 

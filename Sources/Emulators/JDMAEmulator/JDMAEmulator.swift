@@ -53,6 +53,10 @@ public final class JDMAEmulator: @unchecked Sendable {
         return bound
     }
 
+    /// Starts again after `stop`, on the port it had, with the state it kept: an outage ends.
+    @discardableResult
+    public func restart() throws -> Int { try start(port: server.lastPort ?? 0) }
+
     /// Stops the listener and the stage clock. Idempotent.
     public func stop() {
         faults.removeAll() // ends any `.hang` so the server can stop

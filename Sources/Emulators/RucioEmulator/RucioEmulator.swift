@@ -51,7 +51,9 @@ public final class RucioEmulator: @unchecked Sendable {
     public func start(port: Int = 0) throws -> Int {
         do {
             for (storage, server) in storageServers {
-                storage.port = try server.start(port: storage.configuration.port)
+                // Started again after a stop: the RSE keeps its port, so the PFNs clients hold stay valid.
+                storage.port = try server.start(port: storage.configuration.port == 0 ? server.lastPort ?? 0
+                                                                                      : storage.configuration.port)
             }
             let bound = try apiServer.start(port: port)
             configuration.logger.info("Rucio emulator listening", metadata: [
@@ -65,6 +67,10 @@ public final class RucioEmulator: @unchecked Sendable {
             throw EmulatorError.couldNotStart("\(error)")
         }
     }
+
+    /// Starts every listener again after `stop`, on the ports they had, with the state kept: an outage ends.
+    @discardableResult
+    public func restart() throws -> Int { try start(port: apiServer.lastPort ?? 0) }
 
     /// Stops every listener (waiting up to 10 s each). Idempotent.
     public func stop() {

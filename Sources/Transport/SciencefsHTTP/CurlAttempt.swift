@@ -27,6 +27,7 @@ struct CurlAttempt {
         sciencefs_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, state.errorBuffer)
         setTimeouts(request)
         setTLS()
+        setProxy()
 
         var headers = request.headers
         headers.set("Expect", "") // no 100-continue round trip before uploads
@@ -79,6 +80,13 @@ struct CurlAttempt {
         if let total = request.timeout ?? configuration.requestTimeout {
             setLong(CURLOPT_TIMEOUT_MS, Int(total * 1000))
         }
+    }
+
+    /// A configured proxy wins over libcurl's environment variables; without one they apply as they always did.
+    private func setProxy() {
+        guard let proxy = configuration.proxy else { return }
+        setString(CURLOPT_PROXY, proxy.url)
+        if let noProxy = proxy.noProxy { setString(CURLOPT_NOPROXY, noProxy) }
     }
 
     private func setTLS() {

@@ -41,11 +41,14 @@ public struct HTTPClientConfiguration: Sendable {
     public var shareConnectionCache: Bool
     /// Largest body `send` buffers; bigger replies fail rather than exhaust memory.
     public var maxBufferedBodySize: Int
+    /// The HTTP proxy requests go through; nil leaves libcurl to the environment (see `ProxySettings`).
+    public var proxy: ProxySettings?
 
     public init(connectTimeout: TimeInterval = 15, lowSpeedLimit: Int = 1, lowSpeedTime: TimeInterval = 60,
                 requestTimeout: TimeInterval? = nil, retry: RetryPolicy = RetryPolicy(), tls: TLSOptions = TLSOptions(),
                 userAgent: String = "sciencefs/0.1", maxIdleHandles: Int = 32, shareConnectionCache: Bool = true,
-                maxBufferedBodySize: Int = 64 << 20) {
+                maxBufferedBodySize: Int = 64 << 20, proxy: ProxySettings? = nil) {
+        self.proxy = proxy
         self.connectTimeout = connectTimeout
         self.lowSpeedLimit = lowSpeedLimit
         self.lowSpeedTime = lowSpeedTime

@@ -46,6 +46,7 @@ struct StatusCommand: ParsableCommand {
             lines.append("  metadata cache: hit rate \(percent(status.metadataHits, metaLookups))")
             lines.append("  open files:     \(status.openHandles)")
             lines.append("  uploads:        \(status.uploadsInFlight) running, \(status.pendingUploads) pending, \(status.failedUploads) failed")
+            lines += (status.reachability ?? []).map(Self.reachabilityLine)
             if let readahead = status.readahead {
                 lines.append("  readahead:      \(megabytes(readahead.bytesInFlight)) of \(megabytes(readahead.budgetBytes)) in flight, \(readahead.running) running, \(readahead.queued) waiting")
             }
@@ -62,6 +63,17 @@ struct StatusCommand: ParsableCommand {
         }
         lines.append("  cache dir:      \(record.cacheDirectory)")
         return lines.joined(separator: "\n")
+    }
+
+    /// "  offline:        rucio since 2026-…Z (cause)" or "  back online:    rucio since 2026-…Z".
+    static func reachabilityLine(_ source: SourceReachability) -> String {
+        let format = ISO8601DateFormatter()
+        if let since = source.offlineSince {
+            let cause = source.cause.map { " (\(LogText.escaped($0, limit: 200)))" } ?? ""
+            return "  offline:        \(source.source) since \(format.string(from: since))\(cause)"
+        }
+        let back = source.backOnlineAt.map { format.string(from: $0) } ?? "?"
+        return "  back online:    \(source.source) since \(back)"
     }
 
     private func megabytes(_ bytes: UInt64) -> String { String(format: "%.1f MiB", Double(bytes) / 1048576) }

@@ -13,6 +13,8 @@ enum BackendFactory {
             guard let type = SourceType(rawValue: source.type) else {
                 throw ConfigurationError("source \(name): unknown type \"\(source.type)\" (known: \(SourceType.known))")
             }
+            // Agave and Rucio read `proxy` themselves; every other type refuses it rather than ignore it.
+            if type != .agave && type != .rucio { _ = try OfflineAndProxySettings.proxy(name, source, type: type) }
             switch type {
             case .agave: return try makeAgave(name: name, source, logger: logger)
             case .rucio: return try makeRucio(name: name, source, logger: logger)
@@ -52,6 +54,7 @@ enum BackendFactory {
         }
         if let v = source.pageSize { config.pageSize = max(1, v) }
         if let v = source.transferURLs { config.transferURLs = v }
+        config.proxy = try OfflineAndProxySettings.proxy(name, source, type: .agave)
         config.apply(source, name: name, logger: logger)
         let http = HTTPClient(configuration: config.httpClientConfiguration, logger: logger)
         return AgaveBackend(configuration: config, http: http, logger: logger)
@@ -96,6 +99,7 @@ enum BackendFactory {
             guard v > 0 else { throw ConfigurationError("source \(name): replica_stall_timeout must be positive") }
             config.replicaStallTimeout = v
         }
+        config.proxy = try OfflineAndProxySettings.proxy(name, source, type: .rucio)
         config.apply(source, name: name, logger: logger)
         return RucioBackend(configuration: config, logger: logger)
     }

@@ -62,6 +62,7 @@ struct MountConfiguration: Decodable {
                 throw ConfigurationError("source \(name): unknown type \"\(source.type)\" (known: \(SourceType.known))")
             }
         }
+        _ = try OfflineAndProxySettings.offlineModes(config.sources)
         return config
     }
 
@@ -133,6 +134,11 @@ struct SourceConfiguration: Decodable {
     var allowBatchDelete: Bool?
     /// Agave: system id → the URL FTS3 reaches that system's storage at (its root directory).
     var transferURLs: [String: String]?
+    /// What the source does while its service is unreachable: "serve-stale" (default) or "fail".
+    var offline: String?
+    /// The site's caching HTTP proxy for data reads, and the hosts it must not be used for (docs/SITE-CACHE.md).
+    var proxy: String?
+    var noProxy: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case type
@@ -178,6 +184,8 @@ struct SourceConfiguration: Decodable {
         case quietPeriod = "quiet_period"
         case allowBatchDelete = "allow_batch_delete"
         case transferURLs = "transfer_urls"
+        case offline, proxy
+        case noProxy = "no_proxy"
     }
 }
 

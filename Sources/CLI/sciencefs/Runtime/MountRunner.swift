@@ -38,6 +38,7 @@ struct MountRunner {
         let backends = try BackendFactory.make(config.sources, logger: logger)
         var options = VFSOptions(readOnly: settings.readOnly)
         if let budget = config.readaheadBudgetMB { options.readaheadBudget = UInt64(budget) << 20 }
+        options.offlineModes = try OfflineAndProxySettings.offlineModes(config.sources)
         if let uid = settings.uid { options.uid = uid }
         if let gid = settings.gid { options.gid = gid }
         // Every server-side job of the mount (FTS3 copies, Agave imports, JDMA requests) is journaled and followed here.
