@@ -13,7 +13,7 @@ final class TapisConformanceTests: BackendConformanceTestCase {
     override func makeFixture() throws -> ConformanceFixture? { try TapisConformanceFixture() }
 }
 
-final class TapisConformanceFixture: ConformanceFixture {
+final class TapisConformanceFixture: SystemsStorageFixture, ConformanceFixture {
     static let system = "work.tapis"
     static let otherSystem = "scratch.tapis"
     static let pageSize = 4
@@ -22,27 +22,22 @@ final class TapisConformanceFixture: ConformanceFixture {
     let capabilities = BackendCapabilities(listingPageSize: TapisConformanceFixture.pageSize, upload: .supported,
                                            replace: .supported, mkdir: .supported, rmdir: .supported,
                                            unlink: .supported, rename: .supported, expiringTokens: true, refreshGap: nil)
-    let maxRetries = 2
-    let directory: URL
     let emulator: TapisEmulator
     let baseURL: String
-    let logger: Logger
     lazy var backend: Backend = makeBackend()
-    private var seeded = 0
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tapis-conformance-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var logger = Logger(label: "test.conformance.tapis")
-        logger.logLevel = .critical
-        self.logger = logger
-        var emulatorLogger = Logger(label: "test.conformance.tapis-emulator")
-        emulatorLogger.logLevel = .critical
-        emulator = try TapisEmulator(stateDirectory: directory.appendingPathComponent("state"), configuration: .init(
-            users: ["alice": "alice-password"], transferStepDelay: 0.01, logger: emulatorLogger))
+        let directory = try Self.makeDirectory(service: "tapis")
+        let emulator = try TapisEmulator(stateDirectory: directory.appendingPathComponent("state"), configuration: .init(
+            users: ["alice": "alice-password"], transferStepDelay: 0.01,
+            logger: Self.quietLogger("test.conformance.tapis-emulator")))
         try emulator.addSystem(TapisSystem(id: Self.system, description: "conformance storage", host: "work.example"))
         try emulator.addSystem(TapisSystem(id: Self.otherSystem, description: "a second system", host: "scratch.example"))
+        self.emulator = emulator
         baseURL = "http://127.0.0.1:\(try emulator.start(port: 0))"
+        super.init(service: "tapis", directory: directory, system: Self.system, otherSystem: Self.otherSystem,
+                   listingPrefix: "/v3/files/ops/", tokenPath: "/v3/oauth2/tokens",
+                   localURL: { emulator.localURL(system: $0, path: $1) }, requestLog: emulator.requestLog)
     }
 
     func makeBackend() -> Backend {
@@ -59,59 +54,6 @@ final class TapisConformanceFixture: ConformanceFixture {
         emulator.stop()
         try? FileManager.default.removeItem(at: directory)
     }
-
-    private func put(_ data: Data, system: String = TapisConformanceFixture.system, at relative: String) throws {
-        let url = emulator.localURL(system: system, path: relative)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url)
-    }
-
-    private static func path(_ relative: String, system: String = TapisConformanceFixture.system) -> RemotePath {
-        RemotePath(["systems", system] + RemotePath(string: relative).components)
-    }
-
-    func seedDirectory(_ files: [(name: String, data: Data)]) throws -> SeededDirectory {
-        seeded += 1
-        let name = "seed-\(seeded)"
-        try FileManager.default.createDirectory(at: emulator.localURL(system: Self.system, path: name),
-                                                withIntermediateDirectories: true)
-        for file in files { try put(file.data, at: "\(name)/\(file.name)") }
-        return SeededDirectory(path: Self.path(name), files: files.map { SeededFile(name: $0.name, content: $0.data) })
-    }
-
-    func refreshProbe() throws -> (directory: RemotePath, addOnServer: () throws -> String) {
-        let directory = try seedDirectory([("first.dat", Data("1\n".utf8))])
-        return (directory.path, { [self] in
-            try put(Data("2\n".utf8), at: "\(directory.path.name)/added-on-server.dat")
-            return "added-on-server.dat"
-        })
-    }
-
-    func uploadDirectory() throws -> RemotePath {
-        try FileManager.default.createDirectory(at: emulator.localURL(system: Self.system, path: "uploads"),
-                                                withIntermediateDirectories: true)
-        return Self.path("uploads")
-    }
-
-    var mkdirParent: RemotePath { Self.path("") }
-
-    /// Two systems are two filesystems: a move between them is no single Tapis request.
-    func crossDeviceRename() throws -> (from: RemotePath, to: RemotePath)? {
-        try put(Data("x".utf8), at: "exdev.bin")
-        return (Self.path("exdev.bin"), Self.path("exdev.bin", system: Self.otherSystem))
-    }
-
-    /// Tapis names are POSIX names on the system: everything but `/` and NUL round-trips as it is.
-    let hostileNames = ["with space.txt", "100%.txt", "a%2Fb.txt", "hash#tag.txt", "what?.txt", "ünïcödé 日本.txt",
-                        "plus+sign.txt", "semi;colon&amp=.txt", "back\\slash.txt", "..dots..", "-leading-dash"]
-        .map { HostileName($0) }
-
-    func statRequest(for path: RemotePath) -> (method: String, path: FaultInjector.PathMatch) {
-        ("GET", .prefix("/v3/files/ops/" + path.components.dropFirst().dropLast().joined(separator: "/")))
-    }
-
-    func listingRequests() -> Int { emulator.requestLog.entries(method: "GET", pathPrefix: "/v3/files/ops/").count }
-    func tokenRequests() -> Int { emulator.requestLog.entries(method: "POST", pathPrefix: "/v3/oauth2/tokens").count }
 }
 
 extension TapisConformanceTests {
