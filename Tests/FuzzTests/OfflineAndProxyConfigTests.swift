@@ -19,7 +19,7 @@ final class OfflineAndProxyConfigTests: XCTestCase {
         }
     }
 
-    func testProxyAppliesToRucioAndAgaveAndHidesItsPassword() throws {
+    func testProxyAppliesToRucioAgaveAndTapisAndHidesItsPassword() throws {
         let rucio = try XCTUnwrap(try parse("""
             type = "rucio"
             proxy = "http://site:secret@squid.example:3128"
@@ -30,8 +30,10 @@ final class OfflineAndProxyConfigTests: XCTestCase {
         XCTAssertFalse("\(proxy)".contains("secret"))
         let jdma = try XCTUnwrap(try parse("type = \"jdma\"\nproxy = \"http://squid:3128\"").sources["a"])
         XCTAssertThrowsError(try OfflineAndProxySettings.proxy("a", jdma, type: .jdma)) { error in
-            XCTAssertTrue("\(error)".contains("rucio and agave sources only"), "\(error)")
+            XCTAssertTrue("\(error)".contains("rucio, agave and tapis sources only"), "\(error)")
         }
+        let tapis = try XCTUnwrap(try parse("type = \"tapis\"\nproxy = \"http://squid:3128\"").sources["a"])
+        XCTAssertEqual(try OfflineAndProxySettings.proxy("a", tapis, type: .tapis)?.url, "http://squid:3128")
         let bad = try XCTUnwrap(try parse("type = \"agave\"\nproxy = \"squid:secret@:3128\"").sources["a"])
         XCTAssertThrowsError(try OfflineAndProxySettings.proxy("a", bad, type: .agave)) { error in
             XCTAssertTrue("\(error)".contains("proxy must be a URL"), "\(error)")

@@ -33,6 +33,8 @@ public struct TapisConfiguration: Sendable {
     /// System id → the base URL a third-party copy service (FTS3) reaches that system's root directory at
     /// (e.g. `davs://dtn.example.org:443/data`). Systems not listed take part in no FTS copy.
     public var transferURLs: [String: String] = [:]
+    /// An HTTP proxy for every request of the source (`proxy`, `no_proxy`). nil: libcurl's environment variables apply.
+    public var proxy: ProxySettings?
 
     public init(name: String = "tapis", baseURL: String, username: String? = nil, password: String? = nil,
                 accessToken: String? = nil, tokenExpiry: Date? = nil, verifyTLS: Bool = true,
@@ -61,6 +63,7 @@ public struct TapisConfiguration: Sendable {
     /// The HTTP client settings this source implies.
     public var httpClientConfiguration: HTTPClientConfiguration {
         HTTPClientConfiguration(connectTimeout: connectTimeout, lowSpeedLimit: 1, lowSpeedTime: stallTimeout,
-                                retry: retry, tls: TLSOptions(verifyPeer: verifyTLS, caBundlePath: caBundlePath))
+                                retry: retry, tls: TLSOptions(verifyPeer: verifyTLS, caBundlePath: caBundlePath),
+                                proxy: proxy)
     }
 }

@@ -46,6 +46,7 @@ extension BackendFactory {
         }
         if let v = source.pageSize { config.pageSize = max(1, v) }
         if let v = source.transferURLs { config.transferURLs = v }
+        config.proxy = try OfflineAndProxySettings.proxy(name, source, type: .tapis)
         config.apply(source, name: name, logger: logger)
         let http = HTTPClient(configuration: config.httpClientConfiguration, logger: logger)
         return TapisBackend(configuration: config, http: http, logger: logger)

@@ -13,8 +13,8 @@ enum BackendFactory {
             guard let type = SourceType(rawValue: source.type) else {
                 throw ConfigurationError("source \(name): unknown type \"\(source.type)\" (known: \(SourceType.known))")
             }
-            // Agave and Rucio read `proxy` themselves; every other type refuses it rather than ignore it.
-            if type != .agave && type != .rucio { _ = try OfflineAndProxySettings.proxy(name, source, type: type) }
+            // Agave, Rucio and Tapis read `proxy` themselves; every other type refuses it rather than ignore it.
+            if type != .agave && type != .rucio && type != .tapis { _ = try OfflineAndProxySettings.proxy(name, source, type: type) }
             switch type {
             case .agave: return try makeAgave(name: name, source, logger: logger)
             case .rucio: return try makeRucio(name: name, source, logger: logger)

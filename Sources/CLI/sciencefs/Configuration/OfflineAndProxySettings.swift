@@ -18,11 +18,12 @@ enum OfflineAndProxySettings {
     }
 
     /// The source's `proxy` (with `no_proxy`), nil when unset (libcurl's environment variables then apply). Only
-    /// Rucio (replica reads) and Agave (every request) send data through an HTTP proxy; another type refuses the keys.
+    /// Rucio (replica reads), Agave and Tapis (every request) send data through an HTTP proxy; another type refuses
+    /// the keys.
     static func proxy(_ name: String, _ source: SourceConfiguration, type: SourceType) throws -> ProxySettings? {
         guard source.proxy != nil || source.noProxy != nil else { return nil }
-        guard type == .rucio || type == .agave else {
-            throw ConfigurationError("source \(name): proxy and no_proxy apply to rucio and agave sources only")
+        guard type == .rucio || type == .agave || type == .tapis else {
+            throw ConfigurationError("source \(name): proxy and no_proxy apply to rucio, agave and tapis sources only")
         }
         guard let url = source.proxy else {
             throw ConfigurationError("source \(name): no_proxy needs proxy (without proxy, set the NO_PROXY environment variable)")
