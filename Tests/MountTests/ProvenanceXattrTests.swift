@@ -111,6 +111,24 @@ final class ProvenanceXattrTests: XCTestCase {
         XCTAssertEqual(values["user.sciencefs.verify"], "whole-before-read")
     }
 
+    /// A pinned file is kept for good, so the pin checks it: `verified` names the checksums before any read of it.
+    func testPinningARucioFileVerifiesItBeforeAnyRead() throws {
+        try rucio.addScope(scope, account: "alice")
+        try rucio.addCollection(scope: scope, name: "ds", type: .dataset)
+        try rucio.addFile(scope: scope, name: "kept.root", data: Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 * 7) }),
+                          rses: ["SITE_A"])
+        try rucio.attach(scope: scope, name: "ds", children: [(scope, "kept.root")])
+        try fixture.mount()
+        let path = fixture.rucioPath("\(scope)/ds/kept.root")
+        let pin = fixture.run("setfattr", ["-n", "user.sciencefs.pin", "-v", "1", path])
+        XCTAssertEqual(pin.status, 0, pin.stderr)
+        let values = provenance(path)
+        XCTAssertEqual(values["user.sciencefs.pin"], "1")
+        XCTAssertEqual(values["user.sciencefs.cached"], "200000 of 200000 bytes, complete")
+        let verified = values["user.sciencefs.verified"] ?? ""
+        XCTAssertTrue(verified.hasPrefix("adler32:") && verified.contains(" md5:"), verified)
+    }
+
     func testJDMAFileSaysWhichBatchAndStorage() throws {
         let batch = try jdma.addBatch(user: "alice", workspace: "gws", label: "run17",
                                       files: ["out.nc": Data(repeating: 9, count: 5000)], onTape: true)

@@ -48,18 +48,33 @@ extension VFS {
         let source = key.source ?? ""
         try dataCache.pin(source: source, path: key.path.string, size: attributes.size)
         do {
-            try fetchWhole(key, attributes: attributes, into: dataCache)
+            let object = try fetchWhole(key, attributes: attributes, into: dataCache)
+            try verifyPinned(key, attributes: attributes, object: object)
         } catch {
             try? dataCache.unpin(source: source, path: key.path.string)
             throw error
         }
     }
 
-    private func fetchWhole(_ key: NodeKey, attributes: RemoteAttributes, into dataCache: DataCache) throws {
+    /// A pinned file is kept for good, so it is checked against the service's checksums now, as its first read
+    /// would check it: a corrupt copy is evicted and the pin fails with EIO instead of keeping bad bytes.
+    private func verifyPinned(_ key: NodeKey, attributes: RemoteAttributes, object: CachedObject) throws {
+        let (checksums, mode) = try verificationPlan(key, attributes: attributes)
+        guard mode != nil, !checksums.isEmpty else { return }
+        let check = ReadHandle(key: key, attributes: attributes, cacheObject: object,
+                               readahead: ReadaheadWindow(initial: options.initialReadahead, maximum: options.maxReadahead),
+                               checksums: checksums, verifyMode: mode)
+        check.readLock.lock()
+        defer { check.readLock.unlock() }
+        try verifyIfNewlyComplete(check, size: attributes.size)
+    }
+
+    private func fetchWhole(_ key: NodeKey, attributes: RemoteAttributes, into dataCache: DataCache) throws
+        -> CachedObject {
         let object = try dataCache.object(source: key.source ?? "", path: key.path.string,
                                           version: Self.version(of: attributes))
         let size = attributes.size
-        if object.isComplete(size: size) { return }
+        if object.isComplete(size: size) { return object }
         let backend = try backend(for: key)
         var cursor: UInt64 = 0
         var kept = true
@@ -74,5 +89,6 @@ extension VFS {
         guard kept, object.isComplete(size: size) else {
             throw FSError.noSpace
         }
+        return object
     }
 }
