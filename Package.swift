@@ -3,24 +3,25 @@ import PackageDescription
 
 /// Module graph. Imports point down only, and the folders under Sources/ are the layers:
 ///
-///   CLI        sciencefs (the installed binary: mount, unmount, status, cp, uploads), on CLISupport (the user's
-///              directories, shared with the demo)
+///   CLI        sciencefs (the installed binary: mount, unmount, status, cp, uploads, stage, pin, unpin, cache), on
+///              CLISupport (the user's directories, shared with the demo)
 ///                ↓
 ///   FUSE       SciencefsFuse (libfuse adapter; knows the VFS core and nothing below it)
 ///                ↓
 ///   Core       SciencefsCore (VFS, caches, the Backend protocol, the transfer tracker) → SciencefsStore (SQLite)
 ///                ↓ Backend protocol
 ///   Backends   AgaveBackend, TapisBackend, RucioBackend, JDMABackend, AMIEBackend, FTS3Client, all on BackendKit
+///              (what backends share: error mapping, the jobs tree, token renewal, paging, ranged downloads)
 ///                ↓
 ///   Transport  SciencefsHTTP (libcurl), SciencefsX509 (certificates and proxies for FTS3)
 ///                ↓
 ///   System     CFuse, CCurl, CCrypto (the C libraries)
 ///
-///   Emulators  AgaveEmulator, RucioEmulator, JDMAEmulator, AMIEEmulator, FTS3Emulator on EmulatorSupport and
-///              Hummingbird: stand-alone HTTP servers for the demo and the tests. No Backend, Core or CLI module
-///              imports them.
+///   Emulators  AgaveEmulator, TapisEmulator, RucioEmulator, JDMAEmulator, AMIEEmulator, FTS3Emulator on
+///              EmulatorSupport and Hummingbird: stand-alone HTTP servers for the demo and the tests. No Backend,
+///              Core or CLI module imports them.
 ///
-///   Demo       sciencefs-demo (a second executable, not installed): starts the five emulators with sample data,
+///   Demo       sciencefs-demo (a second executable, not installed): starts the six emulators with sample data,
 ///              writes their config and mounts it by running the `sciencefs` binary beside it, `sciencefs mount -f`.
 ///              It links the emulators, so that `sciencefs` links none of them, nor Hummingbird or NIO.
 let package = Package(
