@@ -70,7 +70,9 @@ final class FuseFilesystem: @unchecked Sendable {
     /// tools ask for all the time (ENOENT, ENODATA, EAGAIN, ERANGE) are debug.
     func replyError(_ req: fuse_req_t?, _ error: Error, _ operation: String, _ ino: UInt64, _ name: String? = nil) {
         let fsError = FSError.from(error)
-        fuse_reply_err(req, fsError.errno)
+        // Logged before the reply, so the line is there when the program sees the errno (a user, or a test, who
+        // looks at the log right after the failed call finds it).
+        defer { fuse_reply_err(req, fsError.errno) }
         switch fsError {
         case .corrupt, .cancelled:
             return // logged where the mismatch was found; sciencefs stopped it itself
