@@ -96,7 +96,10 @@ public final class HTTPClient: Sendable {
             if state.delivered > 0 { retries = 0 } // progress: a long download may survive many separate drops
             if let sinkError = state.sinkError { throw sinkError }
 
-            let cutOnPurpose = state.reachedLimit && outcome.code == CURLE_WRITE_ERROR
+            // Every byte asked for is in hand: whatever went wrong after them (a connection dropped short of an
+            // overstated Content-Length) concerns bytes nobody asked for.
+            let cutOnPurpose = (state.reachedLimit && outcome.code == CURLE_WRITE_ERROR)
+                || (state.isSuccessStatus && total.map { delivered == $0 } ?? false)
             if outcome.code != CURLE_OK && !cutOnPurpose {
                 let error = transportError(outcome.code, state: state, request: request)
                 if isRetryable(outcome.code), request.method.isIdempotent, retries < configuration.retry.maxRetries {
@@ -127,6 +130,14 @@ public final class HTTPClient: Sendable {
                 retries += 1
                 backOff(request, retry: retries, reason: "HTTP \(state.status)")
                 continue
+            }
+            if delivered > 0 {
+                // A refusal of the rest after part of the body reached the sink (the file shrank, a range now past
+                // its end): not a status a caller may answer by asking again from the start, which would hand the
+                // sink the first bytes twice. The download failed part-way.
+                throw HTTPError.transport(code: Int(CURLE_PARTIAL_FILE.rawValue),
+                                          message: "\(request.method) \(request.redactedURL): HTTP \(state.status) "
+                                              + "for the rest after \(delivered) bytes")
             }
             throw HTTPError.status(code: state.status, body: state.errorBody)
         }

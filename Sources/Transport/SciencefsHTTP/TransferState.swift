@@ -91,7 +91,10 @@ final class TransferState {
                 piece = UnsafeRawBufferPointer(rebasing: piece[dropped...])
                 skip -= UInt64(dropped)
             }
-            if let allowed, delivered + UInt64(piece.count) >= allowed {
+            // Cut only when the reply holds more than was asked for (a server that ignored the range): a reply
+            // that ends exactly at the limit runs to its end, so libcurl keeps its connection for the next request
+            // (an aborted transfer closes it, and every ranged GET would then pay a new connection).
+            if let allowed, delivered + UInt64(piece.count) > allowed {
                 piece = UnsafeRawBufferPointer(rebasing: piece[..<Int(allowed - delivered)])
                 reachedLimit = true
             }
