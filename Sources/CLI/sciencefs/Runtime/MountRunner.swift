@@ -85,12 +85,17 @@ struct MountRunner {
 /// The timer exists only between `start()` and `stop()`: libdispatch traps (SIGILL) when a timer source that was
 /// never resumed is released, which is what a mount that failed before `start()` used to do in `deinit`.
 ///
-/// `@unchecked Sendable` because `lock` guards `timer`; `vfs` and `url` are `let`.
+/// `@unchecked Sendable` because `lock` guards `timer` and `writing` guards `lastWritten`; `vfs` and `url` are `let`.
 final class StatusWriter: @unchecked Sendable {
     private let vfs: VFS
     private let url: URL
     private let lock = NSLock()
     private var timer: DispatchSourceTimer?
+    /// Held for a whole `write`, so the timer's last write and `stop`'s never share the temporary file. Never
+    /// held with `lock`.
+    private let writing = NSLock()
+    /// What the file holds now (nil before the first write).
+    private var lastWritten: Data?
 
     init(vfs: VFS, url: URL) {
         self.vfs = vfs
@@ -118,10 +123,23 @@ final class StatusWriter: @unchecked Sendable {
         write()
     }
 
+    /// Writes the figures when they changed since the last write (or the file went). A temporary file renamed over the old one, so a
+    /// reader never sees half a file; not fsync'ed: the file is a report rebuilt every two seconds, and Foundation's
+    /// `.atomic` write would force a journal commit on the cache's disk every time, in the middle of the reads it
+    /// reports on.
     private func write() {
+        writing.lock()
+        defer { writing.unlock() }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         guard let data = try? encoder.encode(vfs.status()) else { return }
-        try? data.write(to: url, options: .atomic)
+        if data == lastWritten, access(url.path, F_OK) == 0 { return }
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).new")
+        guard (try? data.write(to: temporary)) != nil,
+              rename(temporary.path, url.path) == 0 else {
+            unlink(temporary.path)
+            return
+        }
+        lastWritten = data
     }
 }
