@@ -186,7 +186,8 @@ final class ReadaheadPoolTests: XCTestCase {
         pool.submit(length: 1 << 20, owner: other, blocker.body)  // another file's range fills the budget
         XCTAssertEqual(blocker.started.wait(timeout: .now() + Self.hang), .success)
 
-        let prefetcher = Prefetcher(object: object, size: size, depth: 2, pool: pool) { start, length, sink in
+        let prefetcher = Prefetcher(object: object, size: size, depth: 2, pool: pool,
+                                    writes: CacheWriteQueue(limit: 64 << 20)) { start, length, sink in
             fetched.ranges.withLock { $0.append(start..<(start + length)) }
             try content[Int(start)..<Int(start + length)].withUnsafeBytes { try sink($0) }
         }
@@ -231,7 +232,8 @@ final class ReadaheadPoolTests: XCTestCase {
         defer { withExtendedLifetime(others) {} }
         pool.submit(length: 1 << 20, owner: others.0, blocker.body)
         XCTAssertEqual(blocker.started.wait(timeout: .now() + Self.hang), .success)
-        let prefetcher = Prefetcher(object: object, size: 8 << 20, depth: 4, pool: pool) { start, length, _ in
+        let prefetcher = Prefetcher(object: object, size: 8 << 20, depth: 4, pool: pool,
+                                    writes: CacheWriteQueue(limit: 64 << 20)) { start, length, _ in
             calls.ranges.withLock { $0.append(start..<(start + length)) }
         }
         prefetcher.readAhead(from: 0, reach: 4 << 20, minimum: 1 << 20, maximum: 1 << 20)

@@ -104,19 +104,19 @@ final class VFSTests: XCTestCase {
         let vfs = try makeVFS(backend)
         let fh = try vfs.open(try ino(vfs, "mem/r.bin"), flags: VFS.OpenFlags(rawValue: O_RDONLY))
         defer { vfs.release(handle: fh) }
-        XCTAssertNil(try vfs.cachedRegion(handle: fh, offset: 4096, length: 8192), "nothing cached yet")
+        XCTAssertNil(try vfs.cachedFileRegion(handle: fh, offset: 4096, length: 8192), "nothing cached yet")
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 << 10, alignment: 8)
         defer { buffer.deallocate() }
         XCTAssertEqual(try vfs.read(handle: fh, offset: 0, into: buffer), 256 << 10)
-        let region = try XCTUnwrap(try vfs.cachedRegion(handle: fh, offset: 4096, length: 8192))
+        let region = try XCTUnwrap(try vfs.cachedFileRegion(handle: fh, offset: 4096, length: 8192))
         XCTAssertEqual(region.offset, 4096)
         XCTAssertEqual(region.length, 8192)
         var bytes = [UInt8](repeating: 0, count: region.length)
         XCTAssertEqual(pread(region.descriptor, &bytes, region.length, off_t(region.offset)), region.length)
         XCTAssertEqual(Data(bytes), content.subdata(in: 4096..<(4096 + 8192)))
-        let tail = try XCTUnwrap(try vfs.cachedRegion(handle: fh, offset: UInt64(content.count - 100), length: 4096))
+        let tail = try XCTUnwrap(try vfs.cachedFileRegion(handle: fh, offset: UInt64(content.count - 100), length: 4096))
         XCTAssertEqual(tail.length, 100, "clipped at the end of the file")
-        XCTAssertNil(try vfs.cachedRegion(handle: fh, offset: UInt64(content.count), length: 4096))
+        XCTAssertNil(try vfs.cachedFileRegion(handle: fh, offset: UInt64(content.count), length: 4096))
     }
 
     func testTheUploadAttributeSaysPendingThenUploadingThenUploaded() throws {
@@ -343,5 +343,13 @@ final class HostileNameTests: XCTestCase {
         XCTAssertEqual(names, ["ok.txt", "é ok"])
         XCTAssertThrowsError(try vfs.lookup(parent: source.ino, name: ".."))
         XCTAssertThrowsError(try vfs.lookup(parent: source.ino, name: "a/b"))
+    }
+}
+
+private extension VFS {
+    /// The cache-file region `readyBytes` answers with; nil when it answers otherwise or not at all.
+    func cachedFileRegion(handle: UInt64, offset: UInt64, length: Int) throws -> CachedRegion? {
+        guard case .file(let region)? = try readyBytes(handle: handle, offset: offset, length: length) else { return nil }
+        return region
     }
 }

@@ -3,23 +3,30 @@ import SciencefsStore
 
 /// Background readahead for one version of a file with a data-cache object, shared by every handle reading it
 /// (`SharedPrefetchers`): while reads are sequential it keeps several ranged fetches queued or running ahead of
-/// the readers, each writing into the cache as its bytes arrive, so the network never idles while the kernel is
-/// being answered and a read waits only for the bytes it needs. The fetches run on the mount's `ReadaheadPool`,
-/// under its budget of bytes in flight. A reader's own fetch of bytes nobody is bringing is claimed here too
-/// (`claim`), so concurrent readers of one file (a notebook's data-loader workers) fetch each byte once: whoever
-/// comes second waits for the bytes instead of asking for them again.
+/// the readers, so the network never idles while the kernel is being answered and a read waits only for the bytes
+/// it needs. The fetches run on the mount's `ReadaheadPool`, under its budget of bytes in flight. A reader's own
+/// fetch of bytes nobody is bringing is claimed here too (`claim`), so concurrent readers of one file (a notebook's
+/// data-loader workers) fetch each byte once: whoever comes second waits for the bytes instead of asking for them
+/// again.
+///
+/// Bytes reach the readers first and the cache file after: a fetcher copies what arrives into `LandingBlock`s held
+/// here, readers are answered from those (`awaitBytes`, `copyLanded`), and each full block goes to the mount's
+/// `CacheWriteQueue`, which writes it into the data cache on a thread of its own and then drops it from here. A
+/// slow or full cache disk therefore never holds up a reader: a block the cache does not keep stays in memory
+/// until a reader has read past it.
 ///
 /// A reader waits only for a range that is being fetched (by a fetcher or by another reader), never for one still
 /// queued for the budget: queued ranges are not "in flight" here, so a reader who needs their bytes claims and
-/// fetches them itself, and the queued range, once it starts, skips what the cache already has.
+/// fetches them itself, and the queued range, once it starts, skips what is already here or cached.
 ///
-/// Errors are not reported from here: a range whose fetch failed is simply not cached, and the reader's own
+/// Errors are not reported from here: a range whose fetch failed is simply not landed, and the reader's own
 /// synchronous fetch of it reports (and logs) the error as before.
 ///
-/// `@unchecked Sendable` because `condition` guards `fetching`, `claims`, `queued`, `scheduledUntil` and
-/// `stopped`; the rest is `let`. Lock order (see `VFS`): taken under the handle's `readLock`; under it only
-/// `DataCache.lock` (`cachedRun`) and the pool's lock (`submit`). The fetchers call the backend and write the cache
-/// with `condition` released.
+/// `@unchecked Sendable` because `condition` guards `fetching`, `claims`, `queued`, `landing` (and each block's
+/// `filled` and `uncached`), `scheduledUntil` and `stopped`; the rest is `let`. Lock order (see `VFS`): taken under
+/// the handle's `readLock`; under it only `DataCache.lock` (`cachedRun`), the pool's lock (`submit`) and the write
+/// queue's. The fetchers call the backend and copy bytes, and the writer writes the cache, with `condition`
+/// released.
 final class Prefetcher: @unchecked Sendable {
     typealias Fetch = (_ start: UInt64, _ length: UInt64, _ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
 
@@ -27,6 +34,7 @@ final class Prefetcher: @unchecked Sendable {
     private let size: UInt64
     private let depth: Int
     private let pool: ReadaheadPool
+    private let writes: CacheWriteQueue
     private let fetch: Fetch
     private let condition = NSCondition()
     /// Ranges a fetcher is bringing, as [start, end).
@@ -35,16 +43,92 @@ final class Prefetcher: @unchecked Sendable {
     private var claims: [Range<UInt64>] = []
     /// Ranges handed to the pool and not started yet.
     private var queued: [Range<UInt64>] = []
+    /// Bytes fetched and not yet in the cache file (disjoint blocks).
+    private var landing: [LandingBlock] = []
     /// Where the scheduled readahead ends.
     private var scheduledUntil: UInt64 = 0
     private var stopped = false
 
-    init(object: CachedObject, size: UInt64, depth: Int, pool: ReadaheadPool, fetch: @escaping Fetch) {
+    init(object: CachedObject, size: UInt64, depth: Int, pool: ReadaheadPool, writes: CacheWriteQueue,
+         fetch: @escaping Fetch) {
         self.object = object
         self.size = size
         self.depth = max(1, depth)
         self.pool = pool
+        self.writes = writes
         self.fetch = fetch
+    }
+
+    /// Called with `condition` locked: how many bytes from `offset` (at most `max`) are here, in the cache file or
+    /// landed in memory.
+    private func presentRun(at offset: UInt64, max: UInt64) -> UInt64 {
+        let cached = object.cachedRun(at: offset, max: max)
+        if cached > 0 { return cached }
+        guard let block = landing.first(where: { $0.landed.contains(offset) }) else { return 0 }
+        return min(max, block.landed.upperBound - offset)
+    }
+
+    /// Called with `condition` locked: the first offset of `range` that is neither cached nor landed.
+    private func firstAbsent(_ range: Range<UInt64>) -> UInt64 {
+        var position = range.lowerBound
+        while position < range.upperBound {
+            let run = presentRun(at: position, max: range.upperBound - position)
+            if run == 0 { break }
+            position += run
+        }
+        return position
+    }
+
+    /// Where a reader finds the bytes of `range` (see `awaitBytes`).
+    enum Availability {
+        /// All of them are in the cache file.
+        case cached
+        /// All of them are in one landed block.
+        case landed(LandedBytes)
+        /// Not (all) here, and nothing under way brings the first missing one; or here, but split between the cache
+        /// and memory, so the copying read assembles them.
+        case elsewhere
+    }
+
+    /// Waits while a fetch under way brings the first byte of `range` that is not here yet, then says where the
+    /// bytes are. With `fromMemory` false only the cache file counts, and it also waits until every landed block on
+    /// its way into the cache file is there: the read that reaches the end of a file is answered from the cache,
+    /// complete by then if the file was read whole, so that the file can be checked against the service's
+    /// checksums before the reader has its last byte (`VFS+Verification`).
+    func awaitBytes(_ range: Range<UInt64>, fromMemory: Bool = true) -> Availability {
+        condition.lock()
+        defer { condition.unlock() }
+        let wanted = range.upperBound - range.lowerBound
+        while true {
+            let cached = object.cachedRun(at: range.lowerBound, max: wanted)
+            // Answered from the cache file: only once every landed block of the file is in it, so that the file
+            // is complete there if the readers have had all of it.
+            let writing = !fromMemory && landing.contains { $0.handedOver && !$0.uncached }
+            if cached == wanted, !writing { return .cached }
+            if fromMemory, let block = landing.first(where: { $0.landed.contains(range.lowerBound)
+                                                              && range.upperBound <= $0.landed.upperBound }) {
+                return .landed(LandedBytes(block: block, offset: Int(range.lowerBound - block.start), count: Int(wanted)))
+            }
+            let absent = fromMemory ? firstAbsent(range) : range.lowerBound + cached
+            guard writing || (absent < range.upperBound && beingFetched(absent)) else { return .elsewhere }
+            condition.wait()
+        }
+    }
+
+    /// Copies the landed bytes at `offset` (as many as fit in `buffer`) into `buffer`; returns how many (0 if none
+    /// are landed there).
+    func copyLanded(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        condition.lock()
+        guard let block = landing.first(where: { $0.landed.contains(offset) }) else {
+            condition.unlock()
+            return 0
+        }
+        let count = Int(min(UInt64(buffer.count), block.landed.upperBound - offset))
+        condition.unlock()
+        // Bytes below `filled` never change: copied without the lock.
+        guard let target = buffer.baseAddress, let source = block.bytes.baseAddress else { return 0 }
+        target.copyMemory(from: source + Int(offset - block.start), byteCount: count)
+        return count
     }
 
     /// Called with `condition` locked: whether a fetch under way (a fetcher's or a reader's) covers `offset`.
@@ -59,12 +143,13 @@ final class Prefetcher: @unchecked Sendable {
         return beingFetched(offset)
     }
 
-    /// Waits until `offset` is cached or no fetch under way covers it any more. Returns true if it is cached.
+    /// Waits until `offset` is here (cached or landed) or no fetch under way covers it any more. Returns true if it
+    /// is here.
     func waitForBytes(at offset: UInt64) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while true {
-            if object.cachedRun(at: offset, max: 1) > 0 { return true }
+            if presentRun(at: offset, max: 1) > 0 { return true }
             guard beingFetched(offset) else { return false }
             condition.wait()
         }
@@ -76,15 +161,18 @@ final class Prefetcher: @unchecked Sendable {
     func readAhead(from end: UInt64, reach: UInt64, minimum: UInt64, maximum: UInt64) {
         condition.lock()
         defer { condition.unlock() }
-        guard !stopped, reach > 0 else { return }
+        guard !stopped else { return }
+        // Blocks the cache did not keep are dropped once a reader has read past them.
+        landing.removeAll { $0.uncached && $0.landed.upperBound <= end }
+        guard reach > 0 else { return }
         // Never larger than the whole budget: such a range could only run alone.
         let chunk = max(1, min(pool.budgetBytes, min(maximum, max(minimum, reach / UInt64(depth)))))
         var start = max(scheduledUntil, end)
         let horizon = min(size, end + reach)
         while start < horizon, fetching.count + queued.count < depth {
             let length = min(chunk, size - start)
-            // Skip what the cache already has (a second reader, a previous open).
-            let cached = object.cachedRun(at: start, max: length)
+            // Skip what is already here (a second reader, a previous open).
+            let cached = presentRun(at: start, max: length)
             if cached < length {
                 let range = (start + cached)..<(start + length)
                 if !(fetching + claims + queued).contains(where: { $0.overlaps(range) }) { enqueue(range) }
@@ -125,6 +213,7 @@ final class Prefetcher: @unchecked Sendable {
         condition.lock()
         stopped = true
         queued.removeAll()
+        landing.removeAll()
         condition.broadcast()
         condition.unlock()
         pool.withdraw(owner: self)
@@ -138,7 +227,7 @@ final class Prefetcher: @unchecked Sendable {
         if admitted { fetching.append(range) } else { queued.append(range) }
     }
 
-    /// On a fetcher: fetches `submitted`, writing it into the cache. A range that waited for the budget fetches only
+    /// On a fetcher: fetches `submitted` into landing blocks, each handed to the cache writer once full. A range that waited for the budget fetches only
     /// what is still missing when its turn comes.
     private func run(_ submitted: Range<UInt64>) {
         condition.lock()
@@ -155,7 +244,7 @@ final class Prefetcher: @unchecked Sendable {
             range = submitted
             if stopped {
                 // The file closed before the range started: whoever waits for it is woken to fetch for itself.
-                finishFetching(range, kept: true)
+                finishFetching(range)
                 condition.unlock()
                 return
             }
@@ -165,36 +254,83 @@ final class Prefetcher: @unchecked Sendable {
         }
         condition.unlock()
         var cursor = range.lowerBound
-        var keep = true
+        var block: LandingBlock?
         do {
             try fetch(range.lowerBound, range.upperBound - range.lowerBound) { chunk in
+                guard let source = chunk.baseAddress else { return }
+                var copied = 0
+                var full: [LandingBlock] = []
+                while copied < chunk.count {
+                    if block == nil {
+                        let made = LandingBlock(start: cursor,
+                                                capacity: Int(LandingBlock.end(from: cursor, limit: range.upperBound) - cursor))
+                        condition.lock()
+                        let isStopped = stopped
+                        if !isStopped { landing.append(made) }
+                        condition.unlock()
+                        if isStopped { throw FSError.cancelled }
+                        block = made
+                    }
+                    guard let current = block, let target = current.bytes.baseAddress else { break }
+                    // Only this fetcher writes the block, at or past `filled`: the copy runs without the lock.
+                    let written = Int(cursor - current.start)
+                    let n = min(chunk.count - copied, current.capacity - written)
+                    (target + written).copyMemory(from: source + copied, byteCount: n)
+                    copied += n
+                    cursor += UInt64(n)
+                    if written + n == current.capacity {
+                        full.append(current)
+                        block = nil
+                    }
+                }
                 condition.lock()
+                for done in full {
+                    done.filled = done.capacity
+                    done.handedOver = true
+                }
+                if let block { block.filled = Int(cursor - block.start) }
                 let isStopped = stopped
-                condition.unlock()
-                if isStopped { throw FSError.cancelled }
-                // A full disk or an object too big for the cache: stop keeping bytes; readers fetch themselves.
-                keep = (try? object.write(at: cursor, bytes: chunk)) ?? false
-                cursor += UInt64(chunk.count)
-                condition.lock()
                 condition.broadcast()
                 condition.unlock()
-                if !keep { throw FSError.cancelled }
+                for done in full { keep(done, count: done.capacity) }
+                if isStopped { throw FSError.cancelled }
             }
         } catch {}
+        // A fetch that ended early (an error, the file closed) keeps what arrived of its last block.
+        let partial = block.map { Int(cursor - $0.start) } ?? 0
         condition.lock()
-        finishFetching(range, kept: keep)
+        if let block {
+            block.filled = partial
+            block.handedOver = true
+            if partial == 0 { landing.removeAll { $0 === block } }
+        }
+        finishFetching(range)
         condition.unlock()
-        if !keep { pool.withdraw(owner: self) }
+        if let block, partial > 0 { keep(block, count: partial) }
     }
 
-    /// Called with `condition` locked: `range`'s fetch ended; if the cache would not keep its bytes, readahead for
-    /// this file stops (its readers fetch for themselves).
-    private func finishFetching(_ range: Range<UInt64>, kept: Bool) {
-        if let index = fetching.firstIndex(of: range) { fetching.remove(at: index) }
-        if !kept {
-            stopped = true
-            queued.removeAll()
+    /// Hands the first `count` bytes of a landed block to the cache writer; once the cache has them the block
+    /// leaves memory. A block the cache does not keep (no room in the writer's queue, a full disk, an evicted
+    /// object) stays for the readers until they pass it (`readAhead`).
+    private func keep(_ block: LandingBlock, count: Int) {
+        let accepted = writes.submit(length: UInt64(count)) { [self] in
+            let kept = (try? object.write(at: block.start,
+                                          bytes: UnsafeRawBufferPointer(rebasing: block.bytes[0..<count]))) ?? false
+            condition.lock()
+            if kept { landing.removeAll { $0 === block } } else { block.uncached = true }
+            condition.broadcast()
+            condition.unlock()
         }
+        if !accepted {
+            condition.lock()
+            block.uncached = true
+            condition.unlock()
+        }
+    }
+
+    /// Called with `condition` locked: `range`'s fetch ended; whoever waits for its bytes is woken.
+    private func finishFetching(_ range: Range<UInt64>) {
+        if let index = fetching.firstIndex(of: range) { fetching.remove(at: index) }
         condition.broadcast()
     }
 
@@ -204,7 +340,7 @@ final class Prefetcher: @unchecked Sendable {
     private func stillMissing(_ range: Range<UInt64>) -> Range<UInt64>? {
         var start = range.lowerBound
         while start < range.upperBound {
-            let cached = object.cachedRun(at: start, max: range.upperBound - start)
+            let cached = presentRun(at: start, max: range.upperBound - start)
             if cached > 0 {
                 start += cached
                 continue

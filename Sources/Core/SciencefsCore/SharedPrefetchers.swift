@@ -16,9 +16,15 @@ final class SharedPrefetchers: Sendable {
     private let entries = Mutex<[String: Entry]>([:])
     /// The fetchers every prefetcher of the mount shares.
     let pool: ReadaheadPool
+    /// The thread that writes every prefetcher's landed bytes into the data cache.
+    let writes: CacheWriteQueue
 
-    init(pool: ReadaheadPool) {
+    /// How many landed bytes may wait for the cache disk, across the mount, before blocks go uncached.
+    static let writeBacklog: UInt64 = 64 << 20
+
+    init(pool: ReadaheadPool, writes: CacheWriteQueue = CacheWriteQueue(limit: SharedPrefetchers.writeBacklog)) {
         self.pool = pool
+        self.writes = writes
     }
 
     /// The prefetcher of `key`, made by `make` for the first handle; every call must be matched by `release`.

@@ -20,9 +20,20 @@ extension VFS {
         // Readahead is scheduled once this read's own bytes are in hand: started first, its requests would compete
         // with the one the reader is waiting for (the first read of a file would wait for both).
         defer { scheduleReadahead(file, end: end) }
+        // The read that reaches the end lets readahead's bytes reach the cache first, so the file is complete there
+        // (and checked, below) before the reader has its last byte.
+        if end == size { _ = file.prefetcher?.awaitBytes(offset..<end, fromMemory: false) }
         var position = offset
         while position < end {
             let target = UnsafeMutableRawBufferPointer(rebasing: buffer[Int(position - offset)..<Int(end - offset)])
+            // Readahead's bytes still in memory (not yet, or not at all, in the cache file).
+            if let prefetcher = file.prefetcher {
+                let landed = prefetcher.copyLanded(at: position, into: target)
+                if landed > 0 {
+                    position += UInt64(landed)
+                    continue
+                }
+            }
             if let object = file.cacheObject {
                 let cached = object.cachedLength(at: position, max: end - position)
                 if cached > 0 {
@@ -71,11 +82,19 @@ extension VFS {
         public let length: Int
     }
 
-    /// When the data cache holds every byte of a read of `length` at `offset` (clipped to the file's size), or
-    /// readahead in flight is bringing the missing ones, does what `read` does for it (readahead, checksum check
-    /// on completion) and returns where the bytes are; nil otherwise (or at or past the end), and then
-    /// `read(handle:offset:into:)` answers.
-    public func cachedRegion(handle fh: UInt64, offset: UInt64, length: Int) throws -> CachedRegion? {
+    /// The bytes of a read, ready to be handed to the kernel without copying them through the caller's buffer.
+    public enum ReadyBytes: Sendable {
+        /// In the cache file.
+        case file(CachedRegion)
+        /// In memory, just received by readahead (the cache file gets them after).
+        case memory(LandedBytes)
+    }
+
+    /// When every byte of a read of `length` at `offset` (clipped to the file's size) is in the data cache, or in
+    /// one block readahead received, or is being brought by readahead in flight (it then waits for them), does
+    /// what `read` does for it (readahead, checksum check on completion) and says where the bytes are; nil
+    /// otherwise (or at or past the end), and then `read(handle:offset:into:)` answers.
+    public func readyBytes(handle fh: UInt64, offset: UInt64, length: Int) throws -> ReadyBytes? {
         guard let file = try openHandle(fh) as? ReadHandle, localBytes(for: file) == nil,
               let object = file.cacheObject else { return nil }
         let size = file.attributes.size
@@ -85,18 +104,21 @@ extension VFS {
         defer { file.readLock.unlock() }
         try checkIntegrity(file)
         let wanted = end - offset
-        var cached = object.cachedRun(at: offset, max: wanted)
-        // Readahead is bringing the rest: wait for it, so the reply can still come from the cache file.
-        while cached < wanted, let prefetcher = file.prefetcher, prefetcher.isInFlight(offset + cached),
-              prefetcher.waitForBytes(at: offset + cached) {
-            cached = object.cachedRun(at: offset, max: wanted)
+        let ready: ReadyBytes
+        switch file.prefetcher?.awaitBytes(offset..<end, fromMemory: end < size) {
+        case .landed(let bytes)?:
+            ready = .memory(bytes)
+        case .elsewhere?:
+            return nil
+        case .cached?, nil:
+            guard object.cachedRun(at: offset, max: wanted) == wanted else { return nil }
+            _ = object.cachedLength(at: offset, max: wanted) // counted as a cache hit
+            ready = object.withFileDescriptor { .file(CachedRegion(descriptor: $0, offset: offset, length: Int(wanted))) }
         }
-        guard cached == wanted else { return nil }
-        _ = object.cachedLength(at: offset, max: wanted) // counted as a cache hit
-        file.readahead.noteRead(at: offset, length: end - offset)
+        file.readahead.noteRead(at: offset, length: wanted)
         scheduleReadahead(file, end: end)
         try verifyIfNewlyComplete(file, size: size)
-        return object.withFileDescriptor { CachedRegion(descriptor: $0, offset: offset, length: Int(end - offset)) }
+        return ready
     }
 
     /// Called under the read lock after every read was noted: keeps readahead ahead of a sequential reader.
@@ -151,7 +173,7 @@ extension VFS {
         let shared = "\(key.source ?? "")\u{0}\(path.string)\u{0}\(Self.version(of: attributes))"
         return prefetchers.acquire(shared) {
             Prefetcher(object: object, size: attributes.size, depth: options.prefetchDepth,
-                       pool: prefetchers.pool) { [weak self] start, length, sink in
+                       pool: prefetchers.pool, writes: prefetchers.writes) { [weak self] start, length, sink in
                 guard let self else { _ = try backend.read(path, offset: start, length: length, sink: sink); return }
                 try self.reaching(key, probe: { _ = try backend.stat(path) }) {
                     _ = try backend.read(path, offset: start, length: length, sink: sink)

@@ -17,12 +17,12 @@ import SciencefsStore
 ///    `ReadHandle.localCopy`.
 ///    Taken under `uploadLock` by unlink.
 /// 4. `StagedFile.lock`: the staged file's size, times and flags; taken under `VFS.lock` or `uploadLock`.
-/// 5. `Prefetcher.condition`: taken under `readLock`; under it only `DataCache.lock` (via `CachedObject`) and
-///    `ReadaheadPool.condition`.
+/// 5. `Prefetcher.condition`: taken under `readLock`; under it only `DataCache.lock` (via `CachedObject`),
+///    `ReadaheadPool.condition` and `CacheWriteQueue.condition`.
 /// 6. Leaves, under which no other lock is taken: `MetadataCache.lock`, `AttributeOverlays.lock`,
 ///    `VerificationLedger.lock`, `ReadOrigins.lock` (taken by backends inside `read`),
 ///    `UploadCoordinator.condition`, `UploadStream.condition` (taken under `StagedFile.lock` by writes), `StreamingUpload.condition`, `ReadaheadPool.condition` (its fetchers run with
-///    it released), `ServerCopyProgress`'s and `SharedPrefetchers`' mutexes, `SourceHealth.lock` and
+///    it released), `CacheWriteQueue.condition` (its writer runs with it released), `ServerCopyProgress`'s and `SharedPrefetchers`' mutexes, `SourceHealth.lock` and
 ///    `WaitingUploads.lock` (probes and parked uploads run with them released), and `DataCache`'s `indexWriter`
 ///    then `lock` (extent flushes hold only the first while SQLite writes;
 ///    removals, renames, evictions and pins write the index and unlink files under the second). `MetadataStore` is

@@ -137,10 +137,19 @@ enum FuseOperations {
             let fs = FuseFilesystem.from(req)
             let handle = fi?.pointee.fh ?? 0
             fs.perform(req, "read", ino) {
-                // All bytes in the data cache: the kernel takes them from the cache file, one copy less.
-                if let region = try fs.vfs.cachedRegion(handle: handle, offset: UInt64(max(0, offset)), length: size) {
+                // The bytes are ready in the cache file (the kernel takes them from it, one copy less) or in memory,
+                // just received (replied from where they lie, without a copy into a buffer of ours).
+                switch try fs.vfs.readyBytes(handle: handle, offset: UInt64(max(0, offset)), length: size) {
+                case .file(let region)?:
                     _ = sciencefs_reply_file_region(req, region.descriptor, region.length, off_t(region.offset))
                     return
+                case .memory(let landed)?:
+                    landed.withUnsafeBytes { bytes in
+                        _ = fuse_reply_buf(req, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+                    }
+                    return
+                case nil:
+                    break
                 }
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
                 defer { buffer.deallocate() }

@@ -1,0 +1,164 @@
+import Foundation
+import SciencefsStore
+import Synchronization
+import XCTest
+@testable import SciencefsCore
+
+/// Readahead's bytes reach the reader before the cache file: a held-up or refusing cache writer never keeps a
+/// reader from bytes that arrived. No test measures time; waits are bounded only so that a hang fails.
+final class PrefetcherLandingTests: XCTestCase {
+    private static let hang: TimeInterval = 30
+
+    /// A job that holds the cache writer's thread until released.
+    private final class HeldWriter: Sendable {
+        let started = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+
+        var body: @Sendable () -> Void {
+            { [self] in
+                started.signal()
+                release.wait()
+            }
+        }
+    }
+
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sciencefs-landing-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private static func content(_ size: Int) -> Data {
+        Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) })
+    }
+
+    private func prefetcher(_ object: CachedObject, content: Data, writes: CacheWriteQueue) -> Prefetcher {
+        Prefetcher(object: object, size: UInt64(content.count), depth: 2, pool: ReadaheadPool(budget: 8 << 20, fetchers: 2),
+                   writes: writes) { start, length, sink in
+            // Delivered in pieces that do not line up with the 1 MiB blocks.
+            var position = Int(start)
+            let end = Int(start + length)
+            while position < end {
+                let piece = min(100_000, end - position)
+                try content[position..<(position + piece)].withUnsafeBytes { try sink($0) }
+                position += piece
+            }
+        }
+    }
+
+    private func waitUntil(_ what: String, _ condition: () -> Bool) {
+        let deadline = Date().addingTimeInterval(Self.hang)
+        while !condition() {
+            if Date() >= deadline {
+                XCTFail("never happened: \(what)")
+                return
+            }
+            usleep(1000)
+        }
+    }
+
+    func testReadersGetTheBytesWhileTheCacheWriterIsHeldUp() throws {
+        let cache = try DataCache(store: try MetadataStore(directory: directory), capacityBytes: 64 << 20)
+        let object = try cache.object(source: "mem", path: "/slow-disk", version: "1")
+        let content = Self.content(2 << 20)
+        let writes = CacheWriteQueue(limit: 64 << 20)
+        let held = HeldWriter()
+        XCTAssertTrue(writes.submit(length: 1, held.body))
+        XCTAssertEqual(held.started.wait(timeout: .now() + .seconds(30)), .success)
+        let prefetcher = prefetcher(object, content: content, writes: writes)
+        defer { prefetcher.stop() }
+
+        prefetcher.readAhead(from: 0, reach: 2 << 20, minimum: 1 << 20, maximum: 1 << 20)
+        for start in [0, 1 << 20] {
+            let range = UInt64(start)..<UInt64(start + (1 << 20))
+            guard case .landed(let bytes) = prefetcher.awaitBytes(range) else {
+                XCTFail("the aligned 1 MiB read at \(start) is not answered from memory")
+                continue
+            }
+            XCTAssertEqual(bytes.withUnsafeBytes { Data($0) }, content[start..<(start + (1 << 20))])
+        }
+        XCTAssertEqual(object.cachedRun(at: 0, max: 2 << 20), 0, "the cache file has none of it yet")
+        // A read that straddles two blocks is copied from both.
+        var buffer = [UInt8](repeating: 0, count: 300_000)
+        var copied = 0
+        while copied < buffer.count {
+            let n = buffer.withUnsafeMutableBytes {
+                prefetcher.copyLanded(at: UInt64((1 << 20) - 150_000 + copied),
+                                      into: UnsafeMutableRawBufferPointer(rebasing: $0[copied...]))
+            }
+            XCTAssertGreaterThan(n, 0)
+            if n == 0 { break }
+            copied += n
+        }
+        XCTAssertEqual(Data(buffer), content[((1 << 20) - 150_000)..<((1 << 20) + 150_000)])
+
+        held.release.signal()
+        waitUntil("the cache file has every byte") { object.cachedRun(at: 0, max: 2 << 20) == 2 << 20 }
+        var cached = [UInt8](repeating: 0, count: 2 << 20)
+        XCTAssertEqual(try cached.withUnsafeMutableBytes { try object.read(at: 0, into: $0) }, 2 << 20)
+        XCTAssertEqual(Data(cached), content)
+    }
+
+    func testTheReadThatReachesTheEndWaitsForTheCacheFile() throws {
+        let cache = try DataCache(store: try MetadataStore(directory: directory), capacityBytes: 64 << 20)
+        let object = try cache.object(source: "mem", path: "/end", version: "1")
+        let content = Self.content(2 << 20)
+        let writes = CacheWriteQueue(limit: 64 << 20)
+        let held = HeldWriter()
+        XCTAssertTrue(writes.submit(length: 1, held.body))
+        XCTAssertEqual(held.started.wait(timeout: .now() + .seconds(30)), .success)
+        let prefetcher = prefetcher(object, content: content, writes: writes)
+        defer { prefetcher.stop() }
+        prefetcher.readAhead(from: 0, reach: 2 << 20, minimum: 1 << 20, maximum: 1 << 20)
+        let last = UInt64(1 << 20)..<UInt64(2 << 20)
+        guard case .landed = prefetcher.awaitBytes(last) else { return XCTFail("the last block did not land") }
+
+        let answered = Atomic<Bool>(false)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            if case .cached = prefetcher.awaitBytes(last, fromMemory: false) { answered.store(true, ordering: .sequentiallyConsistent) }
+            done.signal()
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + .milliseconds(200)), .timedOut,
+                       "the last read waits while its bytes are on their way to the cache file")
+        held.release.signal()
+        XCTAssertEqual(done.wait(timeout: .now() + .seconds(30)), .success)
+        XCTAssertTrue(answered.load(ordering: .sequentiallyConsistent), "then it is answered from the complete cache file")
+        XCTAssertTrue(object.isComplete(size: UInt64(content.count)))
+    }
+
+    func testBlocksTheCacheCannotTakeStayForTheReaderUntilItPassesThem() throws {
+        let cache = try DataCache(store: try MetadataStore(directory: directory), capacityBytes: 64 << 20)
+        let object = try cache.object(source: "mem", path: "/no-room", version: "1")
+        let content = Self.content(2 << 20)
+        // The writer's queue is full (a held block of its whole size): every landed block is refused.
+        let writes = CacheWriteQueue(limit: 1)
+        let held = HeldWriter()
+        XCTAssertTrue(writes.submit(length: 1, held.body))
+        XCTAssertEqual(held.started.wait(timeout: .now() + .seconds(30)), .success)
+        defer { held.release.signal() }
+        let prefetcher = prefetcher(object, content: content, writes: writes)
+        defer { prefetcher.stop() }
+
+        prefetcher.readAhead(from: 0, reach: 2 << 20, minimum: 1 << 20, maximum: 1 << 20)
+        for start in [0, 1 << 20] {
+            guard case .landed(let bytes) = prefetcher.awaitBytes(UInt64(start)..<UInt64(start + (1 << 20))) else {
+                XCTFail("the block at \(start) is not kept for the reader")
+                continue
+            }
+            XCTAssertEqual(bytes.withUnsafeBytes { Data($0) }, content[start..<(start + (1 << 20))])
+        }
+        XCTAssertEqual(object.cachedRun(at: 0, max: 2 << 20), 0, "the cache got none of it")
+
+        // The reader moves past the first block: it goes; the second stays.
+        prefetcher.readAhead(from: 1 << 20, reach: 0, minimum: 1 << 20, maximum: 1 << 20)
+        var probe = [UInt8](repeating: 0, count: 16)
+        XCTAssertEqual(probe.withUnsafeMutableBytes { prefetcher.copyLanded(at: 0, into: $0) }, 0)
+        XCTAssertEqual(probe.withUnsafeMutableBytes { prefetcher.copyLanded(at: 1 << 20, into: $0) }, 16)
+    }
+}
