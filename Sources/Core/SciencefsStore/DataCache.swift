@@ -20,13 +20,14 @@ import Synchronization
 ///   change, so it always equals the sum of the live entries' extents.
 /// - `lock` guards the entries map, the dirty set, the rows waiting to be deleted, pins, and eviction. A write takes
 ///   it only when it dirties a clean object (once per batch) or takes the cache over its cap.
-/// - `indexWriter` serialises every write to SQLite: the background writer's rounds, `flush()`, handle closes and
-///   renames. It is held while SQLite writes; `lock` is held only to take a snapshot, so SQLite never holds up the
+/// - `indexWriter` serialises every write to SQLite: the background writer's rounds, `flush()`, handle closes,
+///   removals, renames and pins. It is held while SQLite writes; `lock` is held only to take a snapshot, so SQLite never holds up the
 ///   reads and writes of any file.
 /// Extent write-outs run on `writer`'s thread (every few MiB cached, a couple of seconds after a change), and on
-/// the caller's thread only for `flush()`, `close()`, a handle's close and `deinit`. Evictions and removals drop
-/// the object in memory and unlink its file at once, and leave its row to the next write-out (a row whose file is
-/// gone is dropped at the next start, so a crash in between claims nothing). All of these are leaves in the mount's
+/// the caller's thread only for `flush()`, `close()`, a handle's close and `deinit`. Evictions (and a new version
+/// replacing an old one at open) drop the object in memory and unlink its file at once, and leave its row to the
+/// next write-out (a row whose file is gone is dropped at the next start, so a crash in between claims nothing);
+/// removals and renames write the index at once. All of these are leaves in the mount's
 /// lock order (see `VFS` in SciencefsCore): only the store's writer is taken under them. Open one `DataCache` per
 /// directory at a time (the mount's): a second instance would not see the first one's unflushed extents and may
 /// evict under it.
@@ -118,11 +119,16 @@ public final class DataCache: @unchecked Sendable {
 
     /// Discards the cached bytes of `path` and of any object below it (a deleted file or directory, a file written
     /// anew). Pins stay: `forgetPins` drops those of a deleted path.
+    /// The index is written at once (with the rows evictions left for the next write-out), so `sciencefs cache`
+    /// no longer lists what was removed.
     public func remove(source: String, path: String) throws {
-        lock.withLock {
-            discard(entries.values.filter {
+        try changingIndex {
+            let victims = entries.values.filter {
                 $0.key.source == source && StorePath.isSelfOrDescendant($0.key.path, of: path)
-            })
+            }
+            try index.apply(deleting: deletedRows + victims.map(\.id))
+            deletedRows.removeAll()
+            forget(victims)
         }
     }
 
