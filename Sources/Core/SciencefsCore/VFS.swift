@@ -17,16 +17,19 @@ import SciencefsStore
 ///    `ReadHandle.localCopy`.
 ///    Taken under `uploadLock` by unlink.
 /// 4. `StagedFile.lock`: the staged file's size, times and flags; taken under `VFS.lock` or `uploadLock`.
-/// 5. `Prefetcher.condition`: taken under `readLock`; under it only `DataCache.lock` (via `CachedObject`),
+/// 5. `Prefetcher.condition`: taken under `readLock`; under it only `DataCache`'s locks (via `CachedObject`),
 ///    `ReadaheadPool.condition` and `CacheWriteQueue.condition`.
 /// 6. Leaves, under which no other lock is taken: `MetadataCache.lock`, `AttributeOverlays.lock`,
 ///    `VerificationLedger.lock`, `ReadOrigins.lock` (taken by backends inside `read`),
 ///    `UploadCoordinator.condition`, `UploadStream.condition` (taken under `StagedFile.lock` by writes), `StreamingUpload.condition`, `ReadaheadPool.condition` (its fetchers run with
 ///    it released), `CacheWriteQueue.condition` (its writer runs with it released), `ServerCopyProgress`'s and `SharedPrefetchers`' mutexes, `SourceHealth.lock` and
-///    `WaitingUploads.lock` (probes and parked uploads run with them released), and `DataCache`'s `indexWriter`
-///    then `lock` (extent flushes hold only the first while SQLite writes;
-///    removals, renames, evictions and pins write the index and unlink files under the second). `MetadataStore` is
-///    GRDB's own serial writer, innermost of all.
+///    `WaitingUploads.lock` (probes and parked uploads run with them released), and `DataCache`'s `indexWriter`,
+///    then `lock`, then one `CacheEntry.lock` (`ExtentWriter.condition` is a leaf taken under `lock`). A
+///    `CachedObject` lookup or write takes only its object's `CacheEntry.lock`, and `lock` only to enlist a newly
+///    dirty object or to evict (which unlinks files). Extent write-outs hold only `indexWriter` while SQLite
+///    writes and run on the cache's writer thread, never on a reader's or fetcher's; removals, renames and pins
+///    write the index under `indexWriter` and `lock`.
+///    `MetadataStore` is GRDB's own serial writer, innermost of all.
 ///
 /// Rules that hold:
 /// - Under `VFS.lock` and `StagedFile.lock` only in-memory work happens: no backend call, no SQLite (`store`,

@@ -44,11 +44,16 @@ struct CacheIndex: Sendable {
         }
     }
 
-    /// Writes each object's row (inserting it the first time: a new object gets its row only here, off the open
-    /// path) and replaces its stored extents.
-    func save(_ objects: [StoredObject]) throws {
-        if objects.isEmpty { return }
+    /// Deletes the rows of objects dropped from memory, then writes each object's row (inserting it the first time:
+    /// a new object gets its row only here, off the open path) and replaces its stored extents, in one transaction
+    /// (deleting first, so a new object never trips the UNIQUE (source, path) constraint on an old one's row).
+    func save(_ objects: [StoredObject], deleting ids: [Int64] = []) throws {
+        if objects.isEmpty && ids.isEmpty { return }
         try database.write { db in
+            for id in ids {
+                try db.execute(sql: "DELETE FROM cache_extents WHERE objectId = ?", arguments: [id])
+                try db.execute(sql: "DELETE FROM cache_objects WHERE id = ?", arguments: [id])
+            }
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO cache_objects (id, source, path, version, lastUsed) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET path = excluded.path, lastUsed = excluded.lastUsed

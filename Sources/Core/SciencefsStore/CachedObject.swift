@@ -3,7 +3,8 @@ import Foundation
 /// An open handle on one cached object (one version of one remote file). Thread-safe: several readers may share
 /// it. Holds its own descriptor on the sparse file, so bytes it has checked with `cachedLength` stay readable even
 /// if the object is evicted meanwhile; after eviction it reports nothing cached and records nothing new. Checked
-/// `Sendable`: every stored property is a `let`, and the shared `entry` is guarded by `DataCache`'s lock.
+/// `Sendable`: every stored property is a `let`, and the shared `entry` is guarded by its own lock (lookups of one
+/// object never wait for another's; see `DataCache`).
 public final class CachedObject: Sendable {
     private let cache: DataCache
     let entry: CacheEntry
@@ -74,7 +75,7 @@ public final class CachedObject: Sendable {
             }
             done += n
         }
-        return try cache.finishWrite(entry, start: offset, end: offset + UInt64(bytes.count))
+        return cache.finishWrite(entry, start: offset, end: offset + UInt64(bytes.count))
     }
 
     /// Runs `body` with the sparse file's descriptor (read-only use: whole-file checksums).

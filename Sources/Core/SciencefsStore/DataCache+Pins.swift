@@ -71,10 +71,14 @@ extension DataCache {
         let key = CacheKey(source: source, path: path)
         return locked {
             let pinned = pins[key] != nil
-            guard let entry = entries[key], entry.version == version, !entry.discarded else {
+            guard let entry = entries[key], entry.version == version else {
                 return CachedFileState(bytes: 0, complete: size == 0, pinned: pinned)
             }
-            return CachedFileState(bytes: entry.extents.byteCount, complete: entry.extents.covers(size: size), pinned: pinned)
+            return entry.lock.withLock {
+                entry.discarded ? CachedFileState(bytes: 0, complete: size == 0, pinned: pinned)
+                    : CachedFileState(bytes: entry.extents.byteCount, complete: entry.extents.covers(size: size),
+                                      pinned: pinned)
+            }
         }
     }
 

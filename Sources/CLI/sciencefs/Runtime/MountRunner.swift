@@ -75,7 +75,7 @@ struct MountRunner {
             logger.error("unmounted with uploads still running; they resume from the journal at the next mount")
         }
         statusWriter.stop()
-        try? dataCache.flush()
+        try? dataCache.close()
         MountRegistry.remove(id: identity.id, root: root)
     }
 }
