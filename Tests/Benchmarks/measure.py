@@ -59,10 +59,12 @@ def curl_replay(urls, token, config_path):
     return timed(["curl", "-K", config_path])
 
 
-def curl_upload(source, directory_url, name, token):
+def curl_upload(source, directory_url, name, token, chunked=False):
     """Agave's upload is a multipart POST of `fileToUpload` to the target directory: curl's equivalent of
-    `curl -T`. Returns wall seconds."""
-    return timed(["curl", "-sSf", "-o", "/dev/null", "-H", f"Authorization: Bearer {token}",
+    `curl -T`. `chunked`: sent with chunked transfer encoding, as a streamed upload must be (its length is not
+    known when it starts). Returns wall seconds."""
+    encoding = ["-H", "Transfer-Encoding: chunked"] if chunked else []
+    return timed(["curl", "-sSf", "-o", "/dev/null", "-H", f"Authorization: Bearer {token}", *encoding,
                   "-F", f"fileName={name}", "-F", f"fileToUpload=@{source};filename={name}", directory_url])
 
 

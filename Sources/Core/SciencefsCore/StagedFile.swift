@@ -66,13 +66,24 @@ final class StagedFile: @unchecked Sendable {
         return RemoteAttributes(kind: .file, size: size, mtime: mtime, permissions: permissions)
     }
 
+    /// Puts `bytes` into the staging file at `offset`. A write that appends to a file whose upload streams also lends
+    /// `bytes` to the stream while it runs, so the upload can copy them from memory instead of reading them back
+    /// from the file (see `UploadStream`); the write returns only once the stream is done with them.
     func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64, now: Date) throws -> Int {
+        lock.lock()
+        let stream = offset == size ? streaming?.source : nil
+        lock.unlock()
+        let loan = stream?.lend(bytes, at: offset)
+        defer { if let stream, let loan { stream.takeBack(loan) } }
         var written = 0
         while written < bytes.count {
             let n = pwrite(fd, bytes.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written))
             if n < 0 {
                 if errno == EINTR { continue }
-                throw FSError.fromErrno(errno)
+                let failure = errno
+                // The stream may have sent bytes the staged file does not hold: it must not land.
+                if let stream, loan != nil { stream.abandon("a write to the staging file failed (errno \(failure))") }
+                throw FSError.fromErrno(failure)
             }
             written += n
         }

@@ -99,6 +99,10 @@ extension VFS {
         staged.lock.unlock()
         switch outcome {
         case .success(let attrs):
+            let sources = streaming.source.sources
+            logger.debug("streamed upload confirmed",
+                         metadata: ["path": "\(staged.key)", "from_memory": "\(sources.memory)",
+                                    "from_staging_file": "\(sources.file)"])
             uploaded(staged, attributes: attrs)
             return true
         case .failure(let error):

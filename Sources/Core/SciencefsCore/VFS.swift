@@ -35,8 +35,10 @@ import SciencefsStore
 /// - Under `VFS.lock` and `StagedFile.lock` only in-memory work happens: no backend call, no SQLite (`store`,
 ///   `metadata`, `overlays`, `dataCache`, `transfers` are all called after the lock is released), no file I/O.
 /// - `MetadataCache` and `AttributeOverlays` release their own lock before they write SQLite.
-/// - A streaming upload's thread (`StreamingUpload`) holds no Core lock while it calls the backend: it reads the
-///   staged file by position and waits on `UploadStream.condition` for the writer, which only signals it.
+/// - A streaming upload's thread (`StreamingUpload`) holds no Core lock while it calls the backend: it copies from
+///   the buffer a write lends it or reads the staged file by position, and waits on `UploadStream.condition` for
+///   the writer, which only signals it. A write waits on that condition, holding no lock, only for a copy out of its
+///   own buffer that has started, never for the network.
 /// - A backend is never called with `VFS.lock` or any leaf lock held; a backend's own locks (token managers,
 ///   `NodeFacts`) never call back into the VFS.
 ///
