@@ -23,10 +23,10 @@ import SciencefsStore
 /// synchronous fetch of it reports (and logs) the error as before.
 ///
 /// `@unchecked Sendable` because `condition` guards `fetching`, `claims`, `queued`, `landing` (and each block's
-/// `filled` and `uncached`), `scheduledUntil` and `stopped`; the rest is `let`. Lock order (see `VFS`): taken under
-/// the handle's `readLock`; under it only `DataCache.lock` (`cachedRun`), the pool's lock (`submit`) and the write
-/// queue's. The fetchers call the backend and copy bytes, and the writer writes the cache, with `condition`
-/// released.
+/// `filled`, `handedOver` and `uncached`), `scheduledUntil` and `stopped`; the rest is `let`. Lock order (see
+/// `VFS`): taken under the handle's `readLock`; under it only the cached object's `CacheEntry.lock` (`cachedRun`),
+/// the pool's lock (`submit`) and the write queue's. The fetchers call the backend and copy bytes, and the writer
+/// writes the cache, with `condition` released.
 final class Prefetcher: @unchecked Sendable {
     typealias Fetch = (_ start: UInt64, _ length: UInt64, _ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
 
