@@ -187,9 +187,10 @@ final class MountSessionTests: XCTestCase {
         let requests = fixture.emulator.requestLog.all
         let listings = requests.filter { $0.path.hasPrefix("/files/v2/listings/system/\(MountFixture.system)/many") }
         // 10,000 entries plus the "." row in pages of 100, then the empty page that ends the paging;
-        // one more request is the stat of the directory itself.
+        // one more is the page asked for ahead with the last one (a wrong guess, docs/protocols/agave.md §4.2), one
+        // more the stat of the directory itself.
         let pages = (10_000 + 1 + 99) / 100 + 1
-        XCTAssertLessThanOrEqual(listings.count, pages + 1, "one request per page, none per entry")
+        XCTAssertLessThanOrEqual(listings.count, pages + 2, "one request per page, none per entry")
         XCTAssertGreaterThanOrEqual(listings.count, pages)
         XCTAssertEqual(requests.count, listings.count, "no other requests: \(requests.prefix(3))")
         fixture.emulator.requestLog.clear()

@@ -90,7 +90,9 @@ public final class AgaveBackend: Backend {
     }
 
     private func listDirectory(system: String, path: [String]) throws -> [RemoteEntry] {
-        let rows = try LimitOffsetPaging.fetchAll(pageSize: configuration.pageSize, checkFirstPage: { (first: [AgaveFileRecord]) in
+        let api = api
+        // One page asked for ahead while the last is decoded (PagePipeline): a long listing waits one round trip per page.
+        let rows = try PagePipeline.fetchAll(pageSize: configuration.pageSize, checkFirstPage: { (first: [AgaveFileRecord]) in
             // A directory's listing starts with its `.` row; a file's "listing" is the file itself.
             if let row = first.first, !row.isSelfOrParent, !row.isDirectory, row.name == path.last {
                 throw FSError.notDirectory

@@ -19,7 +19,12 @@ public enum LimitOffsetPaging {
             if batch.isEmpty { return rows }
             rows.append(contentsOf: batch)
             offset += batch.count
-            if rows.count > maxRows { throw FSError.io("listing exceeds \(maxRows) rows; the server may be ignoring offset") }
+            try checkRowCount(rows.count)
         }
+    }
+
+    /// Throws once a listing has more than `maxRows` rows.
+    static func checkRowCount(_ count: Int) throws {
+        if count > maxRows { throw FSError.io("listing exceeds \(maxRows) rows; the server may be ignoring offset") }
     }
 }
