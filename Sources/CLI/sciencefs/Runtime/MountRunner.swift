@@ -135,8 +135,12 @@ final class StatusWriter: @unchecked Sendable {
         guard let data = try? encoder.encode(vfs.status()) else { return }
         if data == lastWritten, access(url.path, F_OK) == 0 { return }
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).new")
-        guard (try? data.write(to: temporary)) != nil,
-              rename(temporary.path, url.path) == 0 else {
+        // Plain POSIX calls: Foundation's `Data.write(to:)` fsyncs on Linux even without `.atomic`.
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { return }
+        let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard written == data.count, rename(temporary.path, url.path) == 0 else {
             unlink(temporary.path)
             return
         }
