@@ -51,6 +51,19 @@ final class PrefetcherLandingTests: XCTestCase {
         }
     }
 
+    /// A cached object for `path` and a cache writer of `limit` bytes whose thread is held (released by the
+    /// returned `HeldWriter`), with one byte of the limit taken by the held job.
+    private func heldUpCache(_ path: String, writerLimit limit: UInt64) throws
+        -> (object: CachedObject, writes: CacheWriteQueue, held: HeldWriter) {
+        let cache = try DataCache(store: try MetadataStore(directory: directory), capacityBytes: 64 << 20)
+        let object = try cache.object(source: "mem", path: path, version: "1")
+        let writes = CacheWriteQueue(limit: limit)
+        let held = HeldWriter()
+        XCTAssertTrue(writes.submit(length: 1, held.body))
+        XCTAssertEqual(held.started.wait(timeout: .now() + .seconds(30)), .success)
+        return (object, writes, held)
+    }
+
     private func waitUntil(_ what: String, _ condition: () -> Bool) {
         let deadline = Date().addingTimeInterval(Self.hang)
         while !condition() {
@@ -63,13 +76,8 @@ final class PrefetcherLandingTests: XCTestCase {
     }
 
     func testReadersGetTheBytesWhileTheCacheWriterIsHeldUp() throws {
-        let cache = try DataCache(store: try MetadataStore(directory: directory), capacityBytes: 64 << 20)
-        let object = try cache.object(source: "mem", path: "/slow-disk", version: "1")
+        let (object, writes, held) = try heldUpCache("/slow-disk", writerLimit: 64 << 20)
         let content = Self.content(2 << 20)
-        let writes = CacheWriteQueue(limit: 64 << 20)
-        let held = HeldWriter()
-        XCTAssertTrue(writes.submit(length: 1, held.body))
-        XCTAssertEqual(held.started.wait(timeout: .now() + .seconds(30)), .success)
         let prefetcher = prefetcher(object, content: content, writes: writes)
         defer { prefetcher.stop() }
 
@@ -105,13 +113,8 @@ final class PrefetcherLandingTests: XCTestCase {
     }
 
     func testTheReadThatReachesTheEndWaitsForTheCacheFile() throws {
-        let cache = try DataCache(store: try MetadataStore(directory: directory), capacityBytes: 64 << 20)
-        let object = try cache.object(source: "mem", path: "/end", version: "1")
+        let (object, writes, held) = try heldUpCache("/end", writerLimit: 64 << 20)
         let content = Self.content(2 << 20)
-        let writes = CacheWriteQueue(limit: 64 << 20)
-        let held = HeldWriter()
-        XCTAssertTrue(writes.submit(length: 1, held.body))
-        XCTAssertEqual(held.started.wait(timeout: .now() + .seconds(30)), .success)
         let prefetcher = prefetcher(object, content: content, writes: writes)
         defer { prefetcher.stop() }
         prefetcher.readAhead(from: 0, reach: 2 << 20, minimum: 1 << 20, maximum: 1 << 20)
@@ -133,14 +136,9 @@ final class PrefetcherLandingTests: XCTestCase {
     }
 
     func testBlocksTheCacheCannotTakeStayForTheReaderUntilItPassesThem() throws {
-        let cache = try DataCache(store: try MetadataStore(directory: directory), capacityBytes: 64 << 20)
-        let object = try cache.object(source: "mem", path: "/no-room", version: "1")
-        let content = Self.content(2 << 20)
         // The writer's queue is full (a held block of its whole size): every landed block is refused.
-        let writes = CacheWriteQueue(limit: 1)
-        let held = HeldWriter()
-        XCTAssertTrue(writes.submit(length: 1, held.body))
-        XCTAssertEqual(held.started.wait(timeout: .now() + .seconds(30)), .success)
+        let (object, writes, held) = try heldUpCache("/no-room", writerLimit: 1)
+        let content = Self.content(2 << 20)
         defer { held.release.signal() }
         let prefetcher = prefetcher(object, content: content, writes: writes)
         defer { prefetcher.stop() }

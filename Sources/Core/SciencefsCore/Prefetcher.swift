@@ -49,6 +49,9 @@ final class Prefetcher: @unchecked Sendable {
     private var scheduledUntil: UInt64 = 0
     private var stopped = false
 
+    /// A fetch under way when the file closes still finishes if no more than this is left of it.
+    static let finishedAfterClose: UInt64 = 1 << 20
+
     init(object: CachedObject, size: UInt64, depth: Int, pool: ReadaheadPool, writes: CacheWriteQueue,
          fetch: @escaping Fetch) {
         self.object = object
@@ -208,7 +211,8 @@ final class Prefetcher: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The last handle on the file closed: queued ranges are dropped and fetches under way stop at their next chunk.
+    /// The last handle on the file closed: queued ranges are dropped, and fetches under way stop at their next chunk
+    /// unless at most `finishedAfterClose` bytes are left of them.
     func stop() {
         condition.lock()
         stopped = true
@@ -265,10 +269,9 @@ final class Prefetcher: @unchecked Sendable {
                         let made = LandingBlock(start: cursor,
                                                 capacity: Int(LandingBlock.end(from: cursor, limit: range.upperBound) - cursor))
                         condition.lock()
-                        let isStopped = stopped
-                        if !isStopped { landing.append(made) }
+                        // After `stop` nobody reads from memory: the block only goes to the cache.
+                        if !stopped { landing.append(made) }
                         condition.unlock()
-                        if isStopped { throw FSError.cancelled }
                         block = made
                     }
                     guard let current = block, let target = current.bytes.baseAddress else { break }
@@ -293,7 +296,9 @@ final class Prefetcher: @unchecked Sendable {
                 condition.broadcast()
                 condition.unlock()
                 for done in full { keep(done, count: done.capacity) }
-                if isStopped { throw FSError.cancelled }
+                // The file closed: a fetch with little left runs to its end (its bytes go to the cache, and its
+                // connection stays open for the next request: cutting a reply short closes it); a longer one stops.
+                if isStopped, range.upperBound - cursor > Self.finishedAfterClose { throw FSError.cancelled }
             }
         } catch {}
         // A fetch that ended early (an error, the file closed) keeps what arrived of its last block.
