@@ -60,6 +60,22 @@ final class HTTPClientTests: XCTestCase {
                        ["bytes=1000-200999", "bytes=51000-200999"])
     }
 
+    func testHeaderLinesAreSplitOnTheirBytes() {
+        func parse(_ text: String) -> HeaderLine {
+            Array(text.utf8).withUnsafeBytes { HeaderLine($0) }
+        }
+        XCTAssertEqual(parse("HTTP/1.1 206 Partial Content\r\n"), .status(206))
+        XCTAssertEqual(parse("HTTP/2 200\r\n"), .status(200))
+        XCTAssertEqual(parse("HTTP/1.1\r\n"), .status(0))
+        XCTAssertEqual(parse("Content-Range: bytes 0-99/1000\r\n"), .field(name: "Content-Range", value: "bytes 0-99/1000"))
+        XCTAssertEqual(parse("Location:\thttp://127.0.0.1:80/a?b=c  \r\n"),
+                       .field(name: "Location", value: "http://127.0.0.1:80/a?b=c"))
+        XCTAssertEqual(parse(" X-Name \t:  ünïcode value\n"), .field(name: "X-Name", value: "ünïcode value"))
+        XCTAssertEqual(parse("Empty:\r\n"), .field(name: "Empty", value: ""))
+        XCTAssertEqual(parse("\r\n"), .other)
+        XCTAssertEqual(parse("no colon here\r\n"), .other)
+    }
+
     func testContentRangeHeadersAreParsed() {
         XCTAssertEqual(ContentRange("bytes 0-1023/4096")?.length, 1024)
         XCTAssertEqual(ContentRange("bytes 10-19/*")?.size, nil)

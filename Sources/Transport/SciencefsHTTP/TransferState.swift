@@ -52,16 +52,14 @@ final class TransferState {
 
     /// One header line, including the status line of each (interim or final) response.
     func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
-        // "\r\n" is a single Character in Swift, so trim by scalars, not by `last == "\n"`.
-        let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .newlines)
-        if line.hasPrefix("HTTP/") {
-            let parts = line.split(separator: " ", maxSplits: 2)
-            status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+        switch HeaderLine(bytes) {
+        case .status(let code):
+            status = code
             headers = HTTPHeaders()
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces)
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+        case .field(let name, let value):
             headers.add(name, value)
+        case .other:
+            break
         }
     }
 
