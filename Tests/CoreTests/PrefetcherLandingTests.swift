@@ -136,27 +136,44 @@ final class PrefetcherLandingTests: XCTestCase {
     }
 
     func testBlocksTheCacheCannotTakeStayForTheReaderUntilItPassesThem() throws {
-        // The writer's queue is full (a held block of its whole size): every landed block is refused.
-        let (object, writes, held) = try heldUpCache("/no-room", writerLimit: 1)
+        // A cache of 1 MiB: it takes the first block of a 2 MiB file and refuses the second (the object would
+        // outgrow it), as a full disk refuses bytes.
+        let cache = try DataCache(store: try MetadataStore(directory: directory), capacityBytes: 1 << 20)
+        let object = try cache.object(source: "mem", path: "/no-room", version: "1")
         let content = Self.content(2 << 20)
+        let prefetcher = prefetcher(object, content: content, writes: CacheWriteQueue(limit: 64 << 20))
+        defer { prefetcher.stop() }
+
+        prefetcher.readAhead(from: 0, reach: 2 << 20, minimum: 1 << 20, maximum: 1 << 20)
+        let second = UInt64(1 << 20)..<UInt64(2 << 20)
+        guard case .landed(let bytes) = prefetcher.awaitBytes(second) else {
+            return XCTFail("the block the cache refuses is not kept for the reader")
+        }
+        XCTAssertEqual(bytes.withUnsafeBytes { Data($0) }, content[(1 << 20)...])
+        waitUntil("the cache took the first block") { object.cachedRun(at: 0, max: 1 << 20) == 1 << 20 }
+        XCTAssertEqual(object.cachedRun(at: 1 << 20, max: 1 << 20), 0, "and not the second")
+
+        // Still there while the reader is before it, gone once it has passed it.
+        var probe = [UInt8](repeating: 0, count: 16)
+        prefetcher.readAhead(from: 1 << 20, reach: 0, minimum: 1 << 20, maximum: 1 << 20)
+        XCTAssertEqual(probe.withUnsafeMutableBytes { prefetcher.copyLanded(at: 1 << 20, into: $0) }, 16)
+        prefetcher.readAhead(from: 2 << 20, reach: 0, minimum: 1 << 20, maximum: 1 << 20)
+        XCTAssertEqual(probe.withUnsafeMutableBytes { prefetcher.copyLanded(at: 1 << 20, into: $0) }, 0)
+    }
+
+    func testAFetcherWritesItsBlockItselfWhenTheCacheWriterIsTooFarBehind() throws {
+        // The writer's queue is full (a held job of its whole size): the fetcher writes the blocks itself.
+        let (object, writes, held) = try heldUpCache("/behind", writerLimit: 1)
         defer { held.release.signal() }
+        let content = Self.content(2 << 20)
         let prefetcher = prefetcher(object, content: content, writes: writes)
         defer { prefetcher.stop() }
 
         prefetcher.readAhead(from: 0, reach: 2 << 20, minimum: 1 << 20, maximum: 1 << 20)
-        for start in [0, 1 << 20] {
-            guard case .landed(let bytes) = prefetcher.awaitBytes(UInt64(start)..<UInt64(start + (1 << 20))) else {
-                XCTFail("the block at \(start) is not kept for the reader")
-                continue
-            }
-            XCTAssertEqual(bytes.withUnsafeBytes { Data($0) }, content[start..<(start + (1 << 20))])
-        }
-        XCTAssertEqual(object.cachedRun(at: 0, max: 2 << 20), 0, "the cache got none of it")
-
-        // The reader moves past the first block: it goes; the second stays.
-        prefetcher.readAhead(from: 1 << 20, reach: 0, minimum: 1 << 20, maximum: 1 << 20)
-        var probe = [UInt8](repeating: 0, count: 16)
-        XCTAssertEqual(probe.withUnsafeMutableBytes { prefetcher.copyLanded(at: 0, into: $0) }, 0)
-        XCTAssertEqual(probe.withUnsafeMutableBytes { prefetcher.copyLanded(at: 1 << 20, into: $0) }, 16)
+        waitUntil("the fetchers cached both blocks") { object.cachedRun(at: 0, max: 2 << 20) == 2 << 20 }
+        XCTAssertEqual(writes.backlog, 1, "nothing more waits for the held writer")
+        var cached = [UInt8](repeating: 0, count: 2 << 20)
+        XCTAssertEqual(try cached.withUnsafeMutableBytes { try object.read(at: 0, into: $0) }, 2 << 20)
+        XCTAssertEqual(Data(cached), content)
     }
 }

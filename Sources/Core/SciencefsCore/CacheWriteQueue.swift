@@ -1,9 +1,9 @@
 import Foundation
 
 /// Writes readahead's landed blocks into the data cache on a thread of its own, one mount-wide queue, so that neither
-/// a reader nor a fetcher ever waits for the cache disk. The queue holds at most `limit` bytes: when the disk is
-/// slower than the network, a block that does not fit is not written (`submit` says so) and its bytes stay in
-/// memory for the readers instead; the cache then misses them, and a later read fetches them again.
+/// a reader nor a fetcher waits for the cache disk while it keeps up. The queue holds at most `limit` bytes: a block
+/// that does not fit is refused (`submit` says so), and its fetcher writes it itself, which holds that fetcher back
+/// instead of letting memory grow with a disk slower than the network.
 ///
 /// One thread, started when work arrives and ended after `idleExit` seconds without any, so a mount that no longer
 /// reads keeps none.

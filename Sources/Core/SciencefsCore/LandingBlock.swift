@@ -22,13 +22,21 @@ final class LandingBlock: @unchecked Sendable {
     /// then stays until a reader has passed it.
     var uncached = false
 
+    /// Where `bytes` came from: `LandingMemory` (nil: the heap, when the kernel mapped no more memory).
+    private let mapped: UnsafeMutableRawPointer?
+
     init(start: UInt64, capacity: Int) {
         self.start = start
         self.capacity = capacity
-        bytes = .allocate(byteCount: max(1, capacity), alignment: 64)
+        precondition(capacity <= LandingMemory.bufferSize, "a landing block never exceeds \(LandingBlock.size) bytes")
+        mapped = LandingMemory.shared.take()
+        bytes = mapped.map { UnsafeMutableRawBufferPointer(start: $0, count: capacity) }
+            ?? .allocate(byteCount: max(1, capacity), alignment: 64)
     }
 
-    deinit { bytes.deallocate() }
+    deinit {
+        if let mapped { LandingMemory.shared.give(mapped) } else { bytes.deallocate() }
+    }
 
     /// Where the block must end when it starts at `start` inside a fetch that ends at `limit`.
     static func end(from start: UInt64, limit: UInt64) -> UInt64 {

@@ -12,8 +12,10 @@ import SciencefsStore
 /// Bytes reach the readers first and the cache file after: a fetcher copies what arrives into `LandingBlock`s held
 /// here, readers are answered from those (`awaitBytes`, `copyLanded`), and each full block goes to the mount's
 /// `CacheWriteQueue`, which writes it into the data cache on a thread of its own and then drops it from here. A
-/// slow or full cache disk therefore never holds up a reader: a block the cache does not keep stays in memory
-/// until a reader has read past it.
+/// reader never waits for the cache disk for bytes that arrived; a full disk costs the cache those bytes, not the
+/// reader (a block the cache does not keep stays in memory until a reader has read past it); a disk slower than
+/// the network holds up the fetchers once the writer is `CacheWriteQueue.limit` bytes behind, so that the memory
+/// held for it stays bounded.
 ///
 /// A reader waits only for a range that is being fetched (by a fetcher or by another reader), never for one still
 /// queued for the budget: queued ranges are not "in flight" here, so a reader who needs their bytes claims and
@@ -315,22 +317,23 @@ final class Prefetcher: @unchecked Sendable {
     }
 
     /// Hands the first `count` bytes of a landed block to the cache writer; once the cache has them the block
-    /// leaves memory. A block the cache does not keep (no room in the writer's queue, a full disk, an evicted
+    /// leaves memory. When the writer is already `CacheWriteQueue.limit` bytes behind (a slow disk), this fetcher
+    /// writes the block itself: the readers already have its bytes, and the fetcher, not they, waits for the disk,
+    /// so the memory held for the cache stays bounded. A block the cache does not keep (a full disk, an evicted
     /// object) stays for the readers until they pass it (`readAhead`).
     private func keep(_ block: LandingBlock, count: Int) {
-        let accepted = writes.submit(length: UInt64(count)) { [self] in
-            let kept = (try? object.write(at: block.start,
-                                          bytes: UnsafeRawBufferPointer(rebasing: block.bytes[0..<count]))) ?? false
-            condition.lock()
-            if kept { landing.removeAll { $0 === block } } else { block.uncached = true }
-            condition.broadcast()
-            condition.unlock()
+        if !writes.submit(length: UInt64(count), { [self] in writeToCache(block, count: count) }) {
+            writeToCache(block, count: count)
         }
-        if !accepted {
-            condition.lock()
-            block.uncached = true
-            condition.unlock()
-        }
+    }
+
+    private func writeToCache(_ block: LandingBlock, count: Int) {
+        let kept = (try? object.write(at: block.start,
+                                      bytes: UnsafeRawBufferPointer(rebasing: block.bytes[0..<count]))) ?? false
+        condition.lock()
+        if kept { landing.removeAll { $0 === block } } else { block.uncached = true }
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Called with `condition` locked: `range`'s fetch ended; whoever waits for its bytes is woken.

@@ -19,8 +19,9 @@ final class SharedPrefetchers: Sendable {
     /// The thread that writes every prefetcher's landed bytes into the data cache.
     let writes: CacheWriteQueue
 
-    /// How many landed bytes may wait for the cache disk, across the mount, before blocks go uncached.
-    static let writeBacklog: UInt64 = 64 << 20
+    /// How many landed bytes may wait for the cache disk, across the mount, before fetchers write their blocks
+    /// themselves.
+    static let writeBacklog: UInt64 = 32 << 20
 
     init(pool: ReadaheadPool, writes: CacheWriteQueue = CacheWriteQueue(limit: SharedPrefetchers.writeBacklog)) {
         self.pool = pool
