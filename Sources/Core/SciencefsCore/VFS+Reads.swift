@@ -71,8 +71,8 @@ extension VFS {
         return Int(position - offset)
     }
 
-    /// Where the bytes of a read lie when the data cache holds all of them: the FUSE adapter then hands the
-    /// kernel the cache file's descriptor (splice) instead of copying the bytes through a buffer.
+    /// Where the bytes of a read lie when the data cache holds all of them: the FUSE adapter then reads them from
+    /// the cache file's descriptor into its reply buffer.
     ///
     /// The descriptor belongs to the open handle and stays open until `release`, which the kernel sends only
     /// after the handle's reads have been answered.

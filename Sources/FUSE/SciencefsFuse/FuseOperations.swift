@@ -26,10 +26,6 @@ enum FuseOperations {
             if conn.pointee.capable & UInt32(FUSE_CAP_ASYNC_READ) != 0 {
                 conn.pointee.want |= UInt32(FUSE_CAP_ASYNC_READ)
             }
-            // Cached reads are answered from the cache file by splice (see `ops.read`).
-            if conn.pointee.capable & UInt32(FUSE_CAP_SPLICE_WRITE) != 0 {
-                conn.pointee.want |= UInt32(FUSE_CAP_SPLICE_WRITE)
-            }
         }
         ops.lookup = { req, parent, name in
             let fs = FuseFilesystem.from(req)
@@ -137,11 +133,11 @@ enum FuseOperations {
             let fs = FuseFilesystem.from(req)
             let handle = fi?.pointee.fh ?? 0
             fs.perform(req, "read", ino) {
-                // The bytes are ready in the cache file (the kernel takes them from it, one copy less) or in memory,
-                // just received (replied from where they lie, without a copy into a buffer of ours).
+                // The bytes are ready in the cache file (read into this thread's reply buffer) or in memory, just
+                // received (replied from where they lie, without a copy into a buffer of ours).
                 switch try fs.vfs.readyBytes(handle: handle, offset: UInt64(max(0, offset)), length: size) {
                 case .file(let region)?:
-                    _ = sciencefs_reply_file_region(req, region.descriptor, region.length, off_t(region.offset))
+                    FileRegionReply.reply(req, descriptor: region.descriptor, offset: region.offset, length: region.length)
                     return
                 case .memory(let landed)?:
                     landed.withUnsafeBytes { bytes in

@@ -38,14 +38,4 @@ static inline int sciencefs_fuse_session_loop_mt(struct fuse_session *se, int cl
 /* glibc gives threads that allocate their own malloc arena, up to 8 per core: caps that number. */
 static inline int sciencefs_limit_malloc_arenas(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
 
-/* Answers a read with `size` bytes of file `fd` at `pos`: libfuse splices them from the file into /dev/fuse when
- * the kernel allows it, and otherwise copies them. Returns 0 or -errno as fuse_reply_data does. */
-static inline int sciencefs_reply_file_region(fuse_req_t req, int fd, size_t size, off_t pos) {
-    struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
-    buf.buf[0].flags = (enum fuse_buf_flags)(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
-    buf.buf[0].fd = fd;
-    buf.buf[0].pos = pos;
-    return fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
-}
-
 #endif
