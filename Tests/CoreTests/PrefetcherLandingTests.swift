@@ -136,8 +136,8 @@ final class PrefetcherLandingTests: XCTestCase {
     }
 
     func testBlocksTheCacheCannotTakeStayForTheReaderUntilItPassesThem() throws {
-        // A cache of 1 MiB: it takes the first block of a 2 MiB file and refuses the second (the object would
-        // outgrow it), as a full disk refuses bytes.
+        // A cache of 1 MiB: it takes one block of a 2 MiB file, whichever is written first, and refuses the other
+        // (the object would outgrow it), as a full disk refuses bytes.
         let cache = try DataCache(store: try MetadataStore(directory: directory), capacityBytes: 1 << 20)
         let object = try cache.object(source: "mem", path: "/no-room", version: "1")
         let content = Self.content(2 << 20)
@@ -145,20 +145,24 @@ final class PrefetcherLandingTests: XCTestCase {
         defer { prefetcher.stop() }
 
         prefetcher.readAhead(from: 0, reach: 2 << 20, minimum: 1 << 20, maximum: 1 << 20)
-        let second = UInt64(1 << 20)..<UInt64(2 << 20)
-        guard case .landed(let bytes) = prefetcher.awaitBytes(second) else {
+        func cached(_ start: UInt64) -> Bool { object.cachedRun(at: start, max: 1 << 20) == 1 << 20 }
+        waitUntil("the cache took one block") { cached(0) || cached(1 << 20) }
+        let refused: UInt64 = cached(0) ? 1 << 20 : 0
+        guard case .landed(let bytes) = prefetcher.awaitBytes(refused..<(refused + (1 << 20))) else {
             return XCTFail("the block the cache refuses is not kept for the reader")
         }
-        XCTAssertEqual(bytes.withUnsafeBytes { Data($0) }, content[(1 << 20)...])
-        waitUntil("the cache took the first block") { object.cachedRun(at: 0, max: 1 << 20) == 1 << 20 }
-        XCTAssertEqual(object.cachedRun(at: 1 << 20, max: 1 << 20), 0, "and not the second")
+        XCTAssertEqual(bytes.withUnsafeBytes { Data($0) }, content[Int(refused)..<Int(refused + (1 << 20))])
+        XCTAssertFalse(cached(refused), "the cache never takes the other block")
 
-        // Still there while the reader is before it, gone once it has passed it.
+        // Still there while the reader is before it, gone once it has passed it (and its write was refused).
         var probe = [UInt8](repeating: 0, count: 16)
-        prefetcher.readAhead(from: 1 << 20, reach: 0, minimum: 1 << 20, maximum: 1 << 20)
-        XCTAssertEqual(probe.withUnsafeMutableBytes { prefetcher.copyLanded(at: 1 << 20, into: $0) }, 16)
-        prefetcher.readAhead(from: 2 << 20, reach: 0, minimum: 1 << 20, maximum: 1 << 20)
-        XCTAssertEqual(probe.withUnsafeMutableBytes { prefetcher.copyLanded(at: 1 << 20, into: $0) }, 0)
+        prefetcher.readAhead(from: refused, reach: 0, minimum: 1 << 20, maximum: 1 << 20)
+        XCTAssertEqual(probe.withUnsafeMutableBytes { prefetcher.copyLanded(at: refused, into: $0) }, 16)
+        waitUntil("the passed block left memory") {
+            prefetcher.readAhead(from: refused + (1 << 20), reach: 0, minimum: 1 << 20, maximum: 1 << 20)
+            return probe.withUnsafeMutableBytes { prefetcher.copyLanded(at: refused, into: $0) } == 0
+        }
+        XCTAssertFalse(cached(refused))
     }
 
     func testAFetcherWritesItsBlockItselfWhenTheCacheWriterIsTooFarBehind() throws {
