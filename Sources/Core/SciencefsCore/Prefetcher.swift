@@ -188,12 +188,16 @@ final class Prefetcher: @unchecked Sendable {
     }
 
     /// A reader is about to fetch `range` itself: true (and the range counts as being fetched until `unclaim`)
-    /// unless a fetch under way already covers its first byte, in which case the reader waits for that one
-    /// (`waitForBytes`). A queued range does not stop a claim.
+    /// unless its first byte is here by now or a fetch under way covers it, in which case the reader waits for that
+    /// one (`waitForBytes`) and looks again. A queued range does not stop a claim.
+    ///
+    /// The reader's earlier looks (landed? cached? in flight?) each take the lock on their own, so a readahead range
+    /// can land its block, and end, between them: without this second look under the lock the reader would ask for
+    /// bytes that had just arrived.
     func claim(_ range: Range<UInt64>) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        if beingFetched(range.lowerBound) { return false }
+        if presentRun(at: range.lowerBound, max: 1) > 0 || beingFetched(range.lowerBound) { return false }
         claims.append(range)
         return true
     }

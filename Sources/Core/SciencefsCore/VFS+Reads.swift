@@ -53,7 +53,8 @@ extension VFS {
             let wanted = file.prefetcher != nil && file.readahead.isSequential
                 ? end - position : file.readahead.nextFetchSize(atLeast: end - position)
             let length = min(wanted, size - position)
-            // Another reader of the file may be fetching these bytes right now: wait for them instead.
+            // Another reader of the file may be fetching these bytes right now, or they arrived since the looks
+            // above: wait for them, or look again, instead.
             let claimed = position..<(position + length)
             if let prefetcher = file.prefetcher, file.cacheObject != nil, !prefetcher.claim(claimed) {
                 _ = prefetcher.waitForBytes(at: position)
