@@ -39,7 +39,7 @@ final class Prefetcher: @unchecked Sendable {
     private let writes: CacheWriteQueue
     private let fetch: Fetch
     private let condition = NSCondition()
-    /// Ranges a fetcher is bringing, as [start, end).
+    /// Ranges a fetcher is bringing, as [start, end), until their last byte has landed.
     private var fetching: [Range<UInt64>] = []
     /// Ranges readers are fetching themselves (`claim`).
     private var claims: [Range<UInt64>] = []
@@ -265,6 +265,11 @@ final class Prefetcher: @unchecked Sendable {
         condition.unlock()
         var cursor = range.lowerBound
         var block: LandingBlock?
+        // Set once every byte of the range has landed: it stops counting as in flight then, not when this thread
+        // next runs, which on a busy machine can be many reads later. A range whose bytes are all here but that
+        // still held one of the `depth` places kept readahead from going further, and the reader, passing it,
+        // would fetch 32 KiB at a time itself.
+        var landedAll = false
         do {
             try fetch(range.lowerBound, range.upperBound - range.lowerBound) { chunk in
                 guard let source = chunk.baseAddress else { return }
@@ -298,6 +303,10 @@ final class Prefetcher: @unchecked Sendable {
                     done.handedOver = true
                 }
                 if let block { block.filled = Int(cursor - block.start) }
+                if cursor == range.upperBound, !landedAll {
+                    landedAll = true
+                    finishFetching(range)
+                }
                 let isStopped = stopped
                 condition.broadcast()
                 condition.unlock()
@@ -315,7 +324,7 @@ final class Prefetcher: @unchecked Sendable {
             block.handedOver = true
             if partial == 0 { landing.removeAll { $0 === block } }
         }
-        finishFetching(range)
+        if !landedAll { finishFetching(range) }
         condition.unlock()
         if let block, partial > 0 { keep(block, count: partial) }
     }
