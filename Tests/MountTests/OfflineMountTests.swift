@@ -70,6 +70,9 @@ final class OfflineMountTests: XCTestCase {
         XCTAssertEqual(written.status, 0, written.stderr)
         XCTAssertEqual(fixture.run("cat", [runs + "/result.txt"]).stdout, content)
         XCTAssertTrue(fixture.run("ls", [runs]).lines.contains("offline.txt"))
+        // ... and reads it back from the journal: the server does not have it yet.
+        let readBack = fixture.run("cat", [runs + "/offline.txt"])
+        XCTAssertEqual(readBack.text, "written offline\n", readBack.stderr)
         // The daemon rewrites its status file every 2 s.
         XCTAssertTrue(waitUntil(seconds: 10) { status().contains("offline:        agave since") }, status())
         let offline = status()

@@ -26,9 +26,14 @@ final class ReadHandle: OpenHandle, @unchecked Sendable {
     let verifyMode: VerifyMode?
     /// Set (under `readLock`) once a whole-before-read file has been verified for this handle.
     var verifiedWhole = false
+    /// The journaled bytes of a write that waits for its source to come back (`VFS.parkedCopy`): read instead of
+    /// the server's, which does not have them yet. Closed by `release`; the bytes stay the upload's.
+    let parkedCopy: StagedFile?
 
     init(key: NodeKey, attributes: RemoteAttributes, cacheObject: CachedObject?, readahead: ReadaheadWindow,
-         prefetcher: Prefetcher? = nil, checksums: [Checksum] = [], verifyMode: VerifyMode? = nil) {
+         prefetcher: Prefetcher? = nil, checksums: [Checksum] = [], verifyMode: VerifyMode? = nil,
+         parkedCopy: StagedFile? = nil) {
+        self.parkedCopy = parkedCopy
         self.checksums = checksums
         self.verifyMode = verifyMode
         self.cacheObject = cacheObject

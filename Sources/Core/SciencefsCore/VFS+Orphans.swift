@@ -105,14 +105,17 @@ extension VFS {
         return result
     }
 
-    /// Where a handle's bytes are local: its own staged file, the copy it kept after an unlink, or the staged file
-    /// another handle is writing (which a handle on an unlinked file must not see: the name may be a new file now).
+    /// Where a handle's bytes are local: its own staged file, the copy it kept after an unlink, the staged file
+    /// another handle is writing (which a handle on an unlinked file must not see: the name may be a new file now),
+    /// or the parked upload it opened (`VFS.parkedCopy`).
     func localBytes(for file: OpenHandle) -> StagedFile? {
         if let writer = file as? WriteHandle { return writer.staged }
         lock.lock()
         defer { lock.unlock() }
         if let copy = (file as? ReadHandle)?.localCopy { return copy }
-        return file.orphanIno == nil ? staged[file.key] : nil
+        // A writer's staged file is newer than a parked upload of the same file.
+        if file.orphanIno == nil, let open = staged[file.key] { return open }
+        return (file as? ReadHandle)?.parkedCopy
     }
 
     /// A reader of an unlinked file closed: the last one deletes the copy.

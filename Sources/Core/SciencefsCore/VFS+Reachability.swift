@@ -147,6 +147,32 @@ extension VFS {
         }
     }
 
+    /// The bytes of a file written while its source could not be reached, parked in the journal until it can: the
+    /// mount lists the file, so a reader opening it reads these (the server does not have them yet). Opened
+    /// read-only; the journal row and the staging file stay the upload's, and the upload may remove the file
+    /// while it is open here (the descriptor still reads it). Nil when no upload of `key` is parked.
+    func parkedCopy(of key: NodeKey) -> StagedFile? {
+        guard let source = key.source, let store else { return nil }
+        // The newest parked write of the file is what the mount shows.
+        for id in waitingUploads.ids(source: source).reversed() {
+            guard let record = try? store.upload(id: id), record.state == .staged,
+                  record.path == key.path.string else { continue }
+            let fd = Foundation.open(record.stagingFile, O_RDONLY | O_CLOEXEC)
+            // Gone: the upload went out just now, and the server has the bytes.
+            guard fd >= 0 else { return nil }
+            var info = stat()
+            guard fstat(fd, &info) == 0 else {
+                Foundation.close(fd)
+                return nil
+            }
+            return StagedFile(key: key, url: URL(fileURLWithPath: record.stagingFile), fd: fd, journalID: nil,
+                              size: UInt64(max(0, info.st_size)),
+                              mtime: Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec)),
+                              dirty: false, permissions: 0o644)
+        }
+        return nil
+    }
+
     private func isOpenForWriting(_ record: UploadRecord) -> Bool {
         let key = NodeKey(source: record.source, path: RemotePath(string: record.path))
         lock.lock()
@@ -167,6 +193,11 @@ final class WaitingUploads: @unchecked Sendable {
 
     func add(_ id: Int64, source: String) {
         lock.withLock { _ = ids[source, default: []].insert(id) }
+    }
+
+    /// The parked rows of `source`, oldest first; they stay parked.
+    func ids(source: String) -> [Int64] {
+        lock.withLock { ids[source].map { $0.sorted() } ?? [] }
     }
 
     /// Every parked row of `source`, sorted (oldest first); they are no longer parked.

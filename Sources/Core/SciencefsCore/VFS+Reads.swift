@@ -193,9 +193,11 @@ extension VFS {
 }
 
 extension VFS {
-    /// The last close of a reader: gives back its share of readahead, and a copy it kept of an unlinked file.
+    /// The last close of a reader: gives back its share of readahead, closes the parked upload it read, and gives
+    /// back a copy it kept of an unlinked file.
     func releaseReader(_ file: ReadHandle) {
         if let prefetcher = file.prefetcher { prefetchers.release(prefetcher) }
+        file.parkedCopy?.close()
         lock.lock()
         let copy = file.localCopy
         lock.unlock()
