@@ -11,10 +11,19 @@ public final class RenewingToken: @unchecked Sendable {
         public var token: String
         /// When it stops working; nil = unknown (used until the server rejects it).
         public var expiry: Date?
+        /// When to renew it, where the service decides (Rucio caps the margin at half the token's lifetime); nil =
+        /// `margin` before `expiry`.
+        public var renewAt: Date?
 
-        public init(token: String, expiry: Date?) {
+        public init(token: String, expiry: Date?, renewAt: Date? = nil) {
             self.token = token
             self.expiry = expiry
+            self.renewAt = renewAt
+        }
+
+        /// When `current()` stops handing it out and renews it first; nil = never (only a rejection renews it).
+        func due(margin: TimeInterval) -> Date? {
+            renewAt ?? expiry.map { $0.addingTimeInterval(-margin) }
         }
     }
 
@@ -34,7 +43,7 @@ public final class RenewingToken: @unchecked Sendable {
     public func current() throws -> String {
         try lock.withLock {
             if let issued {
-                guard let expiry = issued.expiry, expiry.timeIntervalSinceNow < margin else { return issued.token }
+                guard let due = issued.due(margin: margin), due <= Date() else { return issued.token }
             }
             return try renewLocked(reason: issued == nil ? "no access token yet" : "access token about to expire")
         }

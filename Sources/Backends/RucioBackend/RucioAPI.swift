@@ -1,3 +1,4 @@
+import BackendKit
 import Foundation
 import Logging
 import SciencefsCore
@@ -10,6 +11,7 @@ import SciencefsHTTP
 final class RucioAPI: Sendable {
     let endpoints: RucioEndpoints
     let tokens: RucioTokenManager
+    private let token: RenewingToken
     private let http: HTTPClient
     private let vo: String
 
@@ -17,17 +19,22 @@ final class RucioAPI: Sendable {
         self.endpoints = RucioEndpoints(base: configuration.rucioHost)
         self.http = http
         self.vo = configuration.vo
-        self.tokens = RucioTokenManager(configuration: configuration, http: http, logger: logger)
+        let tokens = RucioTokenManager(configuration: configuration, http: http, logger: logger)
+        self.tokens = tokens
+        self.token = RenewingToken(initial: tokens.initialToken, margin: configuration.tokenRefreshMargin) { reason in
+            try tokens.renew(reason: reason)
+        }
+    }
+
+    /// A token to send now (logging in first if there is none, or it is about to expire); the login also tells
+    /// `tokens.account` when the configuration names no account.
+    func currentToken() throws -> String {
+        try token.current()
     }
 
     /// Runs `call` with a token; on 401 renews the token and runs it once more.
     func authorized<R>(_ call: (String) throws -> R) throws -> R {
-        let token = try tokens.currentToken()
-        do {
-            return try call(token)
-        } catch HTTPError.status(code: 401, _) {
-            return try call(try tokens.tokenAfterRejection(of: token))
-        }
+        try token.authorized(isRejection: { if case HTTPError.status(code: 401, _) = $0 { true } else { false } }, call)
     }
 
     private func request(_ method: HTTPMethod, _ url: String, body: RequestBody, token: String) -> HTTPRequest {

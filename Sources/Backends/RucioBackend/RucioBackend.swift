@@ -138,7 +138,7 @@ public final class RucioBackend: Backend {
         case .all:
             names = try api.decode([String].self, api.endpoints.scopes)
         case .account:
-            _ = try api.tokens.currentToken() // learns the account when the configuration names none
+            _ = try api.currentToken() // learns the account when the configuration names none
             guard let account = api.tokens.account else {
                 throw FSError.invalidArgument("scope listing by account needs an account")
             }

@@ -1,24 +1,27 @@
+import BackendKit
 import Foundation
 import Logging
 import SciencefsCore
 import SciencefsHTTP
 
-/// Holds the `X-Rucio-Auth-Token` of one source: reused until `X-Rucio-Auth-Token-Expires` minus a margin,
-/// renewed before that and when the server answers 401. `@unchecked Sendable` because `lock` guards `token`,
-/// `renewAt` and `learnedAccount`, and is held across the login request on purpose: while one thread logs in the
-/// others wait for its token rather than each opening a session. Tokens and passwords are never logged.
+/// How one source gets its `X-Rucio-Auth-Token`: the configured token, a token file an external agent keeps fresh,
+/// or a login (userpass, X.509, X.509 proxy). When to renew it (before `X-Rucio-Auth-Token-Expires` minus the
+/// margin, and after a 401), and the one-login-at-a-time rule, are `RenewingToken`'s, shared with Agave and Tapis;
+/// `RucioAPI` holds it. Tokens and passwords are never logged.
+///
+/// `@unchecked Sendable` because `lock` guards `learnedAccount` and `fileToken`. Lock order: `renew` runs under
+/// `RenewingToken`'s lock and takes `lock` briefly inside it; nothing is taken under `lock`.
 final class RucioTokenManager: @unchecked Sendable {
     private let configuration: RucioConfiguration
     private let http: HTTPClient
     private let logger: Logger
 
     private let lock = NSLock()
-    private var token: String?
-    /// When to renew proactively: the expiry minus the refresh margin (at most half the token's lifetime, so a
-    /// server issuing short-lived tokens does not make every call log in again).
-    private var renewAt: Date?
     /// The account the server says the token belongs to (used when the configuration names none).
     private var learnedAccount: String?
+    /// The token last read from the token file: the file still holding it after a rejection means its agent has
+    /// not renewed it yet.
+    private var fileToken: String?
 
     init(configuration: RucioConfiguration, http: HTTPClient, logger: Logger) {
         self.configuration = configuration
@@ -28,41 +31,24 @@ final class RucioTokenManager: @unchecked Sendable {
 
     /// The account to send as `X-Rucio-Account`.
     var account: String? {
-        lock.lock()
-        defer { lock.unlock() }
-        return configuration.account ?? learnedAccount
+        lock.withLock { configuration.account ?? learnedAccount }
     }
 
-    /// A token to send now: the current one unless it is absent or about to expire.
-    func currentToken() throws -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        if let token {
-            guard let renewAt, renewAt <= Date() else { return token }
-        }
-        return try renewLocked(reason: token == nil ? "no token yet" : "token about to expire")
+    /// A configured bearer token is used as it is, until the server rejects it.
+    var initialToken: RenewingToken.Issued? {
+        if case .token(let given) = configuration.credentials { return RenewingToken.Issued(token: given, expiry: nil) }
+        return nil
     }
 
-    /// Called after the server answered 401 to `rejected`; renews unless another thread already did.
-    func tokenAfterRejection(of rejected: String) throws -> String {
-        lock.lock()
-        defer { lock.unlock() }
-        if let token, token != rejected { return token }
-        return try renewLocked(reason: "server rejected the token")
-    }
-
-    private func renewLocked(reason: String) throws -> String {
+    /// A new token, for the credentials the configuration names. Runs under `RenewingToken`'s lock.
+    func renew(reason: String) throws -> RenewingToken.Issued {
         switch configuration.credentials {
-        case .token(let given):
-            if token == nil {
-                token = given
-                return given
-            }
+        case .token:
             logger.error("Rucio rejected the configured bearer token and it cannot be renewed here",
                          metadata: ["source": "\(configuration.name)"])
             throw FSError.permissionDenied
         case .tokenFile(let path):
-            return try readTokenFile(path, reason: reason)
+            return RenewingToken.Issued(token: try readTokenFile(path, reason: reason), expiry: nil)
         case .userpass(let username, let password):
             var headers = HTTPHeaders()
             headers.add("X-Rucio-Username", username)
@@ -85,13 +71,16 @@ final class RucioTokenManager: @unchecked Sendable {
             throw FSError.permissionDenied
         }
         let fresh = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !fresh.isEmpty, fresh != token else {
+        let stale = lock.withLock { () -> Bool in
+            if fresh.isEmpty || fresh == fileToken { return true }
+            fileToken = fresh
+            return false
+        }
+        guard !stale else {
             logger.error("the Rucio bearer token in the token file was rejected and has not been renewed",
                          metadata: ["source": "\(configuration.name)", "file": "\(path)"])
             throw FSError.permissionDenied
         }
-        token = fresh
-        renewAt = nil
         return fresh
     }
 
@@ -109,11 +98,11 @@ final class RucioTokenManager: @unchecked Sendable {
         }
     }
 
-    private func login(path: String, extraHeaders: HTTPHeaders, reason: String) throws -> String {
+    private func login(path: String, extraHeaders: HTTPHeaders, reason: String) throws -> RenewingToken.Issued {
         logger.info("requesting a Rucio token", metadata: ["source": "\(configuration.name)",
                                                           "auth_type": "\(configuration.credentials.authType)", "why": "\(reason)"])
         var headers = extraHeaders
-        if let account = configuration.account ?? learnedAccount { headers.add("X-Rucio-Account", account) }
+        if let account { headers.add("X-Rucio-Account", account) }
         headers.add("X-Rucio-VO", configuration.vo)
         let url = configuration.authHost + path
         let response: HTTPResponse
@@ -138,14 +127,17 @@ final class RucioTokenManager: @unchecked Sendable {
             logger.error("Rucio token reply has no X-Rucio-Auth-Token header", metadata: ["source": "\(configuration.name)"])
             throw FSError.io("token reply from \(url) has no X-Rucio-Auth-Token header")
         }
-        token = fresh
         // Without an expiry header, assume Rucio's default lifetime (1 h); a 401 renews early anyway.
         let now = Date()
         let expiry = Self.header(response, "X-Rucio-Auth-Token-Expires").flatMap(RucioDate.parse) ?? now.addingTimeInterval(3600)
         let lifetime = max(0, expiry.timeIntervalSince(now))
-        renewAt = expiry.addingTimeInterval(-min(configuration.tokenRefreshMargin, lifetime / 2))
-        if let account = Self.header(response, "X-Rucio-Auth-Account"), !account.isEmpty { learnedAccount = account }
-        return fresh
+        if let learned = Self.header(response, "X-Rucio-Auth-Account"), !learned.isEmpty {
+            lock.withLock { learnedAccount = learned }
+        }
+        // Renewed the margin before expiry, but never earlier than half-way: a server issuing short-lived tokens
+        // does not make every call log in again.
+        return RenewingToken.Issued(token: fresh, expiry: expiry,
+                                    renewAt: expiry.addingTimeInterval(-min(configuration.tokenRefreshMargin, lifetime / 2)))
     }
 
     /// A response header's value (the HTTP layer strips line endings and surrounding whitespace).
