@@ -73,6 +73,10 @@ final class OfflineMountTests: XCTestCase {
         // ... and reads it back from the journal: the server does not have it yet.
         let readBack = fixture.run("cat", [runs + "/offline.txt"])
         XCTAssertEqual(readBack.text, "written offline\n", readBack.stderr)
+        // Appending to it while still offline starts from those bytes, not from the server (which has none).
+        let appended = fixture.shell("printf 'and appended\\n' >> '\(runs)/offline.txt'")
+        XCTAssertEqual(appended.status, 0, appended.stderr)
+        XCTAssertEqual(fixture.run("cat", [runs + "/offline.txt"]).text, "written offline\nand appended\n")
         // The daemon rewrites its status file every 2 s.
         XCTAssertTrue(waitUntil(seconds: 10) { status().contains("offline:        agave since") }, status())
         let offline = status()
@@ -83,13 +87,13 @@ final class OfflineMountTests: XCTestCase {
         // Back on the same port with the same state: the probe finds it, and the write goes out by itself.
         try fixture.emulator.restart()
         XCTAssertTrue(waitUntil(seconds: 60) {
-            (try? Data(contentsOf: fixture.serverFile("runs/offline.txt"))) == Data("written offline\n".utf8)
+            (try? Data(contentsOf: fixture.serverFile("runs/offline.txt"))) == Data("written offline\nand appended\n".utf8)
         }, "the offline write never reached the server:\n\(status())")
         XCTAssertTrue(waitUntil(seconds: 10) { status().contains("back online:    agave since") }, status())
         XCTAssertFalse(status().contains("staged:"), status())
         XCTAssertEqual(logLines(containing: "source back online").count, 1, fixture.log)
         XCTAssertEqual(logLines(containing: "serving cached metadata since").count, 1, fixture.log)
-        XCTAssertEqual(fixture.run("cat", [runs + "/offline.txt"]).text, "written offline\n")
+        XCTAssertEqual(fixture.run("cat", [runs + "/offline.txt"]).text, "written offline\nand appended\n")
     }
 
     func testRucioServesCachedDatasetAndComesBack() throws {

@@ -68,7 +68,15 @@ extension VFS {
                               dirty: truncate, permissions: permissions ?? current?.permissions ?? 0o644)
         file.openCount = 1
         if !truncate, let current, current.size > 0 {
-            do { try copyRemote(key, backend: backend, size: current.size, into: file) } catch {
+            do {
+                // Written while the source was down and not uploaded yet: the server has an older version, or none.
+                if let parked = parkedCopy(of: key) {
+                    defer { parked.close() }
+                    try copyLocal(parked, into: file)
+                } else {
+                    try copyRemote(key, backend: backend, size: current.size, into: file)
+                }
+            } catch {
                 file.close()
                 try? FileManager.default.removeItem(at: url)
                 if let journalID { try? store?.removeUpload(id: journalID) }
@@ -90,6 +98,23 @@ extension VFS {
         staged[key] = file
         lock.unlock()
         return file
+    }
+
+    /// Fills a staged file with a parked upload's bytes (`VFS.parkedCopy`). They are not on the server, so the file
+    /// stays dirty: its own upload carries them too.
+    private func copyLocal(_ parked: StagedFile, into file: StagedFile) throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        var offset: UInt64 = 0
+        while true {
+            let n = try parked.read(into: buffer, at: offset)
+            if n == 0 { break }
+            _ = try file.write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), at: offset, now: clock.now())
+            offset += UInt64(n)
+        }
+        file.lock.lock()
+        file.dirty = true
+        file.lock.unlock()
     }
 
     /// Fills a staged file with the remote object's bytes (open for writing without O_TRUNC).
