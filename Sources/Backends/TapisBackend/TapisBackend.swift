@@ -98,7 +98,10 @@ public final class TapisBackend: Backend {
     }
 
     private func listDirectory(system: String, path: [String]) throws -> [RemoteEntry] {
-        let rows = try LimitOffsetPaging.fetchAll(pageSize: configuration.pageSize, checkFirstPage: { (first: [TapisFileInfo]) in
+        let api = api
+        // One page asked for ahead while the last is decoded (PagePipeline), as for Agave: a long listing waits one
+        // round trip per page.
+        let rows = try PagePipeline.fetchAll(pageSize: configuration.pageSize, checkFirstPage: { (first: [TapisFileInfo]) in
             // A file's "listing" is the file itself, at every offset: stop before paging forever.
             if let row = first.first, !row.isDirectory, row.isItself(requested: path) { throw FSError.notDirectory }
         }, page: { limit, offset in
