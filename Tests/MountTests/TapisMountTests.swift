@@ -28,7 +28,8 @@ final class TapisMountTests: XCTestCase {
 
     /// Starts the Tapis emulator beside the fixture's and adds `[sources.tapis]` for it.
     @discardableResult
-    private func startTapis(in fixture: MountFixture, tokenLifetime: TimeInterval = 14_400, settings: String = "") throws -> TapisEmulator {
+    private func startTapis(in fixture: MountFixture, tokenLifetime: TimeInterval = 14_400, settings: String = "",
+                            credentials: ((TapisEmulator) throws -> String)? = nil) throws -> TapisEmulator {
         let tapis = try TapisEmulator(stateDirectory: fixture.root.appendingPathComponent("tapis"), configuration: .init(
             tenantId: "test", users: ["alice": "alice-password"], tokenLifetime: tokenLifetime, transferStepDelay: 0.1))
         try tapis.addSystem(TapisSystem(id: Self.data, description: "data", host: "data.example.org"))
@@ -38,8 +39,7 @@ final class TapisMountTests: XCTestCase {
             [sources.tapis]
             type = "tapis"
             base_url = "http://127.0.0.1:\(port)"
-            username = "alice"
-            password = "alice-password"
+            \(try credentials?(tapis) ?? "username = \"alice\"\npassword = \"alice-password\"")
             credentials_file = "\(try emptyCLISettings(in: fixture).path)"
             \(settings)
             """)
@@ -202,6 +202,50 @@ final class TapisMountTests: XCTestCase {
         let grants = tapis.requestLog.all.filter { $0.path == "/v3/oauth2/tokens" }
         XCTAssertGreaterThanOrEqual(grants.count, 2, "renewed before expiry")
         XCTAssertTrue(tapis.requestLog.all.allSatisfy { $0.status != 401 }, "never sent an expired token")
+    }
+
+    func testARefreshTokenAloneRenewsByTheRefreshGrantAndIsWrittenBackForTheNextMount() throws {
+        fixture = try MountFixture()
+        let tokenFile = fixture.root.appendingPathComponent("tapis-refresh-token")
+        // What a user has after logging in once with tapipy and an OAuth client: a refresh token, and no password
+        // in the sciencefs config.
+        let first = try startTapis(in: fixture, tokenLifetime: 30) { tapis in
+            let login = self.fixture.run("curl", ["-sf", "-u", "sciencefs-test:client-secret", "-H", "Content-Type: application/json",
+                                                  "-d", #"{"grant_type":"password","username":"alice","password":"alice-password"}"#,
+                                                  tapis.baseURL.absoluteString + "/v3/oauth2/tokens"])
+            let reply = try JSONSerialization.jsonObject(with: login.stdout) as? [String: Any]
+            let refresh = ((reply?["result"] as? [String: Any])?["refresh_token"] as? [String: Any])?["refresh_token"] as? String
+            try Data(try XCTUnwrap(refresh, login.text).utf8).write(to: tokenFile)
+            XCTAssertEqual(chmod(tokenFile.path, 0o600), 0)
+            return """
+                api_key = "sciencefs-test"
+                api_secret = "client-secret"
+                refresh_token_file = "\(tokenFile.path)"
+                """
+        }
+        let given = try String(contentsOf: tokenFile, encoding: .utf8)
+        try writeServerFile("a.txt", Data("hello\n".utf8))
+        try fixture.mount()
+        // A 30 s lifetime is inside the renewal margin: every use renews, each time with the refresh token the
+        // last grant issued (the emulator's, like Tapis's, are single use).
+        XCTAssertEqual(fixture.run("cat", [path("a.txt")]).text, "hello\n", fixture.log)
+        XCTAssertEqual(fixture.run("ls", [path("")]).status, 0)
+        let grants = first.requestLog.all.filter { $0.path == "/v3/oauth2/tokens" }
+        XCTAssertGreaterThanOrEqual(grants.count, 3, "the login above, then renewals")
+        XCTAssertTrue(grants.allSatisfy { $0.status == 201 }, "\(grants.map(\.status))")
+        XCTAssertTrue(first.requestLog.all.allSatisfy { $0.status != 401 }, "never sent an expired token")
+        let kept = try String(contentsOf: tokenFile, encoding: .utf8)
+        XCTAssertNotEqual(kept, given, "the newest refresh token was written back")
+        var info = stat()
+        XCTAssertEqual(stat(tokenFile.path, &info), 0)
+        XCTAssertEqual(info.st_mode & 0o777, 0o600)
+        XCTAssertFalse(fixture.log.contains(kept.trimmingCharacters(in: .whitespacesAndNewlines)), "no token in the log")
+        // The next mount starts from the written-back token (the one it was given is spent): a system it never
+        // listed needs the server, so a token that works.
+        try writeServerFile("c.txt", Data("elsewhere\n".utf8), system: Self.scratch)
+        fixture.unmount()
+        try fixture.mount()
+        XCTAssertEqual(fixture.run("cat", [path("c.txt", system: Self.scratch)]).text, "elsewhere\n", fixture.log)
     }
 
     func testATokenRefusedMidSessionIsRenewedAndTheCallRepeated() throws {

@@ -21,7 +21,7 @@ final class TapisAPI: Sendable {
         let initial = configuration.accessToken.map {
             RenewingToken.Issued(token: $0, expiry: configuration.tokenExpiry ?? TapisJWT.expiry(of: $0))
         }
-        let grant = TapisPasswordGrantClient(configuration: configuration, url: endpoints.tokens, http: http, logger: logger)
+        let grant = TapisTokenGrants(configuration: configuration, url: endpoints.tokens, http: http, logger: logger)
         self.token = RenewingToken(initial: initial, margin: configuration.tokenRefreshMargin) { reason in
             try grant.newToken(reason: reason)
         }
@@ -76,41 +76,5 @@ final class TapisAPI: Sendable {
             throw FSError.io("malformed JSON from \(URLRedaction.redact(url)): no result (\(envelope.message ?? "no message"))")
         }
         return result
-    }
-}
-
-/// Gets a JWT with the password grant of `POST /v3/oauth2/tokens` (docs/protocols/tapis.md §3.1), as tapipy does:
-/// a JSON body `{"username","password","grant_type":"password"}`, the token in `result.access_token`.
-struct TapisPasswordGrantClient: Sendable {
-    let configuration: TapisConfiguration
-    let url: String
-    let http: HTTPClient
-    let logger: Logger
-
-    func newToken(reason: String) throws -> RenewingToken.Issued {
-        let source = configuration.name
-        guard let username = configuration.username, let password = configuration.password else {
-            logger.error("Tapis token cannot be renewed: no username and password; set them, or a fresh jwt",
-                         metadata: ["source": "\(source)", "why": "\(reason)"])
-            throw FSError.permissionDenied
-        }
-        logger.info("getting a Tapis access token", metadata: ["source": "\(source)", "why": "\(reason)"])
-        let response: HTTPResponse
-        do {
-            response = try http.send(HTTPRequest(method: .post, url: url,
-                                                 body: try .json(TapisPasswordGrant(username: username, password: password))))
-        } catch let error as HTTPError {
-            if let status = error.statusCode, [400, 401, 403].contains(status) {
-                logger.error("Tapis token endpoint refused the password grant", metadata: ["source": "\(source)", "status": "\(status)"])
-                throw FSError.permissionDenied
-            }
-            throw FSError.io("token request to \(URLRedaction.redact(url)) failed: \(error)")
-        }
-        let result = try TapisAPI.decodeResult(TapisTokenResult.self, from: response.body, url: url)
-        let access = result.accessToken
-        let expiry = access.expiresAt.flatMap(ISOTimestamp.parse)
-            ?? access.expiresIn.map { Date().addingTimeInterval($0.value) }
-            ?? TapisJWT.expiry(of: access.accessToken)
-        return RenewingToken.Issued(token: access.accessToken, expiry: expiry)
     }
 }

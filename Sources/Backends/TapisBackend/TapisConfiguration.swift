@@ -12,6 +12,15 @@ public struct TapisConfiguration: Sendable {
     /// For the password grant of `POST /v3/oauth2/tokens`; without them a given `accessToken` is used until it expires.
     public var username: String?
     public var password: String?
+    /// The OAuth client (`client_id`, `client_key`), sent with HTTP Basic on the token grants: with it Tapis issues
+    /// refresh tokens, and renewals use the refresh grant instead of sending the password again.
+    public var clientID: String?
+    public var clientKey: String?
+    /// A refresh token the user already has (tapipy's `t.refresh_token.refresh_token`); needs the client.
+    public var refreshToken: String?
+    /// Where `refreshToken` came from: each new refresh token Tapis issues is written back there (mode 0600), so
+    /// the next mount starts from a token that still works.
+    public var refreshTokenFile: String?
     /// A Tapis JWT the user already has (sent as `X-Tapis-Token`).
     public var accessToken: String?
     /// When `accessToken` stops working; nil = read from the JWT's `exp` claim, else unknown.

@@ -30,10 +30,21 @@ struct TapisTokenResult: Decodable {
         }
     }
 
+    /// Only when the request authenticated an OAuth client (HTTP Basic).
+    struct RefreshToken: Decodable {
+        let refreshToken: String
+
+        enum CodingKeys: String, CodingKey {
+            case refreshToken = "refresh_token"
+        }
+    }
+
     let accessToken: AccessToken
+    let refreshToken: RefreshToken?
 
     enum CodingKeys: String, CodingKey {
         case accessToken = "access_token"
+        case refreshToken = "refresh_token"
     }
 }
 
@@ -45,6 +56,17 @@ struct TapisPasswordGrant: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case username, password
+        case grantType = "grant_type"
+    }
+}
+
+/// The refresh grant's body (JSON); the OAuth client goes in HTTP Basic.
+struct TapisRefreshGrant: Encodable {
+    let refreshToken: String
+    let grantType = "refresh_token"
+
+    enum CodingKeys: String, CodingKey {
+        case refreshToken = "refresh_token"
         case grantType = "grant_type"
     }
 }

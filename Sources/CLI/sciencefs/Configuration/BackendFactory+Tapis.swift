@@ -9,8 +9,8 @@ extension TapisConfiguration: CommonSourceSettings {}
 
 extension BackendFactory {
     /// `[sources.NAME] type = "tapis"`: `base_url` (the tenant, e.g. https://tacc.tapis.io), and either `username`
-    /// with `password`/`password_env` (the password grant, renewed as needed) or `token_file` (a JWT the user
-    /// already has). Whatever is left out comes from the user's own Tapis tools (`TapisUserCredentials`: tapipy's
+    /// with `password`/`password_env` (the password grant, renewed as needed), `refresh_token_file` with the OAuth
+    /// client in `api_key`/`api_secret` (the refresh grant), or `token_file` (a JWT the user already has). Whatever is left out comes from the user's own Tapis tools (`TapisUserCredentials`: tapipy's
     /// actor environment, the TapisV3 CLI's settings file, or `credentials_file` in its place).
     static func makeTapis(name: String, _ source: SourceConfiguration, logger: Logger) throws -> Backend {
         let environment = ProcessInfo.processInfo.environment
@@ -41,8 +41,22 @@ extension BackendFactory {
         } else if config.password == nil {
             config.accessToken = found.accessToken
         }
-        guard config.accessToken != nil || (config.username != nil && config.password != nil) else {
-            throw ConfigurationError("source \(name): a Tapis source needs username and password (or password_env), or token_file")
+        config.clientID = source.apiKey
+        config.clientKey = source.apiSecret
+        if let file = source.refreshTokenFile.map(expandTilde) {
+            guard config.clientID != nil, config.clientKey != nil else {
+                throw ConfigurationError("source \(name): refresh_token_file needs the OAuth client it was issued to, in api_key and api_secret")
+            }
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8),
+                  case let token = text.trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
+                throw ConfigurationError("source \(name): refresh_token_file \(file) cannot be read or is empty")
+            }
+            config.refreshToken = token
+            config.refreshTokenFile = file
+        }
+        guard config.accessToken != nil || (config.username != nil && config.password != nil)
+              || config.refreshToken != nil else {
+            throw ConfigurationError("source \(name): a Tapis source needs username and password (or password_env), refresh_token_file (with api_key and api_secret), or token_file")
         }
         if let v = source.pageSize { config.pageSize = max(1, v) }
         if let v = source.transferURLs { config.transferURLs = v }

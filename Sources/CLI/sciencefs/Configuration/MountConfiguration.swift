@@ -112,6 +112,9 @@ struct SourceConfiguration: Decodable {
     var clientKey: String?
     var clientProxy: String?
     var tokenFile: String?
+    /// Tapis: a file holding a refresh token (with `api_key`/`api_secret`, the OAuth client); rewritten as Tapis
+    /// issues new ones.
+    var refreshTokenFile: String?
     var uploadRSE: String?
     var preferredRSEs: [String]?
     /// Rucio: the RSE `sciencefs stage` asks a replication rule to when no `--to` is given.
@@ -169,6 +172,7 @@ struct SourceConfiguration: Decodable {
         case clientKey = "client_key"
         case clientProxy = "client_x509_proxy"
         case tokenFile = "token_file"
+        case refreshTokenFile = "refresh_token_file"
         case uploadRSE = "upload_rse"
         case preferredRSEs = "preferred_rses"
         case stageRSE = "stage_rse"
