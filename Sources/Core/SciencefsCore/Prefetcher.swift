@@ -24,8 +24,12 @@ import SciencefsStore
 /// Errors are not reported from here: a range whose fetch failed is simply not landed, and the reader's own
 /// synchronous fetch of it reports (and logs) the error as before.
 ///
-/// `@unchecked Sendable` because `condition` guards `fetching`, `claims`, `queued`, `landing` (and each block's
-/// `filled`, `handedOver` and `uncached`), `scheduledUntil` and `stopped`; the rest is `let`. Lock order (see
+/// The bookkeeping is two values: `ReadaheadRanges` (what is being fetched, claimed, queued) and `LandedBlocks`
+/// (what arrived and is not in the cache file yet); this type decides what to fetch, runs the fetches, and answers
+/// the readers from both.
+///
+/// `@unchecked Sendable` because `condition` guards `ranges`, `landing` (and each block's `filled`, `handedOver`
+/// and `uncached`), `scheduledUntil` and `stopped`; the rest is `let`. Lock order (see
 /// `VFS`): taken under the handle's `readLock`; under it only the cached object's `CacheEntry.lock` (`cachedRun`),
 /// the pool's lock (`submit`) and the write queue's. The fetchers call the backend and copy bytes, and the writer
 /// writes the cache, with `condition` released.
@@ -39,14 +43,10 @@ final class Prefetcher: @unchecked Sendable {
     private let writes: CacheWriteQueue
     private let fetch: Fetch
     private let condition = NSCondition()
-    /// Ranges a fetcher is bringing, as [start, end), until their last byte has landed.
-    private var fetching: [Range<UInt64>] = []
-    /// Ranges readers are fetching themselves (`claim`).
-    private var claims: [Range<UInt64>] = []
-    /// Ranges handed to the pool and not started yet.
-    private var queued: [Range<UInt64>] = []
-    /// Bytes fetched and not yet in the cache file (disjoint blocks).
-    private var landing: [LandingBlock] = []
+    /// What fetchers and readers are bringing, and what waits for the budget.
+    private var ranges = ReadaheadRanges()
+    /// Bytes fetched and not yet in the cache file.
+    private var landing = LandedBlocks()
     /// Where the scheduled readahead ends.
     private var scheduledUntil: UInt64 = 0
     private var stopped = false
@@ -69,7 +69,7 @@ final class Prefetcher: @unchecked Sendable {
     private func presentRun(at offset: UInt64, max: UInt64) -> UInt64 {
         let cached = object.cachedRun(at: offset, max: max)
         if cached > 0 { return cached }
-        guard let block = landing.first(where: { $0.landed.contains(offset) }) else { return 0 }
+        guard let block = landing.block(containing: offset) else { return 0 }
         return min(max, block.landed.upperBound - offset)
     }
 
@@ -108,14 +108,13 @@ final class Prefetcher: @unchecked Sendable {
             let cached = object.cachedRun(at: range.lowerBound, max: wanted)
             // Answered from the cache file: only once every landed block of the file is in it, so that the file
             // is complete there if the readers have had all of it.
-            let writing = !fromMemory && landing.contains { $0.handedOver && !$0.uncached }
+            let writing = !fromMemory && landing.someOnTheirWayToTheCache
             if cached == wanted, !writing { return .cached }
-            if fromMemory, let block = landing.first(where: { $0.landed.contains(range.lowerBound)
-                                                              && range.upperBound <= $0.landed.upperBound }) {
+            if fromMemory, let block = landing.block(covering: range) {
                 return .landed(LandedBytes(block: block, offset: Int(range.lowerBound - block.start), count: Int(wanted)))
             }
             let absent = fromMemory ? firstAbsent(range) : range.lowerBound + cached
-            guard writing || (absent < range.upperBound && beingFetched(absent)) else { return .elsewhere }
+            guard writing || (absent < range.upperBound && ranges.beingFetched(absent)) else { return .elsewhere }
             condition.wait()
         }
     }
@@ -124,7 +123,7 @@ final class Prefetcher: @unchecked Sendable {
     /// are landed there).
     func copyLanded(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) -> Int {
         condition.lock()
-        guard let block = landing.first(where: { $0.landed.contains(offset) }) else {
+        guard let block = landing.block(containing: offset) else {
             condition.unlock()
             return 0
         }
@@ -136,16 +135,11 @@ final class Prefetcher: @unchecked Sendable {
         return count
     }
 
-    /// Called with `condition` locked: whether a fetch under way (a fetcher's or a reader's) covers `offset`.
-    private func beingFetched(_ offset: UInt64) -> Bool {
-        fetching.contains { $0.contains(offset) } || claims.contains { $0.contains(offset) }
-    }
-
     /// Whether `offset` is being fetched right now (queued readahead does not count).
     func isInFlight(_ offset: UInt64) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        return beingFetched(offset)
+        return ranges.beingFetched(offset)
     }
 
     /// Waits until `offset` is here (cached or landed) or no fetch under way covers it any more. Returns true if it
@@ -155,7 +149,7 @@ final class Prefetcher: @unchecked Sendable {
         defer { condition.unlock() }
         while true {
             if presentRun(at: offset, max: 1) > 0 { return true }
-            guard beingFetched(offset) else { return false }
+            guard ranges.beingFetched(offset) else { return false }
             condition.wait()
         }
     }
@@ -168,19 +162,19 @@ final class Prefetcher: @unchecked Sendable {
         defer { condition.unlock() }
         guard !stopped else { return }
         // Blocks the cache did not keep are dropped once a reader has read past them.
-        landing.removeAll { $0.uncached && $0.landed.upperBound <= end }
+        landing.dropUncached(endingBy: end)
         guard reach > 0 else { return }
         // Never larger than the whole budget: such a range could only run alone.
         let chunk = max(1, min(pool.budgetBytes, min(maximum, max(minimum, reach / UInt64(depth)))))
         var start = max(scheduledUntil, end)
         let horizon = min(size, end + reach)
-        while start < horizon, fetching.count + queued.count < depth {
+        while start < horizon, ranges.ahead < depth {
             let length = min(chunk, size - start)
             // Skip what is already here (a second reader, a previous open).
             let cached = presentRun(at: start, max: length)
             if cached < length {
                 let range = (start + cached)..<(start + length)
-                if !(fetching + claims + queued).contains(where: { $0.overlaps(range) }) { enqueue(range) }
+                if !ranges.overlapsAny(range) { enqueue(range) }
             }
             start += length
         }
@@ -197,15 +191,15 @@ final class Prefetcher: @unchecked Sendable {
     func claim(_ range: Range<UInt64>) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        if presentRun(at: range.lowerBound, max: 1) > 0 || beingFetched(range.lowerBound) { return false }
-        claims.append(range)
+        if presentRun(at: range.lowerBound, max: 1) > 0 || ranges.beingFetched(range.lowerBound) { return false }
+        ranges.claim(range)
         return true
     }
 
     /// The reader's own fetch of `range` ended (its bytes are cached, or it failed): wakes whoever waits for them.
     func unclaim(_ range: Range<UInt64>) {
         condition.lock()
-        if let index = claims.firstIndex(of: range) { claims.remove(at: index) }
+        ranges.unclaim(range)
         condition.broadcast()
         condition.unlock()
     }
@@ -222,7 +216,7 @@ final class Prefetcher: @unchecked Sendable {
     func stop() {
         condition.lock()
         stopped = true
-        queued.removeAll()
+        ranges.dropQueued()
         landing.removeAll()
         condition.broadcast()
         condition.unlock()
@@ -234,7 +228,7 @@ final class Prefetcher: @unchecked Sendable {
     /// otherwise it waits in `queued`, where no reader waits for it.
     private func enqueue(_ range: Range<UInt64>) {
         let admitted = pool.submit(length: range.upperBound - range.lowerBound, owner: self) { [self] in run(range) }
-        if admitted { fetching.append(range) } else { queued.append(range) }
+        if admitted { ranges.startFetching(range) } else { ranges.queue(range) }
     }
 
     /// On a fetcher: fetches `submitted` into landing blocks, each handed to the cache writer once full. A range that waited for the budget fetches only
@@ -242,15 +236,14 @@ final class Prefetcher: @unchecked Sendable {
     private func run(_ submitted: Range<UInt64>) {
         condition.lock()
         let range: Range<UInt64>
-        if let index = queued.firstIndex(of: submitted) {
-            queued.remove(at: index)
+        if ranges.takeQueued(submitted) {
             guard !stopped, let missing = stillMissing(submitted) else {
                 condition.unlock()
                 return
             }
             range = missing
-            fetching.append(range)
-        } else if fetching.contains(submitted) {
+            ranges.startFetching(range)
+        } else if ranges.isFetching(submitted) {
             range = submitted
             if stopped {
                 // The file closed before the range started: whoever waits for it is woken to fetch for itself.
@@ -281,7 +274,7 @@ final class Prefetcher: @unchecked Sendable {
                                                 capacity: Int(LandingBlock.end(from: cursor, limit: range.upperBound) - cursor))
                         condition.lock()
                         // After `stop` nobody reads from memory: the block only goes to the cache.
-                        if !stopped { landing.append(made) }
+                        if !stopped { landing.add(made) }
                         condition.unlock()
                         block = made
                     }
@@ -322,7 +315,7 @@ final class Prefetcher: @unchecked Sendable {
         if let block {
             block.filled = partial
             block.handedOver = true
-            if partial == 0 { landing.removeAll { $0 === block } }
+            if partial == 0 { landing.remove(block) }
         }
         if !landedAll { finishFetching(range) }
         condition.unlock()
@@ -344,14 +337,14 @@ final class Prefetcher: @unchecked Sendable {
         let kept = (try? object.write(at: block.start,
                                       bytes: UnsafeRawBufferPointer(rebasing: block.bytes[0..<count]))) ?? false
         condition.lock()
-        if kept { landing.removeAll { $0 === block } } else { block.uncached = true }
+        if kept { landing.remove(block) } else { block.uncached = true }
         condition.broadcast()
         condition.unlock()
     }
 
     /// Called with `condition` locked: `range`'s fetch ended; whoever waits for its bytes is woken.
     private func finishFetching(_ range: Range<UInt64>) {
-        if let index = fetching.firstIndex(of: range) { fetching.remove(at: index) }
+        ranges.finishFetching(range)
         condition.broadcast()
     }
 
@@ -366,7 +359,7 @@ final class Prefetcher: @unchecked Sendable {
                 start += cached
                 continue
             }
-            guard let covering = (fetching + claims).first(where: { $0.contains(start) }) else { break }
+            guard let covering = ranges.fetchCovering(start) else { break }
             start = covering.upperBound
         }
         return start < range.upperBound ? start..<range.upperBound : nil
