@@ -248,6 +248,29 @@ final class TapisMountTests: XCTestCase {
         XCTAssertEqual(fixture.run("cat", [path("c.txt", system: Self.scratch)]).text, "elsewhere\n", fixture.log)
     }
 
+    func testARefusedRefreshTokenFallsBackToThePasswordAndTheNewOneIsKept() throws {
+        fixture = try MountFixture()
+        let tokenFile = fixture.root.appendingPathComponent("tapis-refresh-token")
+        try Data("a-refresh-token-the-server-never-issued\n".utf8).write(to: tokenFile)
+        try startTapis(in: fixture) { _ in
+            """
+            username = "alice"
+            password = "alice-password"
+            api_key = "sciencefs-test"
+            api_secret = "client-secret"
+            refresh_token_file = "\(tokenFile.path)"
+            """
+        }
+        try writeServerFile("a.txt", Data("hello\n".utf8))
+        try fixture.mount()
+        XCTAssertEqual(fixture.run("cat", [path("a.txt")]).text, "hello\n", fixture.log)
+        let grants = tapis.requestLog.all.filter { $0.path == "/v3/oauth2/tokens" }.map(\.status)
+        XCTAssertEqual(grants, [401, 201], "the refresh grant was refused, then the password grant worked")
+        XCTAssertEqual(fixture.log.components(separatedBy: "refused the refresh grant").count - 1, 1, fixture.log)
+        let kept = try String(contentsOf: tokenFile, encoding: .utf8)
+        XCTAssertFalse(kept.contains("never-issued"), "the password grant's refresh token replaced the refused one")
+    }
+
     func testATokenRefusedMidSessionIsRenewedAndTheCallRepeated() throws {
         try mountWithTapisAnd { try self.writeServerFile("b.txt", Data("still here\n".utf8)) }
         XCTAssertEqual(fixture.run("ls", [path("")]).status, 0)
