@@ -9,6 +9,18 @@ import XCTest
 final class PrefetcherLandingTests: XCTestCase {
     private static let hang: TimeInterval = 30
 
+    /// The landed bytes a read at `offset` is answered with (copied into `buffer`); 0 when it would be answered
+    /// otherwise (a fetch it would claim is given back at once).
+    private func landed(_ prefetcher: Prefetcher, at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        switch prefetcher.nextStep(at: offset, into: buffer, fetchLength: { UInt64(buffer.count) }) {
+        case .copied(let count): return count
+        case .cached: return 0
+        case .fetch(let claimed):
+            prefetcher.unclaim(claimed)
+            return 0
+        }
+    }
+
     /// A job that holds the cache writer's thread until released.
     private final class HeldWriter: Sendable {
         let started = DispatchSemaphore(value: 0)
@@ -96,8 +108,8 @@ final class PrefetcherLandingTests: XCTestCase {
         var copied = 0
         while copied < buffer.count {
             let n = buffer.withUnsafeMutableBytes {
-                prefetcher.copyLanded(at: UInt64((1 << 20) - 150_000 + copied),
-                                      into: UnsafeMutableRawBufferPointer(rebasing: $0[copied...]))
+                landed(prefetcher, at: UInt64((1 << 20) - 150_000 + copied),
+                       into: UnsafeMutableRawBufferPointer(rebasing: $0[copied...]))
             }
             XCTAssertGreaterThan(n, 0)
             if n == 0 { break }
@@ -157,10 +169,10 @@ final class PrefetcherLandingTests: XCTestCase {
         // Still there while the reader is before it, gone once it has passed it (and its write was refused).
         var probe = [UInt8](repeating: 0, count: 16)
         prefetcher.readAhead(from: refused, reach: 0, minimum: 1 << 20, maximum: 1 << 20)
-        XCTAssertEqual(probe.withUnsafeMutableBytes { prefetcher.copyLanded(at: refused, into: $0) }, 16)
+        XCTAssertEqual(probe.withUnsafeMutableBytes { landed(prefetcher, at: refused, into: $0) }, 16)
         waitUntil("the passed block left memory") {
             prefetcher.readAhead(from: refused + (1 << 20), reach: 0, minimum: 1 << 20, maximum: 1 << 20)
-            return probe.withUnsafeMutableBytes { prefetcher.copyLanded(at: refused, into: $0) } == 0
+            return probe.withUnsafeMutableBytes { landed(prefetcher, at: refused, into: $0) } == 0
         }
         XCTAssertFalse(cached(refused))
     }

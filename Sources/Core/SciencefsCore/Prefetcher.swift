@@ -5,12 +5,12 @@ import SciencefsStore
 /// (`SharedPrefetchers`): while reads are sequential it keeps several ranged fetches queued or running ahead of
 /// the readers, so the network never idles while the kernel is being answered and a read waits only for the bytes
 /// it needs. The fetches run on the mount's `ReadaheadPool`, under its budget of bytes in flight. A reader's own
-/// fetch of bytes nobody is bringing is claimed here too (`claim`), so concurrent readers of one file (a notebook's
+/// fetch of bytes nobody is bringing is claimed here too (`nextStep`), so concurrent readers of one file (a notebook's
 /// data-loader workers) fetch each byte once: whoever comes second waits for the bytes instead of asking for them
 /// again.
 ///
 /// Bytes reach the readers first and the cache file after: a fetcher copies what arrives into `LandingBlock`s held
-/// here, readers are answered from those (`awaitBytes`, `copyLanded`), and each full block goes to the mount's
+/// here, readers are answered from those (`awaitBytes`, `nextStep`), and each full block goes to the mount's
 /// `CacheWriteQueue`, which writes it into the data cache on a thread of its own and then drops it from here. A
 /// reader never waits for the cache disk for bytes that arrived; a full disk costs the cache those bytes, not the
 /// reader (a block the cache does not keep stays in memory until a reader has read past it); a disk slower than
@@ -119,38 +119,56 @@ final class Prefetcher: @unchecked Sendable {
         }
     }
 
-    /// Copies the landed bytes at `offset` (as many as fit in `buffer`) into `buffer`; returns how many (0 if none
-    /// are landed there).
-    func copyLanded(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        condition.lock()
-        guard let block = landing.block(containing: offset) else {
-            condition.unlock()
-            return 0
-        }
-        let count = Int(min(UInt64(buffer.count), block.landed.upperBound - offset))
-        condition.unlock()
-        // Bytes below `filled` never change: copied without the lock.
-        guard let target = buffer.baseAddress, let source = block.bytes.baseAddress else { return 0 }
-        target.copyMemory(from: source + Int(offset - block.start), byteCount: count)
-        return count
+    /// What a copying read does next for the bytes at one offset (`nextStep`).
+    enum ReadStep: Equatable {
+        /// This many landed bytes were copied into the buffer.
+        case copied(Int)
+        /// This many bytes from the offset are in the cache file: the reader reads them from there (they stay
+        /// readable through its descriptor even if the object is evicted meanwhile).
+        case cached(UInt64)
+        /// Nobody brings them: the reader fetches this range itself. It is claimed, so a second reader waits for it
+        /// instead of asking again, until `unclaim`.
+        case fetch(Range<UInt64>)
     }
 
-    /// Whether `offset` is being fetched right now (queued readahead does not count).
-    func isInFlight(_ offset: UInt64) -> Bool {
+    /// One look, under one lock, at where the bytes at `offset` are: landed in memory (copied into `buffer`), in the
+    /// cache file (as many as fit in `buffer`), or being brought by a fetch under way, which it waits for before
+    /// looking again; else the reader is to fetch `fetchLength()` bytes from `offset` itself, and they are claimed.
+    /// A queued range does not count as being fetched: the reader does not wait for it, and the queued range, once it
+    /// starts, skips what the reader brought.
+    ///
+    /// One lock for the whole look, because bytes move while a reader looks: a readahead range lands its block,
+    /// then ends, then the block goes to the cache file. Asked one at a time, "landed? cached? in flight?" could each
+    /// say no while the bytes were on their way from one to the next, and the reader would fetch them again.
+    /// `fetchLength` runs under the lock (it reads the handle's readahead window, which the caller's `readLock`
+    /// guards; it takes no lock).
+    func nextStep(at offset: UInt64, into buffer: UnsafeMutableRawBufferPointer,
+                  fetchLength: () -> UInt64) -> ReadStep {
         condition.lock()
-        defer { condition.unlock() }
-        return ranges.beingFetched(offset)
-    }
-
-    /// Waits until `offset` is here (cached or landed) or no fetch under way covers it any more. Returns true if it
-    /// is here.
-    func waitForBytes(at offset: UInt64) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
         while true {
-            if presentRun(at: offset, max: 1) > 0 { return true }
-            guard ranges.beingFetched(offset) else { return false }
-            condition.wait()
+            if let block = landing.block(containing: offset) {
+                let count = Int(min(UInt64(buffer.count), block.landed.upperBound - offset))
+                condition.unlock()
+                // Bytes below `filled` never change: copied without the lock (`block` keeps them alive).
+                if let target = buffer.baseAddress, let source = block.bytes.baseAddress {
+                    target.copyMemory(from: source + Int(offset - block.start), byteCount: count)
+                }
+                return .copied(count)
+            }
+            // Counted as a cache hit or miss, as every read's look at the cache is.
+            let cached = object.cachedLength(at: offset, max: UInt64(buffer.count))
+            if cached > 0 {
+                condition.unlock()
+                return .cached(cached)
+            }
+            if ranges.beingFetched(offset) {
+                condition.wait()
+                continue
+            }
+            let range = offset..<(offset + max(1, fetchLength()))
+            ranges.claim(range)
+            condition.unlock()
+            return .fetch(range)
         }
     }
 
@@ -179,21 +197,6 @@ final class Prefetcher: @unchecked Sendable {
             start += length
         }
         scheduledUntil = max(scheduledUntil, start)
-    }
-
-    /// A reader is about to fetch `range` itself: true (and the range counts as being fetched until `unclaim`)
-    /// unless its first byte is here by now or a fetch under way covers it, in which case the reader waits for that
-    /// one (`waitForBytes`) and looks again. A queued range does not stop a claim.
-    ///
-    /// The reader's earlier looks (landed? cached? in flight?) each take the lock on their own, so a readahead range
-    /// can land its block, and end, between them: without this second look under the lock the reader would ask for
-    /// bytes that had just arrived.
-    func claim(_ range: Range<UInt64>) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        if presentRun(at: range.lowerBound, max: 1) > 0 || ranges.beingFetched(range.lowerBound) { return false }
-        ranges.claim(range)
-        return true
     }
 
     /// The reader's own fetch of `range` ended (its bytes are cached, or it failed): wakes whoever waits for them.

@@ -8,7 +8,7 @@ import Foundation
 struct ReadaheadRanges {
     /// Ranges a fetcher is bringing, until their last byte has landed.
     private(set) var fetching: [Range<UInt64>] = []
-    /// Ranges readers are fetching themselves (`Prefetcher.claim`).
+    /// Ranges readers are fetching themselves (`Prefetcher.nextStep`).
     private(set) var claims: [Range<UInt64>] = []
     /// Ranges handed to the pool and not started yet.
     private(set) var queued: [Range<UInt64>] = []

@@ -24,47 +24,46 @@ extension VFS {
         // (and checked, below) before the reader has its last byte.
         if end == size { _ = file.prefetcher?.awaitBytes(offset..<end, fromMemory: false) }
         var position = offset
-        while position < end {
+        reading: while position < end {
             let target = UnsafeMutableRawBufferPointer(rebasing: buffer[Int(position - offset)..<Int(end - offset)])
-            // Readahead's bytes still in memory (not yet, or not at all, in the cache file).
-            if let prefetcher = file.prefetcher {
-                let landed = prefetcher.copyLanded(at: position, into: target)
-                if landed > 0 {
-                    position += UInt64(landed)
-                    continue
+            // How much to fetch when nobody brings the bytes: with readahead running past `end`, only what this
+            // read needs; otherwise a growing window.
+            let fetchLength = { () -> UInt64 in
+                let wanted = file.prefetcher != nil && file.readahead.isSequential
+                    ? end - position : file.readahead.nextFetchSize(atLeast: end - position)
+                return min(wanted, size - position)
+            }
+            if let prefetcher = file.prefetcher, let object = file.cacheObject {
+                // Landed, cached, on its way (waited for), or claimed and fetched here: decided in one look.
+                switch prefetcher.nextStep(at: position, into: target, fetchLength: fetchLength) {
+                case .copied(let count):
+                    position += UInt64(count)
+                case .cached(let run):
+                    let n = try object.read(at: position, into: UnsafeMutableRawBufferPointer(rebasing: target[0..<Int(run)]))
+                    guard n > 0 else { break reading }
+                    position += UInt64(n)
+                case .fetch(let claimed):
+                    let fetched: UInt64
+                    do {
+                        defer { prefetcher.unclaim(claimed) }
+                        fetched = try fetch(file, from: position, length: claimed.upperBound - claimed.lowerBound,
+                                            copyingInto: target)
+                    }
+                    guard fetched > 0 else { break reading }
+                    position += min(fetched, UInt64(target.count))
                 }
+                continue
             }
             if let object = file.cacheObject {
                 let cached = object.cachedLength(at: position, max: end - position)
                 if cached > 0 {
-                    let n = try object.read(at: position,
-                                            into: UnsafeMutableRawBufferPointer(rebasing: target[0..<Int(cached)]))
+                    let n = try object.read(at: position, into: UnsafeMutableRawBufferPointer(rebasing: target[0..<Int(cached)]))
                     guard n > 0 else { break }
                     position += UInt64(n)
                     continue
                 }
-                // Readahead is bringing these bytes: wait for them rather than asking again.
-                if let prefetcher = file.prefetcher, prefetcher.isInFlight(position),
-                   prefetcher.waitForBytes(at: position) {
-                    continue
-                }
             }
-            // With readahead running past `end`, fetch only what this read needs; otherwise fetch a growing window.
-            let wanted = file.prefetcher != nil && file.readahead.isSequential
-                ? end - position : file.readahead.nextFetchSize(atLeast: end - position)
-            let length = min(wanted, size - position)
-            // Another reader of the file may be fetching these bytes right now, or they arrived since the looks
-            // above: wait for them, or look again, instead.
-            let claimed = position..<(position + length)
-            if let prefetcher = file.prefetcher, file.cacheObject != nil, !prefetcher.claim(claimed) {
-                _ = prefetcher.waitForBytes(at: position)
-                continue
-            }
-            let fetched: UInt64
-            do {
-                defer { file.prefetcher?.unclaim(claimed) }
-                fetched = try fetch(file, from: position, length: length, copyingInto: target)
-            }
+            let fetched = try fetch(file, from: position, length: fetchLength(), copyingInto: target)
             guard fetched > 0 else { break }
             position += UInt64(min(fetched, UInt64(target.count)))
         }
