@@ -77,6 +77,11 @@ final class OfflineMountTests: XCTestCase {
         let appended = fixture.shell("printf 'and appended\\n' >> '\(runs)/offline.txt'")
         XCTAssertEqual(appended.status, 0, appended.stderr)
         XCTAssertEqual(fixture.run("cat", [runs + "/offline.txt"]).text, "written offline\nand appended\n")
+        // A delete needs the server: it fails as it always did, and nothing is lost or queued.
+        let removal = fixture.run("rm", [runs + "/result.txt"])
+        XCTAssertNotEqual(removal.status, 0)
+        XCTAssertTrue(removal.stderr.contains("Input/output error"), removal.stderr)
+        XCTAssertTrue(fixture.run("ls", [runs]).lines.contains("result.txt"))
         // The daemon rewrites its status file every 2 s.
         XCTAssertTrue(waitUntil(seconds: 10) { status().contains("offline:        agave since") }, status())
         let offline = status()
