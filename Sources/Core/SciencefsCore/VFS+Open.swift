@@ -35,12 +35,13 @@ extension VFS {
             let staged = try stageForWriting(key, backend: backend, current: attrs, truncate: flags.truncate)
             return register(WriteHandle(key: key, attributes: attrs, staged: staged, readahead: readaheadWindow()))
         }
+        let beingWritten = stagedFile(key) != nil
         // Written while the source was unreachable, and not uploaded yet: the mount shows this file, so it reads it.
-        if stagedFile(key) == nil, let parked = parkedCopy(of: key) {
+        if !beingWritten, let parked = parkedCopy(of: key) {
             return register(ReadHandle(key: key, attributes: attrs, cacheObject: nil, readahead: readaheadWindow(),
                                        parkedCopy: parked))
         }
-        if stagedFile(key) == nil {
+        if !beingWritten {
             do {
                 try backend(for: key).prepareRead(key.path, attributes: attrs, nonBlocking: flags.nonBlocking)
             } catch {
