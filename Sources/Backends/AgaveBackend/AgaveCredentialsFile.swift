@@ -1,3 +1,4 @@
+import BackendKit
 import Foundation
 import SciencefsCore
 
@@ -74,7 +75,7 @@ public struct AgaveCredentialsFile: Sendable {
         object["expires_at"] = Self.cliDateString(createdAt.addingTimeInterval(expiresIn))
         let root: Any = wasList ? [object] : object
         let data = try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])
-        try writeAtomically(data)
+        try CredentialFileWriter.replace(url, with: data)
     }
 
     private func readObject() throws -> (object: [String: Any], wasList: Bool) {
@@ -92,24 +93,6 @@ public struct AgaveCredentialsFile: Sendable {
         if let object = parsed as? [String: Any] { return (object, false) }
         if let list = parsed as? [Any], list.count == 1, let object = list[0] as? [String: Any] { return (object, true) }
         throw FSError.io("Agave credentials \(origin) are not a JSON object")
-    }
-
-    private func writeAtomically(_ data: Data) throws {
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).sciencefs-\(UUID().uuidString)")
-        var mode: mode_t = 0o600
-        var info = stat()
-        if stat(url.path, &info) == 0 { mode = info.st_mode & 0o777 }
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, mode)
-        guard fd >= 0 else { throw FSError.fromErrno(errno) }
-        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd)
-        close(fd)
-        guard written == data.count, synced == 0, rename(temporary.path, url.path) == 0 else {
-            let code = errno
-            unlink(temporary.path)
-            throw FSError.fromErrno(code)
-        }
     }
 
     /// The CLI's human-readable `expires_at` (e.g. `Thu Sep 21 16:40:51 CDT 2017`), for humans only.

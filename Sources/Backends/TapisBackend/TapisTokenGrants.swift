@@ -82,26 +82,15 @@ final class TapisTokenGrants: @unchecked Sendable {
         return RenewingToken.Issued(token: access.accessToken, expiry: expiry)
     }
 
-    /// Writes the newest refresh token over the file the configured one came from (a new file, mode 0600, renamed
-    /// into place, so a crash leaves the old token or the new one, never half of either). A failure is logged and
-    /// not fatal: the token is held in memory for this mount.
+    /// Writes the newest refresh token over the file the configured one came from (`CredentialFileWriter`: whole,
+    /// mode 600). A failure is logged and not fatal: the token is held in memory for this mount.
     private func persist(refreshToken: String) {
         guard let path = configuration.refreshTokenFile else { return }
-        let temporary = path + ".sciencefs-new"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        var written = false
-        if fd >= 0 {
-            let bytes = Array((refreshToken + "\n").utf8)
-            written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) == $0.count } && fsync(fd) == 0
-            close(fd)
-        }
-        guard written, rename(temporary, path) == 0 else {
-            let code = errno
-            unlink(temporary)
+        do {
+            try CredentialFileWriter.replace(URL(fileURLWithPath: path), with: Data((refreshToken + "\n").utf8))
+        } catch {
             logger.warning("cannot write the new Tapis refresh token back to its file; the next mount may need a new one",
-                           metadata: ["source": "\(configuration.name)", "file": "\(path)",
-                                      "error": "\(String(cString: strerror(code)))"])
-            return
+                           metadata: ["source": "\(configuration.name)", "file": "\(path)", "error": "\(error)"])
         }
     }
 }
